@@ -1,0 +1,206 @@
+package org.postroom.server;
+
+import java.io.IOException;
+import java.net.BindException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.apache.james.GuiceJamesServer;
+import org.apache.james.NaiveDelegationStoreModule;
+import org.apache.james.modules.MailboxModule;
+import org.apache.james.modules.MailetProcessingModule;
+import org.apache.james.modules.data.SieveFileRepositoryModule;
+import org.apache.james.modules.mailbox.DefaultEventModule;
+import org.apache.james.modules.mailbox.MemoryDeadLetterModule;
+import org.apache.james.modules.protocols.IMAPServerModule;
+import org.apache.james.modules.protocols.POP3ServerModule;
+import org.apache.james.modules.protocols.ProtocolHandlerModule;
+import org.apache.james.modules.protocols.SMTPServerModule;
+import org.apache.james.modules.server.DKIMMailetModule;
+import org.apache.james.modules.server.DataRoutesModules;
+import org.apache.james.modules.server.DefaultProcessorsConfigurationProviderModule;
+import org.apache.james.modules.server.MailQueueRoutesModule;
+import org.apache.james.modules.server.MailRepositoriesRoutesModule;
+import org.apache.james.modules.server.MailboxRoutesModule;
+import org.apache.james.modules.server.NoJwtModule;
+import org.apache.james.modules.server.RawPostDequeueDecoratorModule;
+import org.apache.james.modules.server.ReIndexingModule;
+import org.apache.james.modules.server.SieveRoutesModule;
+import org.apache.james.modules.server.TaskManagerModule;
+import org.apache.james.modules.server.WebAdminReIndexingTaskSerializationModule;
+import org.apache.james.modules.server.WebAdminServerModule;
+import org.apache.james.server.core.configuration.Configuration;
+import org.postroom.server.modules.ActiveMqQueueModule;
+import org.postroom.server.modules.DerbyJpaModule;
+import org.postroom.server.modules.JpaDataModule;
+import org.postroom.server.modules.JpaMailboxModule;
+import org.postroom.server.modules.PostroomModule;
+import org.postroom.server.tls.KeyMaterial;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import com.google.inject.Module;
+import com.google.inject.util.Modules;
+
+/**
+ * Starts Postroom: Apache James with JPA on embedded Derby, the ActiveMQ mail queue, SMTP, IMAP, POP3 and the
+ * admin API, all configured from {@code $POSTROOM_HOME/conf} and keeping state in {@code $POSTROOM_HOME/var}.
+ */
+public final class PostroomServer {
+    public static final String VERSION = PostroomServer.class.getPackage().getImplementationVersion() == null
+        ? "dev" : PostroomServer.class.getPackage().getImplementationVersion();
+
+    private static final Module WEBADMIN = Modules.combine(
+        new WebAdminServerModule(),
+        new DataRoutesModules(),
+        new MailboxRoutesModule(),
+        new MailQueueRoutesModule(),
+        new MailRepositoriesRoutesModule(),
+        new ReIndexingModule(),
+        new SieveRoutesModule(),
+        new WebAdminReIndexingTaskSerializationModule());
+
+    private static final Module PROTOCOLS = Modules.combine(
+        new ProtocolHandlerModule(),
+        new SMTPServerModule(),
+        new IMAPServerModule(),
+        new POP3ServerModule(),
+        WEBADMIN);
+
+    private static final Module STORAGE = Modules.combine(
+        new DerbyJpaModule(),
+        new JpaDataModule(),
+        new JpaMailboxModule(),
+        new ActiveMqQueueModule(),
+        new SieveFileRepositoryModule());
+
+    private static final Module CONTAINER = Modules.combine(
+        new MailetProcessingModule(),
+        new DKIMMailetModule(),
+        new NaiveDelegationStoreModule(),
+        new DefaultProcessorsConfigurationProviderModule(),
+        new MailboxModule(),
+        new NoJwtModule(),
+        new RawPostDequeueDecoratorModule(),
+        new DefaultEventModule(),
+        new TaskManagerModule(),
+        new MemoryDeadLetterModule());
+
+    private PostroomServer() {
+    }
+
+    public static void main(String[] args) {
+        PostroomHome home = PostroomHome.locate();
+        System.setProperty(PostroomHome.PROPERTY, home.root().toString());
+        PostroomSettings settings;
+        try {
+            settings = PostroomSettings.load(home.conf());
+        } catch (PostroomSettings.InvalidSettingsException e) {
+            System.err.println("postroom-server: ERROR: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
+        List<String> unbindable = unbindablePorts(settings);
+        if (!unbindable.isEmpty()) {
+            unbindable.forEach(line -> System.err.println("postroom-server: ERROR: " + line));
+            System.exit(1);
+            return;
+        }
+        Logger logger = LoggerFactory.getLogger(PostroomServer.class);
+        long started = System.nanoTime();
+        GuiceJamesServer server;
+        try {
+            server = start(home, settings);
+        } catch (Exception e) {
+            BindException bind = findCause(e, BindException.class);
+            String reason = bind != null ? "a port could not be bound (" + bind.getMessage() + ")" : e.toString();
+            logger.error("Postroom failed to start: {}", reason, e);
+            System.err.println("postroom-server: ERROR: start failed: " + reason + " (details in "
+                + home.logs().resolve("postroom.log") + ")");
+            Runtime.getRuntime().halt(1);
+            return;
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            logger.info("Postroom stopping");
+            server.stop();
+        }, "postroom-shutdown"));
+        logger.info("Postroom {} started in {} ms as {} (home {}): smtp {}, submission {} and {}, smtps {}, imap {},"
+                + " imaps {}, pop3 {}, pop3s {}, admin API {}:{}",
+            VERSION, (System.nanoTime() - started) / 1_000_000, settings.hostname(), home.root(),
+            settings.port("postroom.port.smtp"), settings.port("postroom.port.submission"),
+            settings.port("postroom.port.submission.alt"), settings.port("postroom.port.smtps"),
+            settings.port("postroom.port.imap"), settings.port("postroom.port.imaps"),
+            settings.port("postroom.port.pop3"), settings.port("postroom.port.pop3s"),
+            settings.get("postroom.admin.address"), settings.port("postroom.port.admin"));
+    }
+
+    /** Prepares var/, key material and settings, then starts James. */
+    public static GuiceJamesServer start(PostroomHome home, PostroomSettings settings) throws Exception {
+        home.prepare();
+        System.setProperty("derby.stream.error.file", home.logs().resolve("derby.log").toString());
+        KeyMaterial.TlsFiles tls = KeyMaterial.tlsFiles(home, settings.get("postroom.tls.certificate"),
+            settings.get("postroom.tls.key"), settings.hostname());
+        KeyMaterial.ensureAdminKeys(home);
+
+        Map<String, String> computed = new HashMap<>();
+        computed.put(PostroomHome.PROPERTY, home.root().toString());
+        computed.put("postroom.postmaster", settings.postmaster());
+        computed.put("postroom.tls.certificate.url", "file://" + tls.certificate().toAbsolutePath());
+        computed.put("postroom.tls.key.url", "file://" + tls.privateKey().toAbsolutePath());
+        computed.put("postroom.admin.publickey.url", "file://" + KeyMaterial.adminPublicKey(home).toAbsolutePath());
+        settings.publish(computed);
+
+        Configuration configuration = Configuration.builder()
+            .workingDirectory(home.root().toFile())
+            .configurationPath(new Configuration.ConfigurationPath("file://conf/"))
+            .build();
+        GuiceJamesServer server = GuiceJamesServer.forConfiguration(configuration)
+            .combineWith(CONTAINER, STORAGE, PROTOCOLS)
+            .overrideWith(new PostroomModule(home, settings));
+        server.start();
+        return server;
+    }
+
+    /** Every configured port that cannot be bound, each as one line naming the port and the ways out. */
+    static List<String> unbindablePorts(PostroomSettings settings) {
+        List<String> problems = new ArrayList<>();
+        for (String key : PostroomSettings.PORT_KEYS) {
+            String address = key.equals("postroom.port.admin")
+                ? settings.get("postroom.admin.address") : settings.get("postroom.listen.address");
+            int port = settings.port(key);
+            try (ServerSocket socket = new ServerSocket()) {
+                socket.setReuseAddress(true);
+                socket.bind(new InetSocketAddress(InetAddress.getByName(address), port));
+            } catch (BindException e) {
+                String message = String.valueOf(e.getMessage()).toLowerCase();
+                if (message.contains("permission denied") || message.contains("access")) {
+                    problems.add("cannot listen on " + address + ":" + port + " (" + key + "): permission denied."
+                        + " Ports below 1024 need CAP_NET_BIND_SERVICE: run through the shipped systemd unit,"
+                        + " or as root, or choose another port for " + key + " in conf/postroom.properties");
+                } else {
+                    problems.add("cannot listen on " + address + ":" + port + " (" + key + "): " + e.getMessage()
+                        + ". Another program uses the port (see: ss -ltnp 'sport = :" + port + "'): stop it,"
+                        + " or choose another port for " + key + " in conf/postroom.properties");
+                }
+            } catch (IOException e) {
+                problems.add("cannot listen on " + address + ":" + port + " (" + key + "): " + e.getMessage()
+                    + ". Check postroom.listen.address / postroom.admin.address in conf/postroom.properties");
+            }
+        }
+        return problems;
+    }
+
+    private static <T extends Throwable> T findCause(Throwable error, Class<T> type) {
+        for (Throwable cause = error; cause != null; cause = cause.getCause()) {
+            if (type.isInstance(cause)) {
+                return type.cast(cause);
+            }
+        }
+        return null;
+    }
+}

@@ -1,0 +1,204 @@
+package org.postroom.server;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.TreeMap;
+
+/**
+ * The organization's settings: {@code conf/postroom.properties}, the one place a postmaster edits for hostname,
+ * domain, ports, DNS resolvers, smarthost and TLS certificate. A JVM system property of the same name overrides
+ * the file (handy for tests and one-off runs).
+ *
+ * <p>The values are published as system properties so that James's XML configuration in {@code conf/} reads them
+ * through commons-configuration interpolation ({@code ${sys:postroom.port.smtp}}). Unknown keys are refused with
+ * a message naming them, so a typo fails the start instead of being ignored.
+ */
+public final class PostroomSettings {
+    public static final String FILE_NAME = "postroom.properties";
+
+    /** Every key Postroom knows, with its default (an empty default means "not set"). */
+    private static final Map<String, String> DEFAULTS = new LinkedHashMap<>();
+
+    static {
+        DEFAULTS.put("postroom.hostname", "localhost");
+        DEFAULTS.put("postroom.domain", "localhost");
+        DEFAULTS.put("postroom.postmaster", "");
+        DEFAULTS.put("postroom.listen.address", "0.0.0.0");
+        DEFAULTS.put("postroom.admin.address", "127.0.0.1");
+        DEFAULTS.put("postroom.port.smtp", "25");
+        DEFAULTS.put("postroom.port.submission", "587");
+        DEFAULTS.put("postroom.port.smtps", "465");
+        DEFAULTS.put("postroom.port.submission.alt", "2525");
+        DEFAULTS.put("postroom.port.imap", "143");
+        DEFAULTS.put("postroom.port.imaps", "993");
+        DEFAULTS.put("postroom.port.pop3", "110");
+        DEFAULTS.put("postroom.port.pop3s", "995");
+        DEFAULTS.put("postroom.port.admin", "8000");
+        DEFAULTS.put("postroom.dns.servers", "");
+        DEFAULTS.put("postroom.relayhost", "");
+        DEFAULTS.put("postroom.relayhost.username", "");
+        DEFAULTS.put("postroom.relayhost.password.file", "");
+        DEFAULTS.put("postroom.relayhost.starttls", "true");
+        DEFAULTS.put("postroom.tls.certificate", "");
+        DEFAULTS.put("postroom.tls.key", "");
+        DEFAULTS.put("postroom.message.size.max", "50M");
+        DEFAULTS.put("postroom.smtp.connections.max", "500");
+        DEFAULTS.put("postroom.smtp.connections.perip", "20");
+        DEFAULTS.put("postroom.imap.connections.max", "1000");
+        DEFAULTS.put("postroom.imap.connections.perip", "50");
+        DEFAULTS.put("postroom.pop3.connections.max", "500");
+        DEFAULTS.put("postroom.pop3.connections.perip", "20");
+        DEFAULTS.put("postroom.delivery.threads", "10");
+    }
+
+    public static final List<String> PORT_KEYS = List.of(
+        "postroom.port.smtp", "postroom.port.submission", "postroom.port.smtps", "postroom.port.submission.alt",
+        "postroom.port.imap", "postroom.port.imaps", "postroom.port.pop3", "postroom.port.pop3s",
+        "postroom.port.admin");
+
+    private final Map<String, String> values;
+
+    private PostroomSettings(Map<String, String> values) {
+        this.values = values;
+    }
+
+    /** Reads {@code conf/postroom.properties} under the installation, applies system property overrides, validates. */
+    public static PostroomSettings load(Path confDirectory) {
+        Properties file = new Properties();
+        Path path = confDirectory.resolve(FILE_NAME);
+        if (Files.isRegularFile(path)) {
+            try (InputStream in = Files.newInputStream(path)) {
+                file.load(in);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read " + path, e);
+            }
+        }
+        List<String> unknown = new ArrayList<>();
+        for (String key : file.stringPropertyNames()) {
+            if (!DEFAULTS.containsKey(key)) {
+                unknown.add(key);
+            }
+        }
+        if (!unknown.isEmpty()) {
+            unknown.sort(String::compareTo);
+            throw new InvalidSettingsException(path + ": unknown setting(s) " + String.join(", ", unknown)
+                + " (known settings are listed in the comments of the shipped file)");
+        }
+        Map<String, String> values = new TreeMap<>();
+        DEFAULTS.forEach((key, defaultValue) -> {
+            String value = System.getProperty(key, file.getProperty(key, defaultValue));
+            values.put(key, value.trim());
+        });
+        PostroomSettings settings = new PostroomSettings(values);
+        settings.validate(path);
+        return settings;
+    }
+
+    private void validate(Path path) {
+        List<String> problems = new ArrayList<>();
+        for (String key : PORT_KEYS) {
+            try {
+                int port = Integer.parseInt(get(key));
+                if (port < 1 || port > 65535) {
+                    problems.add(key + "=" + get(key) + " is not a port number (1-65535)");
+                }
+            } catch (NumberFormatException e) {
+                problems.add(key + "=" + get(key) + " is not a port number (1-65535)");
+            }
+        }
+        if (!get("postroom.message.size.max").matches("\\d+[KMG]?")) {
+            problems.add("postroom.message.size.max=" + get("postroom.message.size.max") + " must be a size such as 50M");
+        }
+        for (String key : List.of("postroom.smtp.connections.max",
+            "postroom.smtp.connections.perip", "postroom.imap.connections.max", "postroom.imap.connections.perip",
+            "postroom.pop3.connections.max", "postroom.pop3.connections.perip", "postroom.delivery.threads")) {
+            if (!get(key).matches("\\d+")) {
+                problems.add(key + "=" + get(key) + " must be a whole number");
+            }
+        }
+        if (!get("postroom.domain").matches("[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?")) {
+            problems.add("postroom.domain=" + get("postroom.domain") + " is not a domain name");
+        }
+        if (!get("postroom.hostname").matches("[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?")) {
+            problems.add("postroom.hostname=" + get("postroom.hostname") + " is not a host name");
+        }
+        if (!postmaster().matches("[^@\\s]+@[A-Za-z0-9.-]+")) {
+            problems.add("postroom.postmaster=" + postmaster() + " is not a mail address");
+        }
+        relayhost().ifPresent(relay -> {
+            if (!relay.matches("\\[?[A-Za-z0-9.:-]+]?(:\\d{1,5})?")) {
+                problems.add("postroom.relayhost=" + relay + " must be host, host:port or [host]:port");
+            }
+        });
+        if (get("postroom.tls.certificate").isEmpty() != get("postroom.tls.key").isEmpty()) {
+            problems.add("postroom.tls.certificate and postroom.tls.key must be set together (or both left empty"
+                + " for a generated self-signed certificate)");
+        }
+        if (!problems.isEmpty()) {
+            throw new InvalidSettingsException(path + ": " + String.join("; ", problems));
+        }
+    }
+
+    public String get(String key) {
+        String value = values.get(key);
+        if (value == null) {
+            throw new IllegalArgumentException("unknown setting " + key);
+        }
+        return value;
+    }
+
+    public int port(String key) {
+        return Integer.parseInt(get(key));
+    }
+
+    public String hostname() {
+        return get("postroom.hostname");
+    }
+
+    public String domain() {
+        return get("postroom.domain");
+    }
+
+    public String postmaster() {
+        String value = get("postroom.postmaster");
+        return value.isEmpty() ? "postmaster@" + domain() : value;
+    }
+
+    public Optional<String> relayhost() {
+        return Optional.of(get("postroom.relayhost")).filter(s -> !s.isEmpty());
+    }
+
+    public List<String> dnsServers() {
+        String value = get("postroom.dns.servers");
+        if (value.isEmpty()) {
+            return List.of();
+        }
+        return Arrays.stream(value.split("[,\\s]+")).filter(s -> !s.isEmpty()).toList();
+    }
+
+    /** Publishes every setting as a system property, for interpolation in James's XML files. */
+    public void publish(Map<String, String> computed) {
+        values.putAll(computed);
+        values.forEach(System::setProperty);
+    }
+
+    public Map<String, String> asMap() {
+        return Map.copyOf(values);
+    }
+
+    public static final class InvalidSettingsException extends RuntimeException {
+        public InvalidSettingsException(String message) {
+            super(message);
+        }
+    }
+}

@@ -1,0 +1,109 @@
+package org.postroom.server.modules;
+
+import java.util.Set;
+
+import org.apache.commons.configuration2.BaseHierarchicalConfiguration;
+import org.apache.james.AggregateUserEntityValidator;
+import org.apache.james.DefaultUserEntityValidator;
+import org.apache.james.RecipientRewriteTableUserEntityValidator;
+import org.apache.james.UserEntityValidator;
+import org.apache.james.rrt.ForwardUsernameChangeTaskStep;
+import org.apache.james.user.api.DelegationUsernameChangeTaskStep;
+import org.apache.james.user.api.UsernameChangeTaskStep;
+import org.apache.james.domainlist.api.DomainList;
+import org.apache.james.domainlist.jpa.JPADomainList;
+import org.apache.james.domainlist.lib.DomainListConfiguration;
+import org.apache.james.mailrepository.api.MailRepositoryFactory;
+import org.apache.james.mailrepository.api.MailRepositoryUrlStore;
+import org.apache.james.mailrepository.api.Protocol;
+import org.apache.james.mailrepository.jpa.JPAMailRepository;
+import org.apache.james.mailrepository.jpa.JPAMailRepositoryFactory;
+import org.apache.james.mailrepository.jpa.JPAMailRepositoryUrlStore;
+import org.apache.james.mailrepository.memory.MailRepositoryStoreConfiguration;
+import org.apache.james.rrt.api.AliasReverseResolver;
+import org.apache.james.rrt.api.CanSendFrom;
+import org.apache.james.rrt.api.RecipientRewriteTable;
+import org.apache.james.rrt.jpa.JPARecipientRewriteTable;
+import org.apache.james.rrt.lib.AliasReverseResolverImpl;
+import org.apache.james.rrt.lib.CanSendFromImpl;
+import org.apache.james.server.core.configuration.ConfigurationProvider;
+import org.apache.james.user.api.UsersRepository;
+import org.apache.james.user.jpa.JPAUsersRepository;
+import org.apache.james.utils.InitializationOperation;
+import org.apache.james.utils.InitilizationOperationBuilder;
+
+import com.google.common.collect.ImmutableList;
+import com.google.inject.AbstractModule;
+import com.google.inject.Provides;
+import com.google.inject.Scopes;
+import com.google.inject.Singleton;
+import com.google.inject.multibindings.Multibinder;
+import com.google.inject.multibindings.ProvidesIntoSet;
+
+/**
+ * Server data on JPA: the domain list, users, the recipient rewrite table (aliases, forwards, groups) and the
+ * mail repositories ({@code jpa://} URLs) where the mailet container parks mail for the postmaster.
+ */
+public class JpaDataModule extends AbstractModule {
+    @Override
+    protected void configure() {
+        bind(JPADomainList.class).in(Scopes.SINGLETON);
+        bind(DomainList.class).to(JPADomainList.class);
+
+        bind(JPAUsersRepository.class).in(Scopes.SINGLETON);
+        bind(UsersRepository.class).to(JPAUsersRepository.class);
+
+        bind(JPARecipientRewriteTable.class).in(Scopes.SINGLETON);
+        bind(RecipientRewriteTable.class).to(JPARecipientRewriteTable.class);
+        bind(AliasReverseResolverImpl.class).in(Scopes.SINGLETON);
+        bind(AliasReverseResolver.class).to(AliasReverseResolverImpl.class);
+        bind(CanSendFromImpl.class).in(Scopes.SINGLETON);
+        bind(CanSendFrom.class).to(CanSendFromImpl.class);
+
+        bind(JPAMailRepositoryUrlStore.class).in(Scopes.SINGLETON);
+        bind(MailRepositoryUrlStore.class).to(JPAMailRepositoryUrlStore.class);
+        bind(MailRepositoryStoreConfiguration.Item.class).toProvider(() -> new MailRepositoryStoreConfiguration.Item(
+            ImmutableList.of(new Protocol("jpa")), JPAMailRepository.class.getName(), new BaseHierarchicalConfiguration()));
+        Multibinder.newSetBinder(binder(), MailRepositoryFactory.class).addBinding().to(JPAMailRepositoryFactory.class);
+
+        // A new user must not shadow an alias or group address, and the other way round.
+        Multibinder<UserEntityValidator> validators = Multibinder.newSetBinder(binder(), UserEntityValidator.class);
+        validators.addBinding().to(DefaultUserEntityValidator.class);
+        validators.addBinding().to(RecipientRewriteTableUserEntityValidator.class);
+
+        Multibinder<UsernameChangeTaskStep> renameSteps = Multibinder.newSetBinder(binder(), UsernameChangeTaskStep.class);
+        renameSteps.addBinding().to(ForwardUsernameChangeTaskStep.class);
+        renameSteps.addBinding().to(DelegationUsernameChangeTaskStep.class);
+    }
+
+    @Provides
+    @Singleton
+    UserEntityValidator provideUserEntityValidator(Set<UserEntityValidator> validators) {
+        return new AggregateUserEntityValidator(validators);
+    }
+
+    @ProvidesIntoSet
+    InitializationOperation configureDomainList(ConfigurationProvider configurationProvider, JPADomainList domainList) {
+        return InitilizationOperationBuilder
+            .forClass(JPADomainList.class)
+            .init(() -> domainList.configure(DomainListConfiguration.from(configurationProvider.getConfiguration("domainlist"))));
+    }
+
+    @ProvidesIntoSet
+    InitializationOperation configureUsers(ConfigurationProvider configurationProvider, JPAUsersRepository users) {
+        return InitilizationOperationBuilder
+            .forClass(JPAUsersRepository.class)
+            .init(() -> {
+                users.configure(configurationProvider.getConfiguration("usersrepository"));
+                users.init();
+            });
+    }
+
+    @ProvidesIntoSet
+    InitializationOperation configureRecipientRewriteTable(ConfigurationProvider configurationProvider,
+                                                           JPARecipientRewriteTable recipientRewriteTable) {
+        return InitilizationOperationBuilder
+            .forClass(JPARecipientRewriteTable.class)
+            .init(() -> recipientRewriteTable.configure(configurationProvider.getConfiguration("recipientrewritetable")));
+    }
+}

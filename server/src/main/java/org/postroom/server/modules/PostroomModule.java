@@ -1,0 +1,75 @@
+package org.postroom.server.modules;
+
+import java.io.File;
+
+import org.apache.commons.configuration2.BaseHierarchicalConfiguration;
+import org.apache.commons.configuration2.HierarchicalConfiguration;
+import org.apache.commons.configuration2.ex.ConfigurationException;
+import org.apache.commons.configuration2.tree.ImmutableNode;
+import org.apache.james.filesystem.api.FileSystem;
+import org.apache.james.server.core.configuration.Configuration;
+import org.apache.james.server.core.configuration.ConfigurationProvider;
+import org.apache.james.server.core.configuration.FileConfigurationProvider;
+import org.postroom.server.PostroomHome;
+import org.postroom.server.PostroomSettings;
+
+import com.google.inject.AbstractModule;
+import com.google.inject.Provides;
+import com.google.inject.Singleton;
+import com.google.inject.name.Names;
+
+/**
+ * Binds the installation folder and the organization's settings, and the places under {@code var/} that James
+ * would otherwise derive from the JVM's current directory.
+ */
+public class PostroomModule extends AbstractModule {
+    private final PostroomHome home;
+    private final PostroomSettings settings;
+
+    public PostroomModule(PostroomHome home, PostroomSettings settings) {
+        this.home = home;
+        this.settings = settings;
+    }
+
+    @Override
+    protected void configure() {
+        bind(PostroomHome.class).toInstance(home);
+        bind(PostroomSettings.class).toInstance(settings);
+        bind(File.class).annotatedWith(Names.named(JpaMailboxModule.LUCENE_DIRECTORY)).toInstance(home.lucene().toFile());
+        bind(File.class).annotatedWith(Names.named(ActiveMqQueueModule.BROKER_DIRECTORY)).toInstance(home.activemq().toFile());
+    }
+
+    /**
+     * James's configuration files, except the DNS service's, which is derived from {@code postroom.dns.servers}
+     * so that resolvers are one plain setting.
+     */
+    @Provides
+    @Singleton
+    ConfigurationProvider provideConfigurationProvider(FileSystem fileSystem, Configuration configuration) {
+        FileConfigurationProvider files = new FileConfigurationProvider(fileSystem, configuration);
+        return new ConfigurationProvider() {
+            @Override
+            public HierarchicalConfiguration<ImmutableNode> getConfiguration(String component,
+                                                                             org.apache.james.util.LoggingLevel level)
+                throws ConfigurationException {
+                if ("dnsservice".equals(component)) {
+                    return dnsConfiguration();
+                }
+                return files.getConfiguration(component, level);
+            }
+        };
+    }
+
+    HierarchicalConfiguration<ImmutableNode> dnsConfiguration() {
+        BaseHierarchicalConfiguration dns = new BaseHierarchicalConfiguration();
+        if (settings.dnsServers().isEmpty()) {
+            dns.addProperty("autodiscover", true);
+        } else {
+            dns.addProperty("autodiscover", false);
+            settings.dnsServers().forEach(server -> dns.addProperty("servers.server", server));
+        }
+        dns.addProperty("authoritative", false);
+        dns.addProperty("maxcachesize", 50000);
+        return dns;
+    }
+}
