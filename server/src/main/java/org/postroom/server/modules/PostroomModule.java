@@ -1,6 +1,8 @@
 package org.postroom.server.modules;
 
 import java.io.File;
+import java.nio.file.Path;
+import java.util.Set;
 
 import org.apache.commons.configuration2.BaseHierarchicalConfiguration;
 import org.apache.commons.configuration2.HierarchicalConfiguration;
@@ -10,6 +12,7 @@ import org.apache.james.filesystem.api.FileSystem;
 import org.apache.james.server.core.configuration.Configuration;
 import org.apache.james.server.core.configuration.ConfigurationProvider;
 import org.apache.james.server.core.configuration.FileConfigurationProvider;
+import org.apache.james.server.core.filesystem.FileSystemImpl;
 import org.postroom.server.PostroomHome;
 import org.postroom.server.PostroomSettings;
 
@@ -37,6 +40,16 @@ public class PostroomModule extends AbstractModule {
         bind(PostroomSettings.class).toInstance(settings);
         bind(File.class).annotatedWith(Names.named(JpaMailboxModule.LUCENE_DIRECTORY)).toInstance(home.lucene().toFile());
         bind(File.class).annotatedWith(Names.named(ActiveMqQueueModule.BROKER_DIRECTORY)).toInstance(home.activemq().toFile());
+    }
+
+    @Provides
+    @Singleton
+    FileSystem provideFileSystem(Configuration configuration) {
+        FileSystemImpl james = new FileSystemImpl(configuration.directories());
+        Set<Path> tlsFiles = Set.of(
+            Path.of(System.getProperty("postroom.tls.certificate.url", "file://").substring("file://".length())).normalize(),
+            Path.of(System.getProperty("postroom.tls.key.url", "file://").substring("file://".length())).normalize());
+        return new PostroomFileSystem(james, home.root(), tlsFiles);
     }
 
     /**

@@ -1,0 +1,136 @@
+package org.postroom.it;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * A remote MX on loopback: accepts every message, except recipients given a fixed reply (e.g. {@code 550 5.1.1}).
+ * Started and stopped by the test, on a port fixed at construction so it can be down, then up.
+ */
+public final class SmtpSink implements AutoCloseable {
+    public record Received(String sender, List<String> recipients, String content) {
+    }
+
+    private final int port;
+    private final List<Received> received = new CopyOnWriteArrayList<>();
+    private final Map<String, String> recipientReplies = new ConcurrentHashMap<>();
+    private volatile ServerSocket server;
+
+    public SmtpSink(int port) {
+        this.port = port;
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public SmtpSink rejectRecipient(String address, String reply) {
+        recipientReplies.put(address.toLowerCase(), reply);
+        return this;
+    }
+
+    public List<Received> received() {
+        return received;
+    }
+
+    public SmtpSink start() throws IOException {
+        ServerSocket socket = new ServerSocket();
+        socket.setReuseAddress(true);
+        socket.bind(new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), port));
+        server = socket;
+        Thread acceptor = new Thread(() -> {
+            while (!socket.isClosed()) {
+                try {
+                    Socket client = socket.accept();
+                    Thread session = new Thread(() -> serve(client), "smtp-sink-session");
+                    session.setDaemon(true);
+                    session.start();
+                } catch (IOException e) {
+                    return;
+                }
+            }
+        }, "smtp-sink");
+        acceptor.setDaemon(true);
+        acceptor.start();
+        return this;
+    }
+
+    private void serve(Socket client) {
+        try (client;
+             BufferedReader in = new BufferedReader(new InputStreamReader(client.getInputStream(), StandardCharsets.UTF_8))) {
+            OutputStream out = client.getOutputStream();
+            write(out, "220 sink.remote.test ESMTP test sink");
+            String sender = null;
+            List<String> recipients = new ArrayList<>();
+            String line;
+            while ((line = in.readLine()) != null) {
+                String upper = line.toUpperCase();
+                if (upper.startsWith("EHLO")) {
+                    write(out, "250-sink.remote.test\r\n250-8BITMIME\r\n250 ENHANCEDSTATUSCODES");
+                } else if (upper.startsWith("HELO")) {
+                    write(out, "250 sink.remote.test");
+                } else if (upper.startsWith("MAIL FROM:")) {
+                    sender = address(line.substring(10));
+                    recipients.clear();
+                    write(out, "250 2.1.0 ok");
+                } else if (upper.startsWith("RCPT TO:")) {
+                    String recipient = address(line.substring(8));
+                    String reply = recipientReplies.get(recipient.toLowerCase());
+                    if (reply != null) {
+                        write(out, reply);
+                    } else {
+                        recipients.add(recipient);
+                        write(out, "250 2.1.5 ok");
+                    }
+                } else if (upper.equals("DATA")) {
+                    write(out, "354 go ahead");
+                    StringBuilder content = new StringBuilder();
+                    String dataLine;
+                    while ((dataLine = in.readLine()) != null && !dataLine.equals(".")) {
+                        content.append(dataLine.startsWith("..") ? dataLine.substring(1) : dataLine).append("\r\n");
+                    }
+                    received.add(new Received(sender, List.copyOf(recipients), content.toString()));
+                    write(out, "250 2.0.0 queued");
+                } else if (upper.equals("QUIT")) {
+                    write(out, "221 2.0.0 bye");
+                    return;
+                } else if (upper.equals("RSET") || upper.equals("NOOP")) {
+                    write(out, "250 2.0.0 ok");
+                } else {
+                    write(out, "502 5.5.1 not implemented");
+                }
+            }
+        } catch (IOException e) {
+            // the client went away
+        }
+    }
+
+    private static String address(String argument) {
+        String value = argument.trim();
+        int end = value.indexOf('>');
+        return value.substring(value.indexOf('<') + 1, end < 0 ? value.length() : end);
+    }
+
+    private static void write(OutputStream out, String reply) throws IOException {
+        out.write((reply + "\r\n").getBytes(StandardCharsets.UTF_8));
+        out.flush();
+    }
+
+    @Override
+    public void close() throws IOException {
+        if (server != null) {
+            server.close();
+        }
+    }
+}
