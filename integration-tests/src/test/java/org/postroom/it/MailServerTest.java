@@ -36,7 +36,7 @@ class MailServerTest {
 
     @BeforeAll
     static void startServer() throws Exception {
-        server = PostroomProcess.create().start();
+        server = PostroomProcess.create().with("postroom.postmaster", ALICE).start();
         server.admin().addUser(ALICE, ALICE_PASSWORD);
         server.admin().addUser(BOB, BOB_PASSWORD);
     }
@@ -140,6 +140,21 @@ class MailServerTest {
                 assertThat(smtp.send("RCPT TO:<" + ALICE + ">")).startsWith("250");
                 assertThat(smtp.data("From: someone@remote.test\r\nTo: " + ALICE + "\r\nSubject: " + subject
                     + "\r\n\r\nHello from outside.")).startsWith("250");
+            }
+
+            await().atMost(30, SECONDS).untilAsserted(() ->
+                assertThat(MailClients.imapSubjects(server.port("imaps"), IMPLICIT_TLS, ALICE, ALICE_PASSWORD)).contains(subject));
+        }
+
+        @Test
+        void postmasterIsAlwaysAcceptedAndReachesTheConfiguredPostmaster() throws Exception {
+            String subject = subject("to postmaster");
+            try (SmtpDialogue smtp = SmtpDialogue.connect(server.port("smtp"))) {
+                smtp.send("EHLO mx.remote.test");
+                smtp.send("MAIL FROM:<someone@remote.test>");
+                assertThat(smtp.send("RCPT TO:<Postmaster@" + PostroomProcess.DOMAIN + ">")).startsWith("250");
+                assertThat(smtp.data("From: someone@remote.test\r\nSubject: " + subject + "\r\n\r\nHello postmaster."))
+                    .startsWith("250");
             }
 
             await().atMost(30, SECONDS).untilAsserted(() ->

@@ -154,9 +154,15 @@ public final class PostroomProcess implements AutoCloseable {
         return new AdminClient(port("admin"), home.resolve("var/admin/jwt-private.pem"));
     }
 
+    /** Stops the server and removes its folder (kept with -Dpostroom.keep=true, to read its logs). */
     @Override
     public void close() throws Exception {
         stop();
+        if (!Boolean.getBoolean("postroom.keep")) {
+            try (Stream<Path> paths = Files.walk(home)) {
+                paths.sorted(java.util.Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+            }
+        }
     }
 
     public static int freePort() {

@@ -1,0 +1,93 @@
+package org.postroom.it;
+
+import static java.util.concurrent.TimeUnit.SECONDS;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.postroom.it.MailClients.Security.IMPLICIT_TLS;
+import static org.postroom.it.MailClients.Security.STARTTLS;
+
+import java.util.Properties;
+
+import javax.mail.Folder;
+import javax.mail.Message;
+import javax.mail.Session;
+import javax.mail.Store;
+import javax.mail.internet.MimeMultipart;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Outbound delivery through the smarthost setting, and the bounce a sender gets when delivery fails for good. */
+class DeliveryTest {
+    static final String ALICE = "alice@" + PostroomProcess.DOMAIN;
+    static final String PASSWORD = "alice-Secret-42";
+
+    static SmtpSink remoteMx;
+    static PostroomProcess server;
+
+    @BeforeAll
+    static void start() throws Exception {
+        remoteMx = new SmtpSink(PostroomProcess.freePort())
+            .rejectRecipient("gone@remote.test", "550 5.1.1 <gone@remote.test>: Recipient address rejected: User unknown")
+            .start();
+        server = PostroomProcess.create()
+            .with("postroom.relayhost", "[127.0.0.1]:" + remoteMx.port())
+            .with("postroom.relayhost.starttls", "false")
+            .start();
+        server.admin().addUser(ALICE, PASSWORD);
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        server.close();
+        remoteMx.close();
+    }
+
+    @Test
+    void mailForARemoteDomainLeavesThroughTheSmarthost() throws Exception {
+        MailClients.submit(server.port("submission"), STARTTLS, ALICE, PASSWORD,
+            MailClients.message(ALICE, "dave@remote.test", "outbound", "to the world"));
+
+        await().atMost(30, SECONDS).untilAsserted(() -> assertThat(remoteMx.received())
+            .anySatisfy(received -> {
+                assertThat(received.recipients()).containsExactly("dave@remote.test");
+                assertThat(received.content()).contains("Subject: outbound");
+            }));
+        assertThat(server.log()).contains("sent successfully");
+    }
+
+    @Test
+    void aPermanentFailureBouncesToTheSenderWithADeliveryStatusNotification() throws Exception {
+        MailClients.submit(server.port("submission"), STARTTLS, ALICE, PASSWORD,
+            MailClients.message(ALICE, "gone@remote.test", "doomed", "nobody reads this"));
+
+        await().atMost(60, SECONDS).untilAsserted(() -> {
+            Properties properties = new Properties();
+            properties.put("mail.imaps.ssl.trust", "*");
+            properties.put("mail.imaps.ssl.checkserveridentity", "false");
+            Store store = Session.getInstance(properties).getStore("imaps");
+            store.connect("127.0.0.1", server.port("imaps"), ALICE, PASSWORD);
+            try {
+                Folder inbox = store.getFolder("INBOX");
+                inbox.open(Folder.READ_ONLY);
+                Message[] messages = inbox.getMessages();
+                assertThat(messages).isNotEmpty();
+                Message dsn = messages[messages.length - 1];
+                assertThat(dsn.getContentType()).containsIgnoringCase("multipart/report").contains("report-type=delivery-status");
+                MimeMultipart report = (MimeMultipart) dsn.getContent();
+                String status = new String(report.getBodyPart(1).getInputStream().readAllBytes());
+                assertThat(status)
+                    .contains("Final-Recipient: rfc822; gone@remote.test")
+                    .contains("Action: failed")
+                    .contains("Diagnostic-Code: smtp; 550 5.1.1");
+                // James 3.8.1's DSNBounce writes "Status: 550 5.1.1 <...>" where RFC 3464 wants "Status: 5.1.1":
+                // Postroom's own DSN generation (the bounces issue) replaces it.
+                inbox.close(false);
+            } finally {
+                store.close();
+            }
+        });
+        assertThat(remoteMx.received()).noneSatisfy(received -> assertThat(received.recipients()).contains("gone@remote.test"));
+    }
+}
