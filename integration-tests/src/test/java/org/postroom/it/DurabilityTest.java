@@ -8,6 +8,8 @@ import static org.postroom.it.MailClients.Security.STARTTLS;
 
 import javax.mail.internet.MimeMessage;
 
+import javax.mail.MessagingException;
+
 import org.junit.jupiter.api.Test;
 
 /** Mail answered 250 is never lost: not by a clean restart, not by kill -9. */
@@ -21,7 +23,7 @@ class DurabilityTest {
             server.admin().addUser(ALICE, PASSWORD);
             MailClients.submit(server.port("submission"), STARTTLS, ALICE, PASSWORD,
                 MailClients.message(ALICE, ALICE, "before restart", "kept across restarts"));
-            await().atMost(30, SECONDS).untilAsserted(() ->
+            await().atMost(30, SECONDS).ignoreExceptionsInstanceOf(MessagingException.class).untilAsserted(() ->
                 assertThat(MailClients.imapSubjects(server.port("imaps"), IMPLICIT_TLS, ALICE, PASSWORD)).contains("before restart"));
 
             server.stop();
@@ -44,8 +46,10 @@ class DurabilityTest {
             MailClients.submit(server.port("submission"), STARTTLS, ALICE, PASSWORD, message);
 
             // The first attempt fails (nothing listens), so the mail waits in the outgoing queue for a retry.
-            await().atMost(30, SECONDS).untilAsserted(() ->
+            await().atMost(30, SECONDS).ignoreExceptionsInstanceOf(MessagingException.class).untilAsserted(() ->
                 assertThat(server.admin().get("/mailQueues/outgoing/mails")).contains("carol@remote.test"));
+            await().atMost(30, SECONDS).ignoreExceptionsInstanceOf(MessagingException.class).untilAsserted(() -> assertThat(server.log())
+                .containsPattern("deferred Mail\\S+ from=<" + ALICE + "> to=\\[carol@remote.test] retry in PT5M error="));
             server.kill();
 
             remoteMx.start();
@@ -58,7 +62,7 @@ class DurabilityTest {
                     assertThat(received.sender()).isEqualTo(ALICE);
                     assertThat(received.content()).contains(messageId);
                 }));
-            await().atMost(30, SECONDS).untilAsserted(() ->
+            await().atMost(30, SECONDS).ignoreExceptionsInstanceOf(MessagingException.class).untilAsserted(() ->
                 assertThat(server.admin().get("/mailQueues/outgoing/mails")).isEqualTo("[]"));
             assertThat(remoteMx.received()).hasSize(1);
         }

@@ -45,7 +45,7 @@ public class DeliverRemotely extends RemoteDelivery {
     @Inject
     public DeliverRemotely(DNSService dnsServer, DomainList domainList, MailQueueFactory<?> queueFactory,
                            MetricFactory metricFactory, PostroomSettings settings, PostroomHome home) {
-        super(dnsServer, domainList, queueFactory, metricFactory);
+        super(dnsServer, domainList, new DeferralLoggingQueueFactory(queueFactory), metricFactory);
         this.settings = settings;
         this.home = home;
     }
