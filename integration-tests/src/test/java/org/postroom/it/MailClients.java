@@ -54,29 +54,27 @@ public final class MailClients {
     /** The subjects of the messages in INBOX, read over IMAP. */
     public static List<String> imapSubjects(int port, Security security, String user, String password)
         throws MessagingException {
-        Properties properties = new Properties();
-        String protocol = security == Security.IMPLICIT_TLS ? "imaps" : "imap";
-        properties.put("mail." + protocol + ".ssl.trust", "*");
-        properties.put("mail." + protocol + ".ssl.checkserveridentity", "false");
-        if (security == Security.STARTTLS) {
-            properties.put("mail.imap.starttls.enable", "true");
-            properties.put("mail.imap.starttls.required", "true");
-        }
-        return subjects(Session.getInstance(properties).getStore(protocol), port, user, password);
+        return subjects("imap", port, security, user, password);
     }
 
     /** The subjects of the messages in the POP3 maildrop. */
     public static List<String> pop3Subjects(int port, Security security, String user, String password)
         throws MessagingException {
+        return subjects("pop3", port, security, user, password);
+    }
+
+    /** Reads INBOX with {@code protocol} ("imap" or "pop3") the way a client set to TLS or STARTTLS does. */
+    private static List<String> subjects(String protocol, int port, Security security, String user, String password)
+        throws MessagingException {
         Properties properties = new Properties();
-        String protocol = security == Security.IMPLICIT_TLS ? "pop3s" : "pop3";
-        properties.put("mail." + protocol + ".ssl.trust", "*");
-        properties.put("mail." + protocol + ".ssl.checkserveridentity", "false");
+        String name = security == Security.IMPLICIT_TLS ? protocol + "s" : protocol;
+        properties.put("mail." + name + ".ssl.trust", "*");
+        properties.put("mail." + name + ".ssl.checkserveridentity", "false");
         if (security == Security.STARTTLS) {
-            properties.put("mail.pop3.starttls.enable", "true");
-            properties.put("mail.pop3.starttls.required", "true");
+            properties.put("mail." + name + ".starttls.enable", "true");
+            properties.put("mail." + name + ".starttls.required", "true");
         }
-        return subjects(Session.getInstance(properties).getStore(protocol), port, user, password);
+        return subjects(Session.getInstance(properties).getStore(name), port, user, password);
     }
 
     private static List<String> subjects(Store store, int port, String user, String password) throws MessagingException {
