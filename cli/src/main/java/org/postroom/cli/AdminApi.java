@@ -143,7 +143,7 @@ final class AdminApi {
         String pem;
         try {
             if (!Files.isRegularFile(privateKey) || !Files.isReadable(privateKey)) {
-                if (Files.exists(privateKey) || !canLookInside(privateKey.getParent())) {
+                if (Files.exists(privateKey) || !canLookFor(privateKey)) {
                     throw permissionDenied(privateKey, null);
                 }
                 throw CliException.failure("no admin key at " + privateKey + ": the server creates it at its first"
@@ -164,8 +164,14 @@ final class AdminApi {
         }
     }
 
-    private static boolean canLookInside(Path folder) {
-        return folder == null || !Files.exists(folder) || (Files.isReadable(folder) && Files.isExecutable(folder));
+    /** Whether this user could see the file if it existed: the nearest existing folder above it can be searched. */
+    private static boolean canLookFor(Path file) {
+        for (Path folder = file.toAbsolutePath().getParent(); folder != null; folder = folder.getParent()) {
+            if (Files.exists(folder)) {
+                return Files.isDirectory(folder) && Files.isReadable(folder) && Files.isExecutable(folder);
+            }
+        }
+        return true;
     }
 
     private static CliException permissionDenied(Path privateKey, Throwable cause) {
