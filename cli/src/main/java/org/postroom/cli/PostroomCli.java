@@ -75,7 +75,8 @@ public final class PostroomCli {
         CommandLine failed = error.getCommandLine();
         String message = String.valueOf(error.getMessage());
         if (message.startsWith("Missing required subcommand")) {
-            return failed.getCommandSpec().qualifiedName() + " needs an action: " + failed.getSubcommands().keySet().stream()
+            String what = failed.getParent() == null ? " needs a command: " : " needs an action: ";
+            return failed.getCommandSpec().qualifiedName() + what + failed.getSubcommands().keySet().stream()
                 .filter(name -> !name.equals("help")).collect(Collectors.joining(", "));
         }
         if (error instanceof CommandLine.UnmatchedArgumentException unmatched && !unmatched.getUnmatched().isEmpty()) {

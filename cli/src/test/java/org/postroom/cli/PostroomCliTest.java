@@ -128,6 +128,15 @@ class PostroomCliTest {
         }
 
         @Test
+        void noCommandNamesTheCommands() {
+            CliRun run = CliRun.run(nowhere);
+
+            assertThat(run.code()).isEqualTo(2);
+            assertThat(run.errLines()).containsExactly("ERROR: postroom needs a command: status, domain, user, alias,"
+                + " queue, config (see 'postroom --help')");
+        }
+
+        @Test
         void missingArgumentIsAUsageError() {
             CliRun run = CliRun.run(nowhere, "alias", "add", "info@example.org");
 
