@@ -414,14 +414,14 @@ class PostroomCommandTest {
             assertThat(mail.path("size").asLong()).isPositive();
             assertThat(mail.path("ageSeconds").asLong()).isBetween(0L, 60L);
             assertThat(mail.path("nextDelivery").asText()).isNotEmpty();
-            assertThat(mail.has("lastError")).isTrue();
+            assertThat(mail.path("lastError").asText()).contains("127.0.0.1");
             String id = mail.path("id").asText();
 
             CliRun table = postroom("queue", "list");
             assertThat(table.out().lines().findFirst().orElseThrow())
                 .matches("QUEUE +ID +SIZE +AGE +SENDER +RECIPIENTS +TRIES +NEXT +LAST ERROR");
             assertThat(table.out()).containsPattern("(?m)^outgoing +" + id + " +\\d+ +\\d+[smh] +" + sender + " +"
-                + recipient + " +1 +in \\d+m");
+                + recipient + " +1 +in \\d+m +.*127\\.0\\.0\\.1.*$");
             assertThat(postroom("queue", "list", "--queue", "spool", "--json").out()).doesNotContain(id);
 
             assertOk(postroom("queue", "flush"), "1 deferred message(s) of the outgoing queue to be retried now");

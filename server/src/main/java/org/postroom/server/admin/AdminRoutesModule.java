@@ -3,6 +3,8 @@ package org.postroom.server.admin;
 import org.apache.james.webadmin.Routes;
 
 import com.google.inject.AbstractModule;
+import com.google.inject.Provides;
+import com.google.inject.Singleton;
 import com.google.inject.multibindings.Multibinder;
 
 /**
@@ -15,5 +17,11 @@ public class AdminRoutesModule extends AbstractModule {
         Multibinder<Routes> routes = Multibinder.newSetBinder(binder(), Routes.class);
         routes.addBinding().to(StatusRoutes.class);
         routes.addBinding().to(QueueMailsRoutes.class);
+    }
+
+    @Provides
+    @Singleton
+    DeliveryFailures provideDeliveryFailures() {
+        return DeliveryFailures.attach();
     }
 }

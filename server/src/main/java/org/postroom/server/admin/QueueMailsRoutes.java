@@ -43,6 +43,8 @@ import spark.Service;
  * }</pre>
  * The sender is {@code ""} for a bounce (null sender). {@code arrivedAt} is the date of the topmost
  * {@code Received:} header, which this server added on reception, or the last update when there is none.
+ * {@code lastError} is the mail's error message, else the last delivery failure logged for it since the server
+ * started ({@link DeliveryFailures}): James's RemoteDelivery records none on the mail it defers.
  * An unknown queue is a 404 with a JSON message.
  */
 public class QueueMailsRoutes implements Routes {
@@ -52,11 +54,13 @@ public class QueueMailsRoutes implements Routes {
     private static final AttributeName RETRY_COUNT = AttributeName.of("delivery_retry_count");
 
     private final MailQueueFactory<? extends ManageableMailQueue> queues;
+    private final DeliveryFailures deliveryFailures;
     private final JsonTransformer json = new JsonTransformer();
 
     @Inject
-    public QueueMailsRoutes(MailQueueFactory<? extends ManageableMailQueue> queues) {
+    public QueueMailsRoutes(MailQueueFactory<? extends ManageableMailQueue> queues, DeliveryFailures deliveryFailures) {
         this.queues = queues;
+        this.deliveryFailures = deliveryFailures;
     }
 
     @Override
@@ -93,7 +97,10 @@ public class QueueMailsRoutes implements Routes {
         try {
             while (items.hasNext()) {
                 ManageableMailQueue.MailQueueItemView item = items.next();
-                mails.add(describe(name, item.getMail(), item.getNextDelivery().map(next -> next.toInstant()), now));
+                Mail mail = item.getMail();
+                Optional<String> lastError = Optional.ofNullable(mail.getErrorMessage())
+                    .or(() -> deliveryFailures.last(mail.getName()));
+                mails.add(describe(name, mail, item.getNextDelivery().map(next -> next.toInstant()), lastError, now));
             }
         } finally {
             items.close();
@@ -114,7 +121,8 @@ public class QueueMailsRoutes implements Routes {
         }
     }
 
-    static Map<String, Object> describe(String queue, Mail mail, Optional<Instant> nextDelivery, Instant now) {
+    static Map<String, Object> describe(String queue, Mail mail, Optional<Instant> nextDelivery,
+                                        Optional<String> lastError, Instant now) {
         Instant lastUpdated = Optional.ofNullable(mail.getLastUpdated()).map(Date::toInstant).orElse(now);
         Instant arrived = arrival(mail).orElse(lastUpdated);
         Map<String, Object> view = new LinkedHashMap<>();
@@ -132,7 +140,7 @@ public class QueueMailsRoutes implements Routes {
             .filter(Integer.class::isInstance)
             .orElse(0));
         view.put("nextDelivery", nextDelivery.map(Instant::toString).orElse(null));
-        view.put("lastError", mail.getErrorMessage());
+        view.put("lastError", lastError.orElse(null));
         return view;
     }
 
