@@ -28,7 +28,8 @@ abstract class Action implements Callable<Integer> {
     void requireLocalDomain(String domain) {
         AdminApi.Response response = api().get("/domains/" + AdminApi.segment(domain));
         if (response.status() == 404) {
-            throw CliException.notFound("domain " + domain + " is not a local domain (postroom domain add " + domain + ")");
+            throw CliException.notFound("domain " + domain + " is not a local domain (postroom domain add " + domain
+                + ")");
         }
         require(response, "look up domain " + domain);
     }

@@ -157,7 +157,8 @@ final class AdminApi {
         }
         try {
             String base64 = pem.replaceAll("-----[A-Z ]+-----", "").replaceAll("\\s", "");
-            return KeyFactory.getInstance("RSA").generatePrivate(new PKCS8EncodedKeySpec(Base64.getDecoder().decode(base64)));
+            byte[] der = Base64.getDecoder().decode(base64);
+            return KeyFactory.getInstance("RSA").generatePrivate(new PKCS8EncodedKeySpec(der));
         } catch (GeneralSecurityException | IllegalArgumentException e) {
             throw new CliException(CliException.FAILURE, privateKey + " is not an RSA private key in PKCS#8 PEM form"
                 + " (the server writes one at first start; move the damaged file away and restart it)", e);

@@ -89,7 +89,8 @@ final class AliasCommand {
     }
 
     @Command(name = "list", description = "List aliases, all or those of one alias address.",
-        footerHeading = "%nExamples:%n", footer = {"  postroom alias list", "  postroom alias list info@example.org --json"})
+        footerHeading = "%nExamples:%n",
+        footer = {"  postroom alias list", "  postroom alias list info@example.org --json"})
     static final class ListAliases extends Action {
         @Parameters(paramLabel = "ALIAS", arity = "0..1", description = "Only the targets of this alias.")
         String alias;

@@ -60,10 +60,12 @@ final class ConfigCommand {
             try {
                 process = new ProcessBuilder(command).start();
             } catch (IOException e) {
-                throw new CliException(CliException.FAILURE, "cannot run the configuration checker: " + e.getMessage(), e);
+                throw new CliException(CliException.FAILURE, "cannot run the configuration checker: "
+                    + e.getMessage(), e);
             }
             process.getOutputStream().close();
-            CompletableFuture<Void> errors = CompletableFuture.runAsync(() -> relay(process.getErrorStream(), session.err));
+            CompletableFuture<Void> errors = CompletableFuture.runAsync(
+                () -> relay(process.getErrorStream(), session.err));
             relay(process.getInputStream(), session.out);
             errors.join();
             return process.waitFor();

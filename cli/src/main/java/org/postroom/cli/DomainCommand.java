@@ -72,7 +72,8 @@ final class DomainCommand {
         }
     }
 
-    @Command(name = "remove", description = "Remove a local domain. Refused while users of the domain exist: remove them first.",
+    @Command(name = "remove",
+        description = "Remove a local domain. Refused while users of the domain exist: remove them first.",
         footerHeading = "%nExamples:%n", footer = {"  postroom domain remove example.net"})
     static final class Remove extends Action {
         @Parameters(paramLabel = "DOMAIN", description = "The domain to remove.")

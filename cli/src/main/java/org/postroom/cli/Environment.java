@@ -47,12 +47,14 @@ public final class Environment {
         if (configured == null || configured.isBlank()) {
             configured = System.getProperty(HOME_PROPERTY);
         }
-        Path home = configured == null || configured.isBlank() ? null : Path.of(configured).toAbsolutePath().normalize();
+        Path home = configured == null || configured.isBlank() ? null
+            : Path.of(configured).toAbsolutePath().normalize();
         String install = System.getProperty(INSTALLATION_PROPERTY);
         Path installation = install == null || install.isBlank() ? home : Path.of(install).toAbsolutePath().normalize();
         Map<String, String> settings = new LinkedHashMap<>();
         System.getProperties().stringPropertyNames().stream()
-            .filter(key -> key.startsWith("postroom.") && !key.equals(HOME_PROPERTY) && !key.equals(INSTALLATION_PROPERTY))
+            .filter(key -> key.startsWith("postroom."))
+            .filter(key -> !key.equals(HOME_PROPERTY) && !key.equals(INSTALLATION_PROPERTY))
             .forEach(key -> settings.put(key, System.getProperty(key)));
         Console console = System.console();
         PasswordPrompt prompt = console == null ? null : text -> console.readPassword("%s", text);

@@ -6,7 +6,9 @@ import java.util.regex.Pattern;
 /** Checks mail addresses and domain names before anything is sent to the server. */
 final class Names {
     private static final Pattern LABEL = Pattern.compile("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?");
-    private static final Pattern LOCAL_PART = Pattern.compile("[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*");
+    /** RFC 5322 dot-atom: the local parts people use (quoted local parts are refused). */
+    private static final String ATOM = "[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+";
+    private static final Pattern LOCAL_PART = Pattern.compile(ATOM + "(\\." + ATOM + ")*");
 
     private Names() {
     }

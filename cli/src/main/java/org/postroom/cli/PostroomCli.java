@@ -39,21 +39,22 @@ public final class PostroomCli {
         commandLine.setErr(new PrintWriter(err, true));
         commandLine.setExecutionExceptionHandler((error, failed, parseResult) -> {
             if (error instanceof CliException cli) {
-                err.println("ERROR: " + cli.getMessage());
+                err.println("ERROR: " + oneLine(cli.getMessage()));
                 if (verbose && cli.getCause() != null) {
                     cli.getCause().printStackTrace(err);
                 }
                 return cli.exitCode();
             }
-            err.println("ERROR: " + error + (verbose ? "" : " (run again with --verbose for details)"));
+            err.println("ERROR: " + oneLine(String.valueOf(error))
+                + (verbose ? "" : " (run again with --verbose for details)"));
             if (verbose) {
                 error.printStackTrace(err);
             }
             return CliException.FAILURE;
         });
         commandLine.setParameterExceptionHandler((error, arguments) -> {
-            err.println("ERROR: " + usageMessage(error) + " (see '" + error.getCommandLine().getCommandSpec().qualifiedName()
-                + " --help')");
+            err.println("ERROR: " + oneLine(usageMessage(error)) + " (see '"
+                + error.getCommandLine().getCommandSpec().qualifiedName() + " --help')");
             if (verbose) {
                 error.printStackTrace(err);
             }
@@ -66,9 +67,12 @@ public final class PostroomCli {
     }
 
     static CommandLine commandLine(Session session) {
-        return new CommandLine(new Root(), new Factory(session))
-            .setCaseInsensitiveEnumValuesAllowed(true)
-            .setUsageHelpAutoWidth(true);
+        return new CommandLine(new Root(), new Factory(session)).setUsageHelpAutoWidth(true);
+    }
+
+    /** An error is reported on one line, whatever the server or the JDK put in its message. */
+    static String oneLine(String message) {
+        return message == null ? "" : message.replaceAll("\\s*[\\r\\n]+\\s*", " ").trim();
     }
 
     private static String usageMessage(CommandLine.ParameterException error) {
@@ -108,7 +112,12 @@ public final class PostroomCli {
         versionProvider = Version.class,
         sortOptions = false,
         usageHelpAutoWidth = true,
-        description = {"Administers the Postroom mail server on this machine.", "Entity first, then action, like postconf/postqueue/doveadm. The command talks to the server's admin API on loopback (postroom.admin.address and postroom.port.admin in conf/postroom.properties) with a token signed by var/admin/jwt-private.pem: run it as root or as the user that runs the server. The installation is $POSTROOM_HOME, or the folder above the bin/ holding this command."},
+        description = {
+            "Administers the Postroom mail server on this machine.",
+            "Entity first, then action, like postconf/postqueue/doveadm. The command talks to the server's admin "
+                + "API on loopback (postroom.admin.address and postroom.port.admin in conf/postroom.properties) with a "
+                + "token signed by var/admin/jwt-private.pem: run it as root or as the user that runs the server. The "
+                + "installation is $POSTROOM_HOME, or the folder above the bin/ holding this command."},
         commandListHeading = "%nCommands:%n",
         synopsisSubcommandLabel = "COMMAND",
         exitCodeListHeading = "%nExit codes:%n",
@@ -135,6 +144,7 @@ public final class PostroomCli {
             ConfigCommand.class,
             CommandLine.HelpCommand.class})
     static final class Root {
+        /** Declared for --help; {@link #execute} reads it from the arguments, as it must decide before parsing. */
         @Option(names = "--verbose", scope = ScopeType.INHERIT,
             description = "On failure, print the stack trace after the ERROR line.")
         boolean verbose;
@@ -146,7 +156,8 @@ public final class PostroomCli {
         public String[] getVersion() throws java.io.IOException {
             String version = PostroomCli.class.getPackage().getImplementationVersion();
             if (version == null) {
-                try (var in = PostroomCli.class.getResourceAsStream("/META-INF/maven/org.postroom/postroom-cli/pom.properties")) {
+                String metadata = "/META-INF/maven/org.postroom/postroom-cli/pom.properties";
+                try (var in = PostroomCli.class.getResourceAsStream(metadata)) {
                     if (in != null) {
                         java.util.Properties properties = new java.util.Properties();
                         properties.load(in);

@@ -34,10 +34,12 @@ final class QueueCommand {
     /** The queues to look at: the one asked for (which must exist), else spool and outgoing. */
     static List<String> queues(Action action, String asked) {
         List<String> existing = new ArrayList<>();
-        Action.requireJson(action.api().get("/mailQueues"), "list mail queues").forEach(name -> existing.add(name.asText()));
+        Action.requireJson(action.api().get("/mailQueues"), "list mail queues")
+            .forEach(name -> existing.add(name.asText()));
         if (asked != null) {
             if (!existing.contains(asked)) {
-                throw CliException.notFound("no mail queue " + asked + " (queues: " + String.join(", ", existing) + ")");
+                throw CliException.notFound("no mail queue " + asked + " (queues: " + String.join(", ", existing)
+                    + ")");
             }
             return List.of(asked);
         }
@@ -80,7 +82,10 @@ final class QueueCommand {
         }
     }
 
-    @Command(name = "list", description = "List queued mail: id, size, age, sender, recipients, delivery attempts, next attempt and last error, oldest first. Without --queue: spool and outgoing.",
+    @Command(name = "list",
+        description = "List queued mail: id, size, age, sender, recipients, delivery attempts, next attempt and"
+            + " last error, oldest first. Without --queue: spool and outgoing. The last error of deferred mail is"
+            + " the last delivery failure the server logged for it since it started.",
         footerHeading = "%nExamples:%n", footer = {"  postroom queue list",
             "  postroom queue list --queue outgoing --json | python3 -m json.tool"})
     static final class ListMails extends Action {
@@ -109,7 +114,8 @@ final class QueueCommand {
                 return 0;
             }
             Instant now = Instant.now();
-            Table table = new Table("QUEUE", "ID", "SIZE", "AGE", "SENDER", "RECIPIENTS", "TRIES", "NEXT", "LAST ERROR");
+            Table table = new Table("QUEUE", "ID", "SIZE", "AGE", "SENDER", "RECIPIENTS", "TRIES", "NEXT",
+                "LAST ERROR");
             for (JsonNode mail : mails) {
                 List<String> recipients = new ArrayList<>();
                 mail.path("recipients").forEach(recipient -> recipients.add(recipient.asText()));
@@ -167,7 +173,9 @@ final class QueueCommand {
         }
     }
 
-    @Command(name = "flush", description = "Retry deferred mail of the outgoing queue now, without waiting for its next scheduled attempt.",
+    @Command(name = "flush",
+        description = "Retry deferred mail of the outgoing queue now, without waiting for its next scheduled"
+            + " attempt.",
         footerHeading = "%nExamples:%n", footer = {"  postroom queue flush"})
     static final class Flush extends Action {
         Flush(Session session) {

@@ -9,9 +9,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Properties;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.core.util.DefaultIndenter;
+import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
 
 /** One run of the command: where it prints, what it found around it, and the admin API once it is needed. */
 final class Session {
@@ -23,7 +25,9 @@ final class Session {
     final PrintStream out;
     final PrintStream err;
     final Environment environment;
-    final ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    final ObjectMapper json = new ObjectMapper();
+    private static final DefaultPrettyPrinter PRETTY = new JsonLayout();
+
     private AdminApi api;
 
     Session(PrintStream out, PrintStream err, Environment environment) {
@@ -59,7 +63,8 @@ final class Session {
         return switch (address) {
             case "", "0.0.0.0" -> "127.0.0.1";
             case "::", "[::]", "::0" -> "::1";
-            default -> address.startsWith("[") && address.endsWith("]") ? address.substring(1, address.length() - 1) : address;
+            default -> address.startsWith("[") && address.endsWith("]")
+                ? address.substring(1, address.length() - 1) : address;
         };
     }
 
@@ -81,9 +86,30 @@ final class Session {
         return properties;
     }
 
+    /** Two-space indentation, one array element per line, "key": value. */
+    private static final class JsonLayout extends DefaultPrettyPrinter {
+        JsonLayout() {
+            _arrayIndenter = DefaultIndenter.SYSTEM_LINEFEED_INSTANCE;
+        }
+
+        JsonLayout(JsonLayout base) {
+            super(base);
+        }
+
+        @Override
+        public DefaultPrettyPrinter createInstance() {
+            return new JsonLayout(this);
+        }
+
+        @Override
+        public void writeObjectFieldValueSeparator(JsonGenerator generator) throws IOException {
+            generator.writeRaw(": ");
+        }
+    }
+
     void printJson(Object value) {
         try {
-            out.println(json.writeValueAsString(value));
+            out.println(json.writer(PRETTY).writeValueAsString(value));
         } catch (JsonProcessingException e) {
             throw new UncheckedIOException(e);
         }

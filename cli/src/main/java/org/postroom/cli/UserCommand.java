@@ -49,7 +49,8 @@ final class UserCommand {
         if (fromStdin) {
             String line;
             try {
-                line = new BufferedReader(new InputStreamReader(session.environment.stdin(), StandardCharsets.UTF_8)).readLine();
+                line = new BufferedReader(new InputStreamReader(session.environment.stdin(), StandardCharsets.UTF_8))
+                    .readLine();
             } catch (IOException e) {
                 throw new CliException(CliException.FAILURE, "cannot read the password from standard input: "
                     + e.getMessage(), e);

@@ -396,6 +396,11 @@ class PostroomCliTest {
         }
 
         @Test
+        void errorsFitOnOneLine() {
+            assertThat(PostroomCli.oneLine("Server said:\n  line two\r\nline three ")).isEqualTo("Server said: line two line three");
+        }
+
+        @Test
         void pathSegmentsAreEncoded() {
             assertThat(AdminApi.segment("a+b c@example.org")).isEqualTo("a%2Bb%20c@example.org");
         }

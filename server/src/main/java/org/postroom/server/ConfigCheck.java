@@ -162,8 +162,8 @@ public final class ConfigCheck {
             String username = settings.getProperty("postroom.relayhost.username", "").trim();
             String passwordFile = settings.getProperty("postroom.relayhost.password.file", "").trim();
             if (!username.isEmpty() && passwordFile.isEmpty()) {
-                problems.add(new Problem(file, 0, "postroom.relayhost.username is set but postroom.relayhost.password.file"
-                    + " is not (the smarthost password is read from that file)"));
+                problems.add(new Problem(file, 0, "postroom.relayhost.username is set but"
+                    + " postroom.relayhost.password.file is not (the smarthost password is read from that file)"));
             }
             requireReadableFile(file, "postroom.relayhost.password.file", passwordFile);
         } catch (UncheckedIOException | IOException e) {

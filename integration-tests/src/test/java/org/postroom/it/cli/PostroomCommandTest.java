@@ -49,14 +49,26 @@ class PostroomCommandTest {
 
     @BeforeAll
     static void startServer() throws Exception {
-        server = PostroomProcess.create()
-            .with("postroom.relayhost", "[127.0.0.1]:" + PostroomProcess.freePort())
-            .start();
+        server = PostroomProcess.create();
+        server.with("postroom.relayhost", "[127.0.0.1]:" + unusedPort()).start();
     }
 
     @AfterAll
     static void stopServer() throws Exception {
-        server.close();
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    /** A port where nothing listens and that is none of the server's. */
+    static int unusedPort() {
+        List<Integer> serverPorts = Stream.of("smtp", "submission", "smtps", "submission.alt", "imap", "imaps", "pop3",
+            "pop3s", "admin").map(server::port).toList();
+        int port = PostroomProcess.freePort();
+        while (serverPorts.contains(port)) {
+            port = PostroomProcess.freePort();
+        }
+        return port;
     }
 
     /** The command as bin/postroom sets it up for this server: its home, its admin port, the installation's lib/. */
@@ -513,7 +525,7 @@ class PostroomCommandTest {
     class Failures {
         @Test
         void serverNotRunning() throws Exception {
-            int port = PostroomProcess.freePort();
+            int port = unusedPort();
 
             CliRun run = CliRun.run(environment().withSetting("postroom.port.admin", String.valueOf(port)), "user", "list");
 
@@ -524,7 +536,7 @@ class PostroomCommandTest {
         @Test
         void stackTracesOnlyWithVerbose() throws Exception {
             Environment nothingListening = environment().withSetting("postroom.port.admin",
-                String.valueOf(PostroomProcess.freePort()));
+                String.valueOf(unusedPort()));
 
             assertThat(CliRun.run(nothingListening, "status").errLines()).hasSize(1);
             CliRun verbose = CliRun.run(nothingListening, "status", "--verbose");

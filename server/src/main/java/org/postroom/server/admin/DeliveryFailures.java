@@ -26,7 +26,9 @@ public final class DeliveryFailures extends AppenderBase<ILoggingEvent> {
     static final int CAPACITY = 10_000;
     static final String MAIL_KEY = "mail";
     static final String DELIVERY_PACKAGE = "org.apache.james.transport.mailets.remote.delivery";
-    static final String[] DELIVERY_LOGGERS = {DELIVERY_PACKAGE + ".MailDelivrer", DELIVERY_PACKAGE + ".DeliveryRunnable"};
+    static final String[] DELIVERY_LOGGERS = {
+        DELIVERY_PACKAGE + ".MailDelivrer",
+        DELIVERY_PACKAGE + ".DeliveryRunnable"};
 
     private final Map<String, String> lastFailure = new LinkedHashMap<>(256, 0.75f, true) {
         @Override
