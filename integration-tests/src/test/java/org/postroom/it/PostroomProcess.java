@@ -9,9 +9,11 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -40,9 +42,15 @@ public final class PostroomProcess implements AutoCloseable {
         Path home = Files.createTempDirectory("postroom-home-");
         copyTree(unpacked().resolve("conf"), home.resolve("conf"));
         PostroomProcess server = new PostroomProcess(home);
+        // freePort() may hand out a number again once its probe socket is closed: keep the nine distinct.
+        Set<Integer> taken = new HashSet<>();
         for (String port : List.of("smtp", "submission", "smtps", "submission.alt", "imap", "imaps", "pop3",
             "pop3s", "admin")) {
-            server.settings.put("postroom.port." + port, String.valueOf(freePort()));
+            int number = freePort();
+            while (!taken.add(number)) {
+                number = freePort();
+            }
+            server.settings.put("postroom.port." + port, String.valueOf(number));
         }
         server.settings.put("postroom.domain", DOMAIN);
         server.settings.put("postroom.hostname", HOSTNAME);

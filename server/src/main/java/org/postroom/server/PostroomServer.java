@@ -35,6 +35,7 @@ import org.apache.james.modules.server.TaskManagerModule;
 import org.apache.james.modules.server.WebAdminReIndexingTaskSerializationModule;
 import org.apache.james.modules.server.WebAdminServerModule;
 import org.apache.james.server.core.configuration.Configuration;
+import org.postroom.server.admin.AdminRoutesModule;
 import org.postroom.server.modules.ActiveMqQueueModule;
 import org.postroom.server.modules.DerbyJpaModule;
 import org.postroom.server.modules.JpaDataModule;
@@ -63,7 +64,8 @@ public final class PostroomServer {
         new MailRepositoriesRoutesModule(),
         new ReIndexingModule(),
         new SieveRoutesModule(),
-        new WebAdminReIndexingTaskSerializationModule());
+        new WebAdminReIndexingTaskSerializationModule(),
+        new AdminRoutesModule());
 
     private static final Module PROTOCOLS = Modules.combine(
         new ProtocolHandlerModule(),

@@ -7,11 +7,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -74,8 +76,40 @@ public final class PostroomSettings {
 
     /** Reads {@code conf/postroom.properties} under the installation, applies system property overrides, validates. */
     public static PostroomSettings load(Path confDirectory) {
-        Properties file = new Properties();
         Path path = confDirectory.resolve(FILE_NAME);
+        Properties file = readFile(path);
+        List<String> unknown = unknownKeys(file);
+        if (!unknown.isEmpty()) {
+            throw new InvalidSettingsException(path + ": unknown setting(s) " + String.join(", ", unknown)
+                + " (known settings are listed in the comments of the shipped file)");
+        }
+        PostroomSettings settings = fromFile(file);
+        List<String> problems = settings.problems();
+        if (!problems.isEmpty()) {
+            throw new InvalidSettingsException(path + ": " + String.join("; ", problems));
+        }
+        return settings;
+    }
+
+    /**
+     * Every problem of {@code conf/postroom.properties} (unknown keys, then invalid values), one message each,
+     * without stopping at the first; empty when the file is valid. Used by {@code postroom config check}.
+     */
+    public static List<String> check(Path confDirectory) {
+        Properties file = readFile(confDirectory.resolve(FILE_NAME));
+        List<String> problems = new ArrayList<>();
+        unknownKeys(file).forEach(key -> problems.add("unknown setting " + key));
+        problems.addAll(fromFile(file).problems());
+        return problems;
+    }
+
+    /** The names of every setting Postroom knows. */
+    public static Set<String> knownKeys() {
+        return Collections.unmodifiableSet(DEFAULTS.keySet());
+    }
+
+    private static Properties readFile(Path path) {
+        Properties file = new Properties();
         if (Files.isRegularFile(path)) {
             try (InputStream in = Files.newInputStream(path)) {
                 file.load(in);
@@ -83,28 +117,30 @@ public final class PostroomSettings {
                 throw new UncheckedIOException("cannot read " + path, e);
             }
         }
+        return file;
+    }
+
+    private static List<String> unknownKeys(Properties file) {
         List<String> unknown = new ArrayList<>();
         for (String key : file.stringPropertyNames()) {
             if (!DEFAULTS.containsKey(key)) {
                 unknown.add(key);
             }
         }
-        if (!unknown.isEmpty()) {
-            unknown.sort(String::compareTo);
-            throw new InvalidSettingsException(path + ": unknown setting(s) " + String.join(", ", unknown)
-                + " (known settings are listed in the comments of the shipped file)");
-        }
+        unknown.sort(String::compareTo);
+        return unknown;
+    }
+
+    private static PostroomSettings fromFile(Properties file) {
         Map<String, String> values = new TreeMap<>();
         DEFAULTS.forEach((key, defaultValue) -> {
             String value = System.getProperty(key, file.getProperty(key, defaultValue));
             values.put(key, value.trim());
         });
-        PostroomSettings settings = new PostroomSettings(values);
-        settings.validate(path);
-        return settings;
+        return new PostroomSettings(values);
     }
 
-    private void validate(Path path) {
+    private List<String> problems() {
         List<String> problems = new ArrayList<>();
         for (String key : PORT_KEYS) {
             try {
@@ -144,9 +180,7 @@ public final class PostroomSettings {
             problems.add("postroom.tls.certificate and postroom.tls.key must be set together (or both left empty"
                 + " for a generated self-signed certificate)");
         }
-        if (!problems.isEmpty()) {
-            throw new InvalidSettingsException(path + ": " + String.join("; ", problems));
-        }
+        return problems;
     }
 
     public String get(String key) {

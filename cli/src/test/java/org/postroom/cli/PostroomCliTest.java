@@ -1,0 +1,416 @@
+package org.postroom.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.Signature;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import picocli.CommandLine;
+
+/** Everything the command decides before (or without) talking to a server. */
+class PostroomCliTest {
+    static KeyPair keys;
+
+    @BeforeAll
+    static void generateKeys() throws Exception {
+        KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
+        generator.initialize(2048);
+        keys = generator.generateKeyPair();
+    }
+
+    /** A home with a readable admin key and the admin port set to one where nothing listens. */
+    static Environment homeWithKey(Path home) throws IOException {
+        Path admin = Files.createDirectories(home.resolve("var/admin"));
+        Files.writeString(admin.resolve("jwt-private.pem"), "-----BEGIN PRIVATE KEY-----\n"
+            + Base64.getMimeEncoder().encodeToString(keys.getPrivate().getEncoded()) + "\n-----END PRIVATE KEY-----\n");
+        Files.createDirectories(home.resolve("conf"));
+        Files.writeString(home.resolve("conf/postroom.properties"), "postroom.port.admin=" + freePort() + "\n");
+        return Environment.forHome(home);
+    }
+
+    static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+
+    static Stream<String> commandPaths() {
+        Session session = new Session(System.out, System.err, Environment.forHome(Path.of("/nonexistent")));
+        List<String> paths = new ArrayList<>();
+        collect(PostroomCli.commandLine(session), paths);
+        return paths.stream();
+    }
+
+    private static void collect(CommandLine command, List<String> paths) {
+        if (!command.getCommandName().equals("help")) {
+            paths.add(command.getCommandSpec().qualifiedName());
+            command.getSubcommands().values().forEach(sub -> collect(sub, paths));
+        }
+    }
+
+    @Nested
+    class Help {
+        @ParameterizedTest
+        @MethodSource("org.postroom.cli.PostroomCliTest#commandPaths")
+        void everyLevelHasExamplesAndExitCodes(String path) {
+            List<String> args = new ArrayList<>(List.of(path.split(" ")).subList(1, path.split(" ").length));
+            args.add("--help");
+
+            CliRun run = CliRun.run(Environment.forHome(Path.of("/nonexistent")), args.toArray(String[]::new));
+
+            assertThat(run.code()).isZero();
+            assertThat(run.out()).contains("Usage: " + path).contains("Examples:").contains("  " + path.split(" ")[0])
+                .contains("Exit codes:").contains("3   not found");
+            assertThat(run.err()).isEmpty();
+        }
+
+        @Test
+        void coversEveryEntityAndAction() {
+            assertThat(commandPaths()).contains("postroom status", "postroom domain add", "postroom domain list",
+                "postroom domain remove", "postroom user add", "postroom user list", "postroom user remove",
+                "postroom user passwd", "postroom alias add", "postroom alias list", "postroom alias remove",
+                "postroom queue list", "postroom queue remove", "postroom queue flush", "postroom config check");
+        }
+
+        @Test
+        void versionIsPrinted() {
+            CliRun run = CliRun.run(Environment.forHome(Path.of("/nonexistent")), "--version");
+
+            assertThat(run.code()).isZero();
+            assertThat(run.out()).startsWith("postroom ");
+        }
+    }
+
+    @Nested
+    class UsageErrors {
+        final Environment nowhere = Environment.forHome(Path.of("/nonexistent"));
+
+        @Test
+        void unknownCommandIsAUsageErrorWithASuggestion() {
+            CliRun run = CliRun.run(nowhere, "usr", "list");
+
+            assertThat(run.code()).isEqualTo(2);
+            assertThat(run.errLines()).containsExactly(
+                "ERROR: unknown command or extra argument 'usr' (did you mean user or status?) (see 'postroom --help')");
+            assertThat(run.out()).isEmpty();
+        }
+
+        @Test
+        void entityWithoutActionNamesTheActions() {
+            CliRun run = CliRun.run(nowhere, "user");
+
+            assertThat(run.code()).isEqualTo(2);
+            assertThat(run.errLines()).containsExactly(
+                "ERROR: postroom user needs an action: add, list, remove, passwd (see 'postroom user --help')");
+        }
+
+        @Test
+        void noCommandNamesTheCommands() {
+            CliRun run = CliRun.run(nowhere);
+
+            assertThat(run.code()).isEqualTo(2);
+            assertThat(run.errLines()).containsExactly("ERROR: postroom needs a command: status, domain, user, alias,"
+                + " queue, config (see 'postroom --help')");
+        }
+
+        @Test
+        void missingArgumentIsAUsageError() {
+            CliRun run = CliRun.run(nowhere, "alias", "add", "info@example.org");
+
+            assertThat(run.code()).isEqualTo(2);
+            assertThat(run.errLines()).hasSize(1).first().asString().startsWith("ERROR: Missing required parameter: 'TARGET'");
+        }
+
+        @Test
+        void aPasswordOnTheCommandLineIsRefused() {
+            CliRun run = CliRun.run(nowhere, "user", "add", "alice@example.org", "--password", "secret");
+
+            assertThat(run.code()).isEqualTo(2);
+            assertThat(run.errLines()).containsExactly(
+                "ERROR: unknown option '--password' (did you mean --password-stdin?) (see 'postroom user add --help')");
+        }
+
+        @Test
+        void jsonIsOnlyOfferedWhereDataIsPrinted() {
+            assertThat(CliRun.run(nowhere, "user", "remove", "a@example.org", "--json").code()).isEqualTo(2);
+        }
+
+        /** The home does not exist: reaching the server would fail with 1, so 2 proves nothing was sent. */
+        @ParameterizedTest
+        @ValueSource(strings = {"user add alice", "user add @example.org", "user add alice@", "user passwd a@b@c",
+            "user remove alice@exa_mple.org", "user list exa_mple.org", "alias add info alice@example.org",
+            "alias add info@example.org alice", "alias add info@example.org info@example.org",
+            "alias remove info@example.org x@-example.org", "alias list info", "domain add exa_mple.org",
+            "domain add -bad.example", "domain remove example..org", "domain add .example.org"})
+        void malformedInputIsRefusedBeforeAnyRequest(String command) {
+            CliRun run = CliRun.run(nowhere, command.split(" "));
+
+            assertThat(run.code()).isEqualTo(2);
+            assertThat(run.errLines()).hasSize(1).first().asString().startsWith("ERROR: ");
+            assertThat(run.out()).isEmpty();
+        }
+    }
+
+    @Nested
+    class Credentials {
+        @Test
+        void aKeyThatCannotBeReadIsPermissionDenied(@TempDir Path home) throws Exception {
+            Environment environment = homeWithKey(home);
+            Path key = home.resolve("var/admin/jwt-private.pem");
+            Files.delete(key);
+            Files.createDirectory(key);
+
+            CliRun run = CliRun.run(environment, "status");
+
+            assertThat(run.code()).isEqualTo(1);
+            assertThat(run.errLines()).containsExactly("ERROR: permission denied: cannot read " + key
+                + "; run as root or as the user that runs the server (e.g. sudo -u postroom postroom ...)");
+        }
+
+        @Test
+        void aKeyWithoutReadPermissionIsPermissionDenied(@TempDir Path home) throws Exception {
+            Environment environment = homeWithKey(home);
+            Path key = home.resolve("var/admin/jwt-private.pem");
+            Files.setPosixFilePermissions(key, PosixFilePermissions.fromString("---------"));
+
+            CliRun run = CliRun.run(environment, "domain", "list");
+
+            // root reads any file whatever its mode: only a non-root user can see this refusal here.
+            if (!"root".equals(System.getProperty("user.name"))) {
+                assertThat(run.code()).isEqualTo(1);
+                assertThat(run.errLines()).containsExactly("ERROR: permission denied: cannot read " + key
+                    + "; run as root or as the user that runs the server (e.g. sudo -u postroom postroom ...)");
+            } else {
+                assertThat(run.errLines()).noneMatch(line -> line.contains("permission denied"));
+            }
+        }
+
+        @Test
+        void aServerThatNeverStartedHasNoKeyYet(@TempDir Path home) {
+            CliRun run = CliRun.run(Environment.forHome(home), "status");
+
+            assertThat(run.code()).isEqualTo(1);
+            assertThat(run.errLines()).containsExactly("ERROR: no admin key at " + home.resolve("var/admin/jwt-private.pem")
+                + ": the server creates it at its first start (bin/postroom-server or systemctl start postroom)");
+        }
+
+        @Test
+        void aDamagedKeyIsNamed(@TempDir Path home) throws Exception {
+            Environment environment = homeWithKey(home);
+            Files.writeString(home.resolve("var/admin/jwt-private.pem"), "not a key");
+
+            CliRun run = CliRun.run(environment, "status");
+
+            assertThat(run.code()).isEqualTo(1);
+            assertThat(run.err()).startsWith("ERROR: " + home.resolve("var/admin/jwt-private.pem")
+                + " is not an RSA private key");
+        }
+
+        @Test
+        void tokenIsAnRs256AdminJwtValidForFiveMinutes() throws Exception {
+            Instant now = Instant.parse("2026-01-01T10:00:00Z");
+
+            String[] parts = AdminApi.token(keys.getPrivate(), now).split("\\.");
+
+            Base64.Decoder decoder = Base64.getUrlDecoder();
+            assertThat(new String(decoder.decode(parts[0]), StandardCharsets.UTF_8)).contains("\"alg\":\"RS256\"");
+            assertThat(new String(decoder.decode(parts[1]), StandardCharsets.UTF_8))
+                .contains("\"admin\":true").contains("\"iat\":" + now.getEpochSecond())
+                .contains("\"exp\":" + (now.getEpochSecond() + 300));
+            Signature signature = Signature.getInstance("SHA256withRSA");
+            signature.initVerify(keys.getPublic());
+            signature.update((parts[0] + "." + parts[1]).getBytes(StandardCharsets.US_ASCII));
+            assertThat(signature.verify(decoder.decode(parts[2]))).isTrue();
+        }
+    }
+
+    @Nested
+    class ServerNotRunning {
+        @Test
+        void saysSoInOneLine(@TempDir Path home) throws Exception {
+            Environment environment = homeWithKey(home);
+            int port = freePort();
+
+            CliRun run = CliRun.run(environment.withSetting("postroom.port.admin", String.valueOf(port)), "domain", "list");
+
+            assertThat(run.code()).isEqualTo(1);
+            assertThat(run.errLines()).containsExactly("ERROR: cannot reach the Postroom admin API at 127.0.0.1:" + port
+                + ": is the server running? (bin/postroom-server or systemctl start postroom)");
+            assertThat(run.out()).isEmpty();
+        }
+
+        @Test
+        void verbosePrintsTheStackTraceToo(@TempDir Path home) throws Exception {
+            CliRun run = CliRun.run(homeWithKey(home), "status", "--verbose");
+
+            assertThat(run.code()).isEqualTo(1);
+            assertThat(run.errLines().get(0)).startsWith("ERROR: cannot reach the Postroom admin API at 127.0.0.1:");
+            assertThat(run.err()).contains("java.net.ConnectException").contains("\tat ");
+        }
+
+        @Test
+        void theAdminPortComesFromTheSettingsFile(@TempDir Path home) throws Exception {
+            homeWithKey(home);
+            Files.writeString(home.resolve("conf/postroom.properties"),
+                "postroom.admin.address=0.0.0.0\npostroom.port.admin=1\n");
+
+            CliRun run = CliRun.run(Environment.forHome(home), "status");
+
+            assertThat(run.err()).startsWith("ERROR: cannot reach the Postroom admin API at 127.0.0.1:1:");
+        }
+
+        @Test
+        void aBadAdminPortIsNamed(@TempDir Path home) throws Exception {
+            CliRun run = CliRun.run(homeWithKey(home).withSetting("postroom.port.admin", "eighty"), "status");
+
+            assertThat(run.code()).isEqualTo(1);
+            assertThat(run.errLines()).containsExactly(
+                "ERROR: postroom.port.admin=eighty is not a port number (check with postroom config check)");
+        }
+    }
+
+    @Nested
+    class Passwords {
+        Session session(Environment environment) {
+            return new Session(new PrintStream(new ByteArrayOutputStream()), new PrintStream(new ByteArrayOutputStream()),
+                environment);
+        }
+
+        @Test
+        void stdinGivesItsFirstLine() {
+            Environment environment = Environment.forHome(Path.of("/x")).withStdin("s3cret word\nignored\n");
+
+            assertThat(UserCommand.password(session(environment), true, "a@example.org")).isEqualTo("s3cret word");
+        }
+
+        @ParameterizedTest
+        @ValueSource(strings = {"", "\n", "\nsecond line"})
+        void anEmptyFirstLineIsRefused(String stdin) {
+            Environment environment = Environment.forHome(Path.of("/x")).withStdin(stdin);
+
+            assertThatThrownBy(() -> UserCommand.password(session(environment), true, "a@example.org"))
+                .isInstanceOfSatisfying(CliException.class, e -> assertThat(e.exitCode()).isEqualTo(2))
+                .hasMessageStartingWith("empty password refused");
+        }
+
+        @Test
+        void thePromptAsksTwice() {
+            List<String> prompts = new ArrayList<>();
+            Environment environment = Environment.forHome(Path.of("/x")).withPrompt(prompt -> {
+                prompts.add(prompt);
+                return "pw".toCharArray();
+            });
+
+            assertThat(UserCommand.password(session(environment), false, "a@example.org")).isEqualTo("pw");
+            assertThat(prompts).containsExactly("New password for a@example.org: ", "Retype the password: ");
+        }
+
+        @Test
+        void differentAnswersAreRefused() {
+            String[] answers = {"one", "two"};
+            int[] asked = {0};
+            Environment environment = Environment.forHome(Path.of("/x"))
+                .withPrompt(prompt -> answers[asked[0]++].toCharArray());
+
+            assertThatThrownBy(() -> UserCommand.password(session(environment), false, "a@example.org"))
+                .isInstanceOfSatisfying(CliException.class, e -> assertThat(e.exitCode()).isEqualTo(2))
+                .hasMessage("the passwords do not match");
+        }
+
+        @Test
+        void anEmptyAnswerIsRefused() {
+            Environment environment = Environment.forHome(Path.of("/x")).withPrompt(prompt -> new char[0]);
+
+            assertThatThrownBy(() -> UserCommand.password(session(environment), false, "a@example.org"))
+                .hasMessage("empty password refused");
+        }
+
+        @Test
+        void withoutTerminalStdinIsSuggested() {
+            assertThatThrownBy(() -> UserCommand.password(session(Environment.forHome(Path.of("/x"))), false, "a@example.org"))
+                .isInstanceOfSatisfying(CliException.class, e -> assertThat(e.exitCode()).isEqualTo(2))
+                .hasMessage("no terminal to ask the password on: pipe it with --password-stdin");
+        }
+    }
+
+    @Nested
+    class ConfigCheck {
+        @Test
+        void needsTheServersLib(@TempDir Path home) {
+            CliRun run = CliRun.run(Environment.forHome(home), "config", "check");
+
+            assertThat(run.code()).isEqualTo(1);
+            assertThat(run.errLines()).containsExactly("ERROR: cannot find the server's lib/ in " + home
+                + " (set POSTROOM_HOME to the installation folder)");
+        }
+    }
+
+    @Nested
+    class Formats {
+        @Test
+        void tableAlignsColumnsTwoSpacesApart() {
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+            new Table("ALIAS", "TARGET").add("info@example.org", "alice@example.org").add("x@e.org", "b@e.org")
+                .print(new PrintStream(bytes, true, StandardCharsets.UTF_8));
+
+            assertThat(bytes.toString(StandardCharsets.UTF_8).lines()).containsExactly(
+                "ALIAS             TARGET",
+                "info@example.org  alice@example.org",
+                "x@e.org           b@e.org");
+        }
+
+        @Test
+        void durationsAreShort() {
+            assertThat(List.of(QueueCommand.duration(42), QueueCommand.duration(600), QueueCommand.duration(3 * 3600 + 300),
+                QueueCommand.duration(2 * 86400 + 4 * 3600))).containsExactly("42s", "10m", "3h05m", "2d04h");
+        }
+
+        @Test
+        void addressesKeepTheirLocalPartAndLowerTheDomain() {
+            assertThat(Names.address("Alice.B+tag@Example.ORG")).isEqualTo("Alice.B+tag@example.org");
+            assertThat(Names.domain(" Example.Org ")).isEqualTo("example.org");
+            assertThat(Names.domain("localhost")).isEqualTo("localhost");
+        }
+
+        @Test
+        void errorsFitOnOneLine() {
+            assertThat(PostroomCli.oneLine("Server said:\n  line two\r\nline three ")).isEqualTo("Server said: line two line three");
+        }
+
+        @Test
+        void pathSegmentsAreEncoded() {
+            assertThat(AdminApi.segment("a+b c@example.org")).isEqualTo("a%2Bb%20c@example.org");
+        }
+
+        @Test
+        void wildcardAdminAddressesAreReachedOnLoopback() {
+            assertThat(Session.loopback("0.0.0.0")).isEqualTo("127.0.0.1");
+            assertThat(Session.loopback("::")).isEqualTo("::1");
+            assertThat(Session.loopback("[::1]")).isEqualTo("::1");
+            assertThat(Session.loopback("127.0.0.2")).isEqualTo("127.0.0.2");
+        }
+    }
+}

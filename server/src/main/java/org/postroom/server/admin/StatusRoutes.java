@@ -1,0 +1,113 @@
+package org.postroom.server.admin;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.management.ManagementFactory;
+import java.lang.management.RuntimeMXBean;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Properties;
+import java.util.TreeMap;
+
+import javax.inject.Inject;
+
+import org.apache.james.queue.api.MailQueue;
+import org.apache.james.queue.api.MailQueueFactory;
+import org.apache.james.queue.api.MailQueueName;
+import org.apache.james.queue.api.ManageableMailQueue;
+import org.apache.james.webadmin.Routes;
+import org.apache.james.webadmin.utils.JsonTransformer;
+import org.postroom.server.PostroomServer;
+import org.postroom.server.PostroomSettings;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import spark.Request;
+import spark.Response;
+import spark.Service;
+
+/**
+ * {@code GET /postroom/status}: what {@code postroom status} shows, in one answer.
+ * <pre>{@code
+ * {"version": "0.1.0", "hostname": "mail.example.org", "startedAt": "2026-01-01T10:00:00Z", "uptimeSeconds": 3600,
+ *  "listenAddress": "0.0.0.0", "adminAddress": "127.0.0.1",
+ *  "ports": {"smtp": 25, "submission": 587, ...}, "queues": {"outgoing": 2, "spool": 0}}
+ * }</pre>
+ * Queue sizes are -1 when a queue cannot tell its size.
+ */
+public class StatusRoutes implements Routes {
+    public static final String BASE_PATH = "/postroom/status";
+    private static final Logger LOGGER = LoggerFactory.getLogger(StatusRoutes.class);
+    private static final String PORT_PREFIX = "postroom.port.";
+
+    private final PostroomSettings settings;
+    private final MailQueueFactory<? extends ManageableMailQueue> queues;
+    private final JsonTransformer json = new JsonTransformer();
+
+    @Inject
+    public StatusRoutes(PostroomSettings settings, MailQueueFactory<? extends ManageableMailQueue> queues) {
+        this.settings = settings;
+        this.queues = queues;
+    }
+
+    @Override
+    public String getBasePath() {
+        return BASE_PATH;
+    }
+
+    @Override
+    public void define(Service service) {
+        service.get(BASE_PATH, this::status, json);
+    }
+
+    private Map<String, Object> status(Request request, Response response) {
+        response.type("application/json");
+        RuntimeMXBean runtime = ManagementFactory.getRuntimeMXBean();
+        Map<String, Object> status = new LinkedHashMap<>();
+        status.put("version", version());
+        status.put("hostname", settings.hostname());
+        status.put("startedAt", Instant.ofEpochMilli(runtime.getStartTime()).toString());
+        status.put("uptimeSeconds", runtime.getUptime() / 1000);
+        status.put("listenAddress", settings.get("postroom.listen.address"));
+        status.put("adminAddress", settings.get("postroom.admin.address"));
+        Map<String, Integer> ports = new LinkedHashMap<>();
+        for (String key : PostroomSettings.PORT_KEYS) {
+            ports.put(key.substring(PORT_PREFIX.length()), settings.port(key));
+        }
+        status.put("ports", ports);
+        Map<String, Long> sizes = new TreeMap<>();
+        for (MailQueueName name : queues.listCreatedMailQueues()) {
+            sizes.put(name.asString(), queues.getQueue(name).map(StatusRoutes::size).orElse(-1L));
+        }
+        status.put("queues", sizes);
+        return status;
+    }
+
+    private static long size(ManageableMailQueue queue) {
+        try {
+            return queue.getSize();
+        } catch (MailQueue.MailQueueException e) {
+            LOGGER.warn("Cannot read the size of mail queue {}", queue.getName(), e);
+            return -1;
+        }
+    }
+
+    /** The release version: from the jar manifest, else from the Maven metadata packed in the jar. */
+    static String version() {
+        if (!"dev".equals(PostroomServer.VERSION)) {
+            return PostroomServer.VERSION;
+        }
+        try (InputStream in = StatusRoutes.class.getResourceAsStream(
+            "/META-INF/maven/org.postroom/postroom-server/pom.properties")) {
+            if (in != null) {
+                Properties properties = new Properties();
+                properties.load(in);
+                return properties.getProperty("version", "dev");
+            }
+        } catch (IOException e) {
+            LOGGER.debug("No Maven metadata for the version", e);
+        }
+        return "dev";
+    }
+}

@@ -1,0 +1,143 @@
+package org.postroom.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code postroom config check} on the shipped conf/ and on a copy broken in many ways at once. */
+class ConfigCheckTest {
+    static final Path SHIPPED = Path.of("../conf");
+
+    @TempDir
+    Path home;
+    Path conf;
+
+    @BeforeEach
+    void copyShippedConf() throws IOException {
+        conf = Files.createDirectories(home.resolve("conf"));
+        try (Stream<Path> files = Files.list(SHIPPED)) {
+            for (Path file : files.toList()) {
+                Files.copy(file, conf.resolve(file.getFileName().toString()));
+            }
+        }
+    }
+
+    @Test
+    void theShippedConfigurationIsValid() {
+        assertThat(ConfigCheck.check(SHIPPED)).isEmpty();
+    }
+
+    @Test
+    void validConfigurationPrintsOkAndExitsZero() {
+        Output output = run(conf.toString());
+
+        assertThat(output.code).isZero();
+        assertThat(output.out).isEqualTo(conf + ": OK (12 files checked)\n");
+        assertThat(output.err).isEmpty();
+    }
+
+    @Test
+    void everyProblemIsNamedNotOnlyTheFirst() throws IOException {
+        append("postroom.properties", "postroom.prot.smtp=25\npostroom.port.imap=99999\n"
+            + "postroom.tls.certificate=certs/missing.pem\npostroom.tls.key=certs/missing-key.pem\n"
+            + "postroom.relayhost=[smtp.provider.test]:587\npostroom.relayhost.username=me\n");
+        replace("mailetcontainer.xml", "class=\"Bounce\"", "class=\"Bounse\"");
+        replace("mailetcontainer.xml", "match=\"HostIsLocal\"", "match=\"HostIsLokal\"");
+        replace("smtpserver.xml", "${sys:postroom.port.smtp}", "${sys:postroom.port.smpt}");
+        replace("webadmin.properties", "jwt.enabled=true", "jwt.enabled=false");
+        Files.writeString(conf.resolve("broken.xml"), "<config>\n  <unclosed>\n</config>\n");
+        Files.delete(conf.resolve("domainlist.xml"));
+
+        List<String> problems = ConfigCheck.check(conf).stream().map(ConfigCheck.Problem::describe).toList();
+
+        assertThat(problems).contains(
+            conf.resolve("domainlist.xml") + ": missing (copy it from the distribution's conf/)",
+            conf.resolve("postroom.properties") + ": unknown setting postroom.prot.smtp",
+            conf.resolve("postroom.properties") + ": postroom.port.imap=99999 is not a port number (1-65535)",
+            conf.resolve("postroom.properties") + ": postroom.tls.certificate=certs/missing.pem: "
+                + home.resolve("certs/missing.pem") + " does not exist",
+            conf.resolve("postroom.properties") + ": postroom.tls.key=certs/missing-key.pem: "
+                + home.resolve("certs/missing-key.pem") + " does not exist",
+            conf.resolve("postroom.properties") + ": postroom.relayhost.username is set but"
+                + " postroom.relayhost.password.file is not (the smarthost password is read from that file)",
+            conf.resolve("webadmin.properties") + ": jwt.enabled must be true: without it the admin API answers"
+                + " anyone who can connect");
+        assertThat(problems).anyMatch(problem -> problem.startsWith(conf.resolve("broken.xml") + ":3: invalid XML"));
+        assertThat(problems).anyMatch(problem -> problem.matches(".*/mailetcontainer\\.xml:\\d+: class Bounse of <mailet> is"
+            + " not on the classpath.*"));
+        assertThat(problems).anyMatch(problem -> problem.matches(".*/mailetcontainer\\.xml:\\d+: matcher HostIsLokal is"
+            + " neither .*"));
+        assertThat(problems).anyMatch(problem -> problem.matches(".*/smtpserver\\.xml:\\d+: \\$\\{sys:postroom.port.smpt}"
+            + " names no Postroom setting"));
+    }
+
+    @Test
+    void problemsGoToStdoutAndTheCountToStderrWithExitOne() throws IOException {
+        append("postroom.properties", "postroom.nope=1\npostroom.port.smtp=0\n");
+
+        Output output = run(conf.toString());
+
+        assertThat(output.code).isEqualTo(1);
+        assertThat(output.out.lines()).containsExactly(
+            conf.resolve("postroom.properties") + ": unknown setting postroom.nope",
+            conf.resolve("postroom.properties") + ": postroom.port.smtp=0 is not a port number (1-65535)");
+        assertThat(output.err).isEqualTo("ERROR: 2 problem(s) in " + conf + "\n");
+    }
+
+    @Test
+    void jsonListsTheProblems() throws IOException {
+        append("postroom.properties", "postroom.nope=\"quoted\"\n");
+
+        Output output = run("--json", conf.toString());
+
+        assertThat(output.code).isEqualTo(1);
+        assertThat(output.out).startsWith("{\"conf\":\"" + conf + "\",\"valid\":false,\"filesChecked\":12,\"problems\":[")
+            .contains("{\"file\":\"" + conf.resolve("postroom.properties") + "\",\"line\":null,"
+                + "\"message\":\"unknown setting postroom.nope\"}");
+    }
+
+    @Test
+    void aMissingFolderIsOneProblem() {
+        Output output = run(home.resolve("nowhere").toString());
+
+        assertThat(output.code).isEqualTo(1);
+        assertThat(output.out).isEqualTo(home.resolve("nowhere") + ": not a readable folder\n");
+    }
+
+    @Test
+    void unknownOptionIsAUsageError() {
+        assertThat(run("--fix").code).isEqualTo(2);
+    }
+
+    private void append(String file, String text) throws IOException {
+        Files.writeString(conf.resolve(file), Files.readString(conf.resolve(file)) + "\n" + text);
+    }
+
+    private void replace(String file, String from, String to) throws IOException {
+        String text = Files.readString(conf.resolve(file));
+        assertThat(text).contains(from);
+        Files.writeString(conf.resolve(file), text.replace(from, to));
+    }
+
+    record Output(int code, String out, String err) {
+    }
+
+    private static Output run(String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code = ConfigCheck.run(new PrintStream(out, true, StandardCharsets.UTF_8),
+            new PrintStream(err, true, StandardCharsets.UTF_8), args);
+        return new Output(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+}
