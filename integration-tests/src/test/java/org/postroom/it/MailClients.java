@@ -84,7 +84,16 @@ public final class MailClients {
             inbox.open(Folder.READ_ONLY);
             List<String> subjects = new ArrayList<>();
             for (Message message : inbox.getMessages()) {
-                subjects.add(message.getSubject());
+                try {
+                    subjects.add(message.getSubject());
+                } catch (MessagingException e) {
+                    // James 3.8.1 may announce a message that is being delivered at the moment of SELECT before
+                    // FETCH can read it ("Invalid messageset"): not visible yet, so callers polling retry.
+                    if (String.valueOf(e.getMessage()).contains("Invalid messageset")) {
+                        throw new AssertionError("message " + message.getMessageNumber() + " announced but not fetchable yet", e);
+                    }
+                    throw e;
+                }
             }
             inbox.close(false);
             return subjects;
