@@ -121,12 +121,72 @@ class MailServerTest {
 
         @Test
         void envelopeSenderMustBelongToTheAuthenticatedUser() throws Exception {
-            try (SmtpDialogue smtp = SmtpDialogue.connectTls(server.port("smtps"))) {
-                smtp.send("EHLO client.example.org");
-                assertThat(smtp.send("AUTH PLAIN " + plain(ALICE, ALICE_PASSWORD))).startsWith("235");
-                assertThat(smtp.send("MAIL FROM:<" + BOB + ">")).matches("(?s)5\\d\\d 5\\.7\\.1 .*");
+            try (SmtpDialogue smtp = authenticated()) {
+                assertThat(smtp.send("MAIL FROM:<" + BOB + ">"))
+                    .startsWith("550 5.7.1").contains(BOB).contains(ALICE);
+                assertThat(smtp.send("MAIL FROM:<>")).startsWith("550 5.7.1");
                 assertThat(smtp.send("MAIL FROM:<" + ALICE + ">")).startsWith("250");
             }
+        }
+
+        @Test
+        void fromHeaderMustBelongToTheAuthenticatedUser() throws Exception {
+            try (SmtpDialogue smtp = authenticated()) {
+                smtp.send("MAIL FROM:<" + ALICE + ">");
+                smtp.send("RCPT TO:<" + BOB + ">");
+                assertThat(smtp.data("From: \"The Boss\" <" + BOB + ">\r\nTo: " + BOB + "\r\nSubject: spoof\r\n\r\nPay this invoice."))
+                    .startsWith("550 5.7.1").contains(BOB);
+            }
+        }
+
+        @Test
+        void senderHeaderAndEveryFromMailboxMustBelongToTheAuthenticatedUser() throws Exception {
+            try (SmtpDialogue smtp = authenticated()) {
+                smtp.send("MAIL FROM:<" + ALICE + ">");
+                smtp.send("RCPT TO:<" + BOB + ">");
+                assertThat(smtp.data("From: " + ALICE + "\r\nSender: " + BOB + "\r\nSubject: x\r\n\r\nx"))
+                    .startsWith("550 5.7.1").contains(BOB);
+            }
+            try (SmtpDialogue smtp = authenticated()) {
+                smtp.send("MAIL FROM:<" + ALICE + ">");
+                smtp.send("RCPT TO:<" + BOB + ">");
+                assertThat(smtp.data("From: " + ALICE + ", " + BOB + "\r\nSender: " + ALICE + "\r\nSubject: x\r\n\r\nx"))
+                    .startsWith("550 5.7.1").contains(BOB);
+            }
+        }
+
+        @Test
+        void aMessageWithoutFromIsRefusedOnSubmission() throws Exception {
+            try (SmtpDialogue smtp = authenticated()) {
+                smtp.send("MAIL FROM:<" + ALICE + ">");
+                smtp.send("RCPT TO:<" + BOB + ">");
+                assertThat(smtp.data("To: " + BOB + "\r\nSubject: anonymous\r\n\r\nx")).startsWith("550 5.7.1").contains("From:");
+            }
+        }
+
+        @Test
+        void anAliasPointingToTheUserMaySendInBothEnvelopeAndHeader() throws Exception {
+            String alias = "sales@" + PostroomProcess.DOMAIN;
+            assertThat(server.admin().send("PUT", "/address/aliases/" + ALICE + "/sources/" + alias, null).statusCode())
+                .isEqualTo(204);
+            String subject = subject("from the alias");
+
+            try (SmtpDialogue smtp = authenticated()) {
+                assertThat(smtp.send("MAIL FROM:<" + alias + ">")).startsWith("250");
+                assertThat(smtp.send("RCPT TO:<" + BOB + ">")).startsWith("250");
+                assertThat(smtp.data("From: Sales <" + alias + ">\r\nTo: " + BOB + "\r\nSubject: " + subject + "\r\n\r\nOffer."))
+                    .startsWith("250");
+            }
+            await().atMost(30, SECONDS).ignoreExceptionsInstanceOf(MessagingException.class).untilAsserted(() ->
+                assertThat(MailClients.imapSubjects(server.port("imaps"), IMPLICIT_TLS, BOB, BOB_PASSWORD)).contains(subject));
+        }
+
+        /** A session on the implicit-TLS submission port, logged in as Alice. */
+        private SmtpDialogue authenticated() throws Exception {
+            SmtpDialogue smtp = SmtpDialogue.connectTls(server.port("smtps"));
+            smtp.send("EHLO client.example.org");
+            assertThat(smtp.send("AUTH PLAIN " + plain(ALICE, ALICE_PASSWORD))).startsWith("235");
+            return smtp;
         }
     }
 

@@ -41,6 +41,7 @@ import org.postroom.server.modules.DerbyJpaModule;
 import org.postroom.server.modules.JpaDataModule;
 import org.postroom.server.modules.JpaMailboxModule;
 import org.postroom.server.modules.PostroomModule;
+import org.postroom.server.modules.SenderAuthenticationModule;
 import org.postroom.server.tls.KeyMaterial;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -84,6 +85,7 @@ public final class PostroomServer {
     private static final Module CONTAINER = Modules.combine(
         new MailetProcessingModule(),
         new DKIMMailetModule(),
+        new SenderAuthenticationModule(),
         new NaiveDelegationStoreModule(),
         new DefaultProcessorsConfigurationProviderModule(),
         new MailboxModule(),

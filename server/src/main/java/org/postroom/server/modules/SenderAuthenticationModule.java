@@ -1,0 +1,36 @@
+package org.postroom.server.modules;
+
+import org.apache.james.core.Username;
+import org.apache.james.rrt.api.CanSendFrom;
+import org.postroom.auth.SenderOwnership;
+
+import com.google.inject.AbstractModule;
+import com.google.inject.Inject;
+import com.google.inject.multibindings.Multibinder;
+
+/**
+ * Who may send as which address. Each {@link SenderOwnership} bound into the set grants addresses; mailing lists
+ * add theirs with another {@code Multibinder.newSetBinder(binder(), SenderOwnership.class).addBinding()}.
+ */
+public class SenderAuthenticationModule extends AbstractModule {
+    @Override
+    protected void configure() {
+        Multibinder.newSetBinder(binder(), SenderOwnership.class).addBinding().to(OwnAddressOrAlias.class);
+    }
+
+    /** The user's own address, and the aliases (and domain aliases) of the recipient rewrite table that point to it. */
+    static final class OwnAddressOrAlias implements SenderOwnership {
+        private final CanSendFrom canSendFrom;
+
+        @Inject
+        OwnAddressOrAlias(CanSendFrom canSendFrom) {
+            this.canSendFrom = canSendFrom;
+        }
+
+        @Override
+        public boolean owns(Username user, org.apache.james.core.MailAddress address) {
+            Username claimed = Username.fromMailAddress(address);
+            return claimed.equals(user) || canSendFrom.userCanSendFrom(user, claimed);
+        }
+    }
+}
