@@ -36,6 +36,7 @@ class DeliveryTest {
         server = PostroomProcess.create()
             .with("postroom.relayhost", "[127.0.0.1]:" + remoteMx.port())
             .with("postroom.relayhost.starttls", "false")
+            .with("postroom.trusted.networks", "127.0.0.0/8")
             .start();
         server.admin().addUser(ALICE, PASSWORD);
     }
@@ -57,6 +58,19 @@ class DeliveryTest {
                 assertThat(received.content()).contains("Subject: outbound");
             }));
         assertThat(server.log()).contains("sent successfully");
+    }
+
+    @Test
+    void aTrustedNetworkMaySendAsALocalAddressOnTheMxPortWithoutLoggingIn() throws Exception {
+        try (SmtpDialogue smtp = SmtpDialogue.connect(server.port("smtp"))) {
+            smtp.send("EHLO app.example.org");
+            assertThat(smtp.send("MAIL FROM:<" + ALICE + ">")).startsWith("250");
+            assertThat(smtp.send("RCPT TO:<" + ALICE + ">")).startsWith("250");
+            assertThat(smtp.data("From: " + ALICE + "\r\nSubject: report\r\n\r\nNightly report.")).startsWith("250");
+            // Trust exempts from the spoofing check only: it does not make the MX port a relay.
+            smtp.send("MAIL FROM:<" + ALICE + ">");
+            assertThat(smtp.send("RCPT TO:<someone@remote.test>")).startsWith("550 5.7.1");
+        }
     }
 
     @Test

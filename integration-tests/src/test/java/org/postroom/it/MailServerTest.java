@@ -242,8 +242,28 @@ class MailServerTest {
             try (SmtpDialogue smtp = SmtpDialogue.connect(server.port("smtp"))) {
                 smtp.send("EHLO mx.remote.test");
                 smtp.startTls("mx.remote.test");
-                smtp.send("MAIL FROM:<" + ALICE + ">");
+                smtp.send("MAIL FROM:<someone@remote.test>");
                 assertThat(smtp.send("RCPT TO:<victim@elsewhere.test>")).startsWith("550 5.7.1");
+            }
+        }
+
+        @Test
+        void outsidersClaimingOurDomainInTheEnvelopeAreRefused() throws Exception {
+            try (SmtpDialogue smtp = SmtpDialogue.connect(server.port("smtp"))) {
+                smtp.send("EHLO mx.remote.test");
+                assertThat(smtp.send("MAIL FROM:<" + BOB + ">")).startsWith("550 5.7.1").contains(BOB);
+                assertThat(smtp.send("MAIL FROM:<>")).startsWith("250");
+            }
+        }
+
+        @Test
+        void outsidersClaimingOurDomainInTheHeaderAreRefused() throws Exception {
+            try (SmtpDialogue smtp = SmtpDialogue.connect(server.port("smtp"))) {
+                smtp.send("EHLO mx.remote.test");
+                assertThat(smtp.send("MAIL FROM:<someone@remote.test>")).startsWith("250");
+                assertThat(smtp.send("RCPT TO:<" + ALICE + ">")).startsWith("250");
+                assertThat(smtp.data("From: \"Bob\" <" + BOB + ">\r\nTo: " + ALICE + "\r\nSubject: urgent\r\n\r\nWire the money."))
+                    .startsWith("550 5.7.1").contains(BOB);
             }
         }
 

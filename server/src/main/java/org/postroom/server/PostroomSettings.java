@@ -47,6 +47,7 @@ public final class PostroomSettings {
         DEFAULTS.put("postroom.port.pop3s", "995");
         DEFAULTS.put("postroom.port.admin", "8000");
         DEFAULTS.put("postroom.dns.servers", "");
+        DEFAULTS.put("postroom.trusted.networks", "");
         DEFAULTS.put("postroom.relayhost", "");
         DEFAULTS.put("postroom.relayhost.username", "");
         DEFAULTS.put("postroom.relayhost.password.file", "");
@@ -165,6 +166,11 @@ public final class PostroomSettings {
         if (!get("postroom.domain").matches("[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?")) {
             problems.add("postroom.domain=" + get("postroom.domain") + " is not a domain name");
         }
+        for (String network : trustedNetworks()) {
+            if (!network.matches("[0-9.]+(/\\d{1,2})?|[0-9A-Fa-f:]+(/\\d{1,3})?")) {
+                problems.add("postroom.trusted.networks: " + network + " is not an address or CIDR network");
+            }
+        }
         if (!get("postroom.hostname").matches("[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?")) {
             problems.add("postroom.hostname=" + get("postroom.hostname") + " is not a host name");
         }
@@ -212,8 +218,17 @@ public final class PostroomSettings {
         return Optional.of(get("postroom.relayhost")).filter(s -> !s.isEmpty());
     }
 
+    /** Networks (CIDR) whose unauthenticated clients may use our domains as sender on the MX port. */
+    public List<String> trustedNetworks() {
+        return list("postroom.trusted.networks");
+    }
+
     public List<String> dnsServers() {
-        String value = get("postroom.dns.servers");
+        return list("postroom.dns.servers");
+    }
+
+    private List<String> list(String key) {
+        String value = get(key);
         if (value.isEmpty()) {
             return List.of();
         }
