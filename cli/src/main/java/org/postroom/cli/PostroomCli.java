@@ -132,6 +132,7 @@ public final class PostroomCli {
             "  postroom domain add example.org",
             "  postroom user add alice@example.org",
             "  postroom alias add info@example.org alice@example.org",
+            "  postroom dkim generate example.org",
             "  postroom queue list --json | python3 -m json.tool",
             "  postroom config check",
             "  postroom user --help"},
@@ -140,6 +141,7 @@ public final class PostroomCli {
             DomainCommand.class,
             UserCommand.class,
             AliasCommand.class,
+            DkimCommand.class,
             QueueCommand.class,
             ConfigCommand.class,
             CommandLine.HelpCommand.class})

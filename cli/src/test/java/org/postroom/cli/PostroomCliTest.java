@@ -92,7 +92,8 @@ class PostroomCliTest {
             assertThat(commandPaths()).contains("postroom status", "postroom domain add", "postroom domain list",
                 "postroom domain remove", "postroom user add", "postroom user list", "postroom user remove",
                 "postroom user passwd", "postroom alias add", "postroom alias list", "postroom alias remove",
-                "postroom queue list", "postroom queue remove", "postroom queue flush", "postroom config check");
+                "postroom queue list", "postroom queue remove", "postroom queue flush", "postroom config check",
+                "postroom dkim generate", "postroom dkim list", "postroom dkim rotate");
         }
 
         @Test
@@ -133,7 +134,7 @@ class PostroomCliTest {
 
             assertThat(run.code()).isEqualTo(2);
             assertThat(run.errLines()).containsExactly("ERROR: postroom needs a command: status, domain, user, alias,"
-                + " queue, config (see 'postroom --help')");
+                + " dkim, queue, config (see 'postroom --help')");
         }
 
         @Test
@@ -164,7 +165,9 @@ class PostroomCliTest {
             "user remove alice@exa_mple.org", "user list exa_mple.org", "alias add info alice@example.org",
             "alias add info@example.org alice", "alias add info@example.org info@example.org",
             "alias remove info@example.org x@-example.org", "alias list info", "domain add exa_mple.org",
-            "domain add -bad.example", "domain remove example..org", "domain add .example.org"})
+            "domain add -bad.example", "domain remove example..org", "domain add .example.org",
+            "dkim generate exa_mple.org", "dkim generate example.org --selector Bad_Selector",
+            "dkim generate example.org --selector -x", "dkim rotate example..org"})
         void malformedInputIsRefusedBeforeAnyRequest(String command) {
             CliRun run = CliRun.run(nowhere, command.split(" "));
 
@@ -412,5 +415,18 @@ class PostroomCliTest {
             assertThat(Session.loopback("[::1]")).isEqualTo("::1");
             assertThat(Session.loopback("127.0.0.2")).isEqualTo("127.0.0.2");
         }
+    }
+
+    @Test
+    void longTxtRecordsAreSplitIntoZoneFileStrings() {
+        String record = "v=DKIM1; k=rsa; p=" + "A".repeat(392);
+
+        String text = DkimCommand.zoneText(record);
+
+        assertThat(text).startsWith("( \"v=DKIM1; k=rsa; p=").endsWith("\" )");
+        assertThat(text.substring(2, text.length() - 2).split("\" \"")).hasSize(2)
+            .allSatisfy(part -> assertThat(part.replace("\"", "").length()).isLessThanOrEqualTo(250));
+        assertThat(text.replaceAll("[()\" ]", "")).isEqualTo(record.replace(" ", ""));
+        assertThat(DkimCommand.zoneText("v=spf1 mx -all")).isEqualTo("\"v=spf1 mx -all\"");
     }
 }

@@ -6,7 +6,15 @@ import static org.awaitility.Awaitility.await;
 import static org.postroom.it.MailClients.Security.IMPLICIT_TLS;
 import static org.postroom.it.MailClients.Security.STARTTLS;
 
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
 import java.util.Properties;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 
 import javax.mail.Folder;
 import javax.mail.Message;
@@ -16,6 +24,8 @@ import javax.mail.internet.MimeMultipart;
 
 import javax.mail.MessagingException;
 
+import org.apache.james.jdkim.DKIMVerifier;
+import org.apache.james.jdkim.api.SignatureRecord;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -58,6 +68,35 @@ class DeliveryTest {
                 assertThat(received.content()).contains("Subject: outbound");
             }));
         assertThat(server.log()).contains("sent successfully");
+    }
+
+    @Test
+    void mailLeavesSignedWithTheDomainsDkimKeyWhichAnIndependentVerifierAccepts() throws Exception {
+        var generated = server.admin().send("POST", "/postroom/dkim/" + PostroomProcess.DOMAIN + "?selector=it2026", null);
+        assertThat(generated.statusCode()).isEqualTo(201);
+        JsonNode key = new ObjectMapper().readTree(generated.body());
+        assertThat(key.path("dnsName").asText()).isEqualTo("it2026._domainkey." + PostroomProcess.DOMAIN);
+        assertThat(server.home().resolve("var/dkim/" + PostroomProcess.DOMAIN + "/it2026.pem")).exists();
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(
+            server.home().resolve("var/dkim/" + PostroomProcess.DOMAIN + "/it2026.pem")))).isEqualTo("rw-------");
+
+        MailClients.submit(server.port("submission"), STARTTLS, ALICE, PASSWORD,
+            MailClients.message(ALICE, "erin@remote.test", "signed", "verify me"));
+
+        await().atMost(30, SECONDS).until(() -> remoteMx.received().stream()
+            .anyMatch(received -> received.recipients().contains("erin@remote.test")));
+        String wire = remoteMx.received().stream().filter(received -> received.recipients().contains("erin@remote.test"))
+            .findFirst().orElseThrow().content();
+        DKIMVerifier verifier = new DKIMVerifier((method, selector, domain) ->
+            selector.toString().equals("it2026") && domain.toString().equals(PostroomProcess.DOMAIN)
+                ? List.of(key.path("dnsRecord").asText()) : List.of());
+        List<SignatureRecord> signatures = verifier.verify(new ByteArrayInputStream(wire.getBytes(StandardCharsets.UTF_8)));
+        assertThat(signatures).extracting(signature -> signature.getDToken().toString()).containsExactly(PostroomProcess.DOMAIN);
+        assertThat(server.admin().send("POST", "/postroom/dkim/unknown.test?selector=x", null).statusCode()).isEqualTo(404);
+        assertThat(server.admin().send("POST", "/postroom/dkim/" + PostroomProcess.DOMAIN + "?selector=Bad_Selector", null).statusCode())
+            .isEqualTo(400);
+        assertThat(server.admin().send("POST", "/postroom/dkim/" + PostroomProcess.DOMAIN + "?selector=it2026", null).statusCode())
+            .isEqualTo(409);
     }
 
     @Test

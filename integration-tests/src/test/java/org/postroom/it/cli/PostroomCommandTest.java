@@ -328,6 +328,47 @@ class PostroomCommandTest {
     }
 
     @Nested
+    class Dkim {
+        @Test
+        void generateListAndRotateKeysOfALocalDomain() throws Exception {
+            String domain = "dkim.example.org";
+            assertThat(postroom("domain", "add", domain).code()).isZero();
+
+            CliRun generated = postroom("dkim", "generate", domain, "--selector", "first");
+            assertThat(generated.code()).as(generated.toString()).isZero();
+            assertThat(generated.out()).contains("DKIM key first of " + domain + " generated and active.")
+                .contains("first._domainkey." + domain + ". IN TXT ( \"v=DKIM1; k=rsa; p=");
+            assertThat(server.home().resolve("var/dkim/" + domain + "/first.pem")).exists();
+
+            CliRun rotated = postroom("dkim", "rotate", domain);
+            assertThat(rotated.code()).as(rotated.toString()).isZero();
+            assertThat(rotated.out()).containsPattern("DKIM key pr\\d{8} of " + domain + " generated and active.");
+
+            JsonNode keys = json(postroom("dkim", "list", "--json"));
+            List<String> selectors = new java.util.ArrayList<>();
+            keys.forEach(key -> {
+                if (key.path("domain").asText().equals(domain)) {
+                    selectors.add(key.path("selector").asText() + (key.path("active").asBoolean() ? "*" : ""));
+                }
+            });
+            assertThat(selectors).hasSize(2).contains("first").anyMatch(selector -> selector.matches("pr\\d{8}\\*"));
+            assertThat(postroom("dkim", "list").out().lines()).anyMatch(line -> line.startsWith(domain) && line.contains("first"));
+        }
+
+        @Test
+        void errorsAreNamed() throws Exception {
+            assertFails(postroom("dkim", "generate", "nowhere.test"), 3,
+                "ERROR: domain nowhere.test is not a local domain (postroom domain add nowhere.test)");
+            assertFails(postroom("dkim", "generate", DOMAIN, "--selector", "Upper"), 2,
+                "ERROR: 'Upper' is not a valid selector: lower-case letters, digits and '-', at most 63 characters");
+            assertThat(postroom("dkim", "generate", DOMAIN, "--selector", "twice").code()).isZero();
+            CliRun again = postroom("dkim", "generate", DOMAIN, "--selector", "twice");
+            assertThat(again.code()).isEqualTo(1);
+            assertThat(again.errLines()).hasSize(1).first().asString().startsWith("ERROR: ").contains("twice");
+        }
+    }
+
+    @Nested
     class Aliases {
         @Test
         void aliasDeliversToItsTarget() throws Exception {

@@ -17,6 +17,7 @@ public class AdminRoutesModule extends AbstractModule {
         Multibinder<Routes> routes = Multibinder.newSetBinder(binder(), Routes.class);
         routes.addBinding().to(StatusRoutes.class);
         routes.addBinding().to(QueueMailsRoutes.class);
+        routes.addBinding().to(DkimRoutes.class);
     }
 
     @Provides

@@ -3,19 +3,22 @@ package org.postroom.server.modules;
 import org.apache.james.core.Username;
 import org.apache.james.rrt.api.CanSendFrom;
 import org.postroom.auth.SenderOwnership;
+import org.postroom.auth.dkim.DkimKeys;
+import org.postroom.server.dkim.DkimKeyStore;
 
 import com.google.inject.AbstractModule;
 import com.google.inject.Inject;
 import com.google.inject.multibindings.Multibinder;
 
 /**
- * Who may send as which address. Each {@link SenderOwnership} bound into the set grants addresses; mailing lists
+ * Who may send as which address, and the DKIM keys that sign what they send. Each {@link SenderOwnership} bound into the set grants addresses; mailing lists
  * add theirs with another {@code Multibinder.newSetBinder(binder(), SenderOwnership.class).addBinding()}.
  */
 public class SenderAuthenticationModule extends AbstractModule {
     @Override
     protected void configure() {
         Multibinder.newSetBinder(binder(), SenderOwnership.class).addBinding().to(OwnAddressOrAlias.class);
+        bind(DkimKeys.class).to(DkimKeyStore.class);
     }
 
     /** The user's own address, and the aliases (and domain aliases) of the recipient rewrite table that point to it. */
