@@ -133,6 +133,7 @@ public final class PostroomCli {
             "  postroom user add alice@example.org",
             "  postroom alias add info@example.org alice@example.org",
             "  postroom dkim generate example.org",
+            "  postroom dns example.org",
             "  postroom queue list --json | python3 -m json.tool",
             "  postroom config check",
             "  postroom user --help"},
@@ -142,6 +143,7 @@ public final class PostroomCli {
             UserCommand.class,
             AliasCommand.class,
             DkimCommand.class,
+            DnsCommand.class,
             QueueCommand.class,
             ConfigCommand.class,
             CommandLine.HelpCommand.class})

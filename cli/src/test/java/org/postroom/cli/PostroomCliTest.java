@@ -93,7 +93,7 @@ class PostroomCliTest {
                 "postroom domain remove", "postroom user add", "postroom user list", "postroom user remove",
                 "postroom user passwd", "postroom alias add", "postroom alias list", "postroom alias remove",
                 "postroom queue list", "postroom queue remove", "postroom queue flush", "postroom config check",
-                "postroom dkim generate", "postroom dkim list", "postroom dkim rotate");
+                "postroom dkim generate", "postroom dkim list", "postroom dkim rotate", "postroom dns");
         }
 
         @Test
@@ -134,7 +134,7 @@ class PostroomCliTest {
 
             assertThat(run.code()).isEqualTo(2);
             assertThat(run.errLines()).containsExactly("ERROR: postroom needs a command: status, domain, user, alias,"
-                + " dkim, queue, config (see 'postroom --help')");
+                + " dkim, dns, queue, config (see 'postroom --help')");
         }
 
         @Test
@@ -166,7 +166,7 @@ class PostroomCliTest {
             "alias add info@example.org alice", "alias add info@example.org info@example.org",
             "alias remove info@example.org x@-example.org", "alias list info", "domain add exa_mple.org",
             "domain add -bad.example", "domain remove example..org", "domain add .example.org",
-            "dkim generate exa_mple.org", "dkim generate example.org --selector Bad_Selector",
+            "dkim generate exa_mple.org", "dkim generate example.org --selector Bad_Selector", "dns exa_mple.org",
             "dkim generate example.org --selector -x", "dkim rotate example..org"})
         void malformedInputIsRefusedBeforeAnyRequest(String command) {
             CliRun run = CliRun.run(nowhere, command.split(" "));
@@ -428,5 +428,29 @@ class PostroomCliTest {
             .allSatisfy(part -> assertThat(part.replace("\"", "").length()).isLessThanOrEqualTo(250));
         assertThat(text.replaceAll("[()\" ]", "")).isEqualTo(record.replace(" ", ""));
         assertThat(DkimCommand.zoneText("v=spf1 mx -all")).isEqualTo("\"v=spf1 mx -all\"");
+    }
+
+    @Test
+    void dnsRecordsNameTheServerItsPortsAndEveryKeyOfTheDomain() throws Exception {
+        com.fasterxml.jackson.databind.ObjectMapper mapper = new com.fasterxml.jackson.databind.ObjectMapper();
+        var ports = mapper.readTree("{\"smtps\":465,\"submission\":587,\"imaps\":993,\"imap\":143,\"pop3s\":995,\"pop3\":110}");
+        var keys = mapper.readTree("[{\"domain\":\"example.org\",\"selector\":\"s1\",\"active\":true,"
+            + "\"dnsName\":\"s1._domainkey.example.org\",\"dnsRecord\":\"v=DKIM1; k=rsa; p=AAAA\"},"
+            + "{\"domain\":\"other.test\",\"selector\":\"s9\",\"active\":true,"
+            + "\"dnsName\":\"s9._domainkey.other.test\",\"dnsRecord\":\"v=DKIM1; k=rsa; p=BBBB\"}]");
+
+        var records = DnsCommand.records("example.org", "mail.example.org", ports, keys);
+
+        assertThat(records).extracting(r -> r.name() + " " + r.type() + " " + r.value()).containsExactly(
+            "example.org. MX 10 mail.example.org.",
+            "example.org. TXT v=spf1 mx -all",
+            "s1._domainkey.example.org. TXT v=DKIM1; k=rsa; p=AAAA",
+            "_dmarc.example.org. TXT v=DMARC1; p=none; rua=mailto:postmaster@example.org",
+            "_submissions._tcp.example.org. SRV 0 1 465 mail.example.org.",
+            "_submission._tcp.example.org. SRV 5 1 587 mail.example.org.",
+            "_imaps._tcp.example.org. SRV 0 1 993 mail.example.org.",
+            "_imap._tcp.example.org. SRV 5 1 143 mail.example.org.",
+            "_pop3s._tcp.example.org. SRV 10 1 995 mail.example.org.",
+            "_pop3._tcp.example.org. SRV 15 1 110 mail.example.org.");
     }
 }

@@ -356,6 +356,29 @@ class PostroomCommandTest {
         }
 
         @Test
+        void dnsPrintsEveryRecordToPublishIncludingTheKey() throws Exception {
+            String domain = "zone.example.org";
+            assertThat(postroom("domain", "add", domain).code()).isZero();
+            CliRun before = postroom("dns", domain);
+            assertThat(before.code()).as(before.toString()).isZero();
+            assertThat(before.out()).contains("; No DKIM key yet: run postroom dkim generate " + domain);
+
+            assertThat(postroom("dkim", "generate", domain, "--selector", "zone1").code()).isZero();
+            CliRun after = postroom("dns", domain);
+            assertThat(after.out())
+                .containsPattern(domain.replace(".", "\\.") + "\\.\\s+IN MX\\s+10 " + PostroomProcess.HOSTNAME + "\\.")
+                .contains("\"v=spf1 mx -all\"")
+                .contains("zone1._domainkey." + domain + ".")
+                .contains("_dmarc." + domain + ".").contains("v=DMARC1; p=none")
+                .containsPattern("_submission\\._tcp\\." + domain.replace(".", "\\.") + "\\.\\s+IN SRV\\s+5 1 " + server.port("submission"))
+                .doesNotContain("No DKIM key yet");
+            JsonNode records = json(postroom("dns", domain, "--json"));
+            assertThat(records.findValuesAsText("type")).contains("MX", "TXT", "SRV");
+            assertFails(postroom("dns", "nowhere.test"), 3,
+                "ERROR: domain nowhere.test is not a local domain (postroom domain add nowhere.test)");
+        }
+
+        @Test
         void errorsAreNamed() throws Exception {
             assertFails(postroom("dkim", "generate", "nowhere.test"), 3,
                 "ERROR: domain nowhere.test is not a local domain (postroom domain add nowhere.test)");
