@@ -182,7 +182,8 @@ public final class PostroomProcess implements AutoCloseable {
         }
     }
 
-    private static void copyTree(Path source, Path target) throws IOException {
+    /** Copies a folder and everything under it. */
+    public static void copyTree(Path source, Path target) throws IOException {
         try (Stream<Path> paths = Files.walk(source)) {
             for (Path path : (Iterable<Path>) paths::iterator) {
                 Path destination = target.resolve(source.relativize(path).toString());

@@ -554,7 +554,7 @@ class PostroomCommandTest {
 
         @Test
         void everyProblemIsNamed(@TempDir Path home) throws Exception {
-            copy(server.home().resolve("conf"), home.resolve("conf"));
+            PostroomProcess.copyTree(server.home().resolve("conf"), home.resolve("conf"));
             Path settings = home.resolve("conf/postroom.properties");
             Files.writeString(settings, Files.readString(settings) + "\npostroom.prot.smtp=25\npostroom.port.imap=0\n");
             Files.writeString(home.resolve("conf/smtpserver.xml"), "<smtpservers>\n<smtpserver>\n</smtpservers>\n");
@@ -571,7 +571,7 @@ class PostroomCommandTest {
 
         @Test
         void jsonNamesTheProblems(@TempDir Path home) throws Exception {
-            copy(server.home().resolve("conf"), home.resolve("conf"));
+            PostroomProcess.copyTree(server.home().resolve("conf"), home.resolve("conf"));
             Files.delete(home.resolve("conf/webadmin.properties"));
 
             CliRun run = CliRun.run(Environment.forHome(home).withInstallation(PostroomProcess.unpacked()),
@@ -611,7 +611,7 @@ class PostroomCommandTest {
 
         @Test
         void permissionDeniedWhenTheKeyCannotBeRead(@TempDir Path home) throws Exception {
-            copy(server.home().resolve("conf"), home.resolve("conf"));
+            PostroomProcess.copyTree(server.home().resolve("conf"), home.resolve("conf"));
             Path key = Files.createDirectories(home.resolve("var/admin/jwt-private.pem"));
             Environment environment = Environment.forHome(home)
                 .withSetting("postroom.port.admin", String.valueOf(server.port("admin")));
@@ -685,16 +685,4 @@ class PostroomCommandTest {
         return new Result(process.exitValue(), new String(out, StandardCharsets.UTF_8), new String(err, StandardCharsets.UTF_8));
     }
 
-    static void copy(Path source, Path target) throws IOException {
-        try (Stream<Path> paths = Files.walk(source)) {
-            for (Path path : (Iterable<Path>) paths::iterator) {
-                Path destination = target.resolve(source.relativize(path).toString());
-                if (Files.isDirectory(path)) {
-                    Files.createDirectories(destination);
-                } else {
-                    Files.copy(path, destination);
-                }
-            }
-        }
-    }
 }
