@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "dns",
@@ -17,12 +18,14 @@ import picocli.CommandLine.Parameters;
         + "MX, SPF, the DKIM key(s), DMARC, and the SRV records with which mail clients find the server (RFC 6186, "
         + "RFC 8314). The host name and ports are the server's own settings.",
     footerHeading = "%nExamples:%n",
-    footer = {"  postroom dns example.org", "  postroom dns example.org --json"})
+    footer = {"  postroom dns example.org", "  postroom dns example.org --json", "  postroom dns check example.org",
+        "  postroom dns check example.org --server 127.0.0.1"},
+    subcommands = {DnsCommand.Check.class})
 final class DnsCommand extends Action {
     record DnsRecord(String name, String type, String value, String comment) {
     }
 
-    @Parameters(paramLabel = "DOMAIN", description = "A local domain.")
+    @Parameters(paramLabel = "DOMAIN", arity = "0..1", description = "A local domain.")
     String domain;
 
     @Mixin
@@ -34,6 +37,9 @@ final class DnsCommand extends Action {
 
     @Override
     public Integer call() {
+        if (domain == null) {
+            throw CliException.usage("postroom dns needs a DOMAIN (or: postroom dns check DOMAIN)");
+        }
         String name = Names.domain(domain);
         requireLocalDomain(name);
         JsonNode status = requireJson(api().get("/postroom/status"), "read the server settings");
@@ -95,6 +101,153 @@ final class DnsCommand extends Action {
         records.add(srv("_pop3s._tcp." + origin, 10, ports.path("pop3s").asInt(995), host, ""));
         records.add(srv("_pop3._tcp." + origin, 15, ports.path("pop3").asInt(110), host, ""));
         return records;
+    }
+
+    /** What {@code dns check} found for one expected record. */
+    record Finding(DnsRecord expected, String status, String detail, boolean required) {
+        boolean failed() {
+            return required && !status.equals("ok");
+        }
+    }
+
+    @Command(name = "check",
+        description = "Look the records of 'postroom dns DOMAIN' up in DNS and say which are missing or wrong. "
+            + "Exit code 1 when a required record (MX, the host's address, SPF, active DKIM key, DMARC) is missing or"
+            + " wrong; SRV records and retired DKIM keys are reported but optional.",
+        footerHeading = "%nExamples:%n",
+        footer = {"  postroom dns check example.org", "  postroom dns check example.org --server 9.9.9.9 --json"})
+    static final class Check extends Action {
+        @Parameters(paramLabel = "DOMAIN", description = "A local domain.")
+        String domain;
+
+        @Option(names = "--server", paramLabel = "HOST[:PORT]",
+            description = "Ask this DNS server (default: the first of postroom.dns.servers, else the system's).")
+        String server;
+
+        @Mixin
+        JsonOption output;
+
+        Check(Session session) {
+            super(session);
+        }
+
+        @Override
+        public Integer call() {
+            String name = Names.domain(domain);
+            requireLocalDomain(name);
+            JsonNode status = requireJson(api().get("/postroom/status"), "read the server settings");
+            JsonNode keys = requireJson(api().get("/postroom/dkim"), "list DKIM keys");
+            String hostname = status.path("hostname").asText();
+            String dnsServer = server != null ? server
+                : java.util.Arrays.stream(session.setting("postroom.dns.servers", "").split("[,\\s]+"))
+                    .filter(entry -> !entry.isEmpty()).findFirst().orElse(null);
+            DnsLookup dns = new DnsLookup(dnsServer);
+            List<Finding> findings = new ArrayList<>();
+            try {
+                findings.add(checkAddress(dns, hostname));
+                for (DnsRecord record : records(name, hostname, status.path("ports"), keys)) {
+                    findings.add(check(dns, record));
+                }
+            } catch (DnsLookup.Unreachable e) {
+                throw CliException.failure("cannot query DNS: " + e.getMessage() + " (try --server HOST)");
+            }
+            if (output.json) {
+                List<Map<String, Object>> json = new ArrayList<>();
+                for (Finding finding : findings) {
+                    Map<String, Object> entry = new LinkedHashMap<>();
+                    entry.put("name", finding.expected().name());
+                    entry.put("type", finding.expected().type());
+                    entry.put("status", finding.status());
+                    entry.put("required", finding.required());
+                    entry.put("detail", finding.detail());
+                    json.add(entry);
+                }
+                session.printJson(json);
+            } else {
+                Table table = new Table("RECORD", "TYPE", "STATUS", "DETAIL");
+                findings.forEach(finding -> table.add(finding.expected().name(), finding.expected().type(),
+                    finding.status() + (finding.required() ? "" : " (optional)"), finding.detail()));
+                table.print(session.out);
+                session.out.println("Asked " + dns.server() + ". Expected values: postroom dns " + name);
+            }
+            return findings.stream().anyMatch(Finding::failed) ? CliException.FAILURE : CliException.OK;
+        }
+    }
+
+    static Finding checkAddress(DnsLookup dns, String hostname) throws DnsLookup.Unreachable {
+        DnsRecord expected = new DnsRecord(hostname + ".", "A", "", "");
+        List<String> addresses = new ArrayList<>(dns.query(hostname, "A"));
+        addresses.addAll(dns.query(hostname, "AAAA"));
+        return addresses.isEmpty()
+            ? new Finding(expected, "missing", "the MX host has no A/AAAA record", true)
+            : new Finding(expected, "ok", String.join(", ", addresses), true);
+    }
+
+    static Finding check(DnsLookup dns, DnsRecord expected) throws DnsLookup.Unreachable {
+        String name = expected.name();
+        return switch (expected.type()) {
+            case "MX" -> {
+                List<String> found = dns.query(name, "MX");
+                String target = expected.value().substring(expected.value().indexOf(' ') + 1);
+                boolean match = found.stream().anyMatch(mx -> sameHost(mx.substring(mx.indexOf(' ') + 1), target));
+                yield found.isEmpty() ? new Finding(expected, "missing", "no MX record", true)
+                    : match ? new Finding(expected, "ok", String.join(", ", found), true)
+                    : new Finding(expected, "wrong", "points to " + String.join(", ", found) + ", not " + target, true);
+            }
+            case "SRV" -> {
+                List<String> found = dns.query(name, "SRV");
+                String[] want = expected.value().split(" ");
+                boolean match = found.stream().map(srv -> srv.split(" ")).anyMatch(have -> have.length == 4
+                    && have[2].equals(want[2]) && sameHost(have[3], want[3]));
+                yield found.isEmpty() ? new Finding(expected, "missing", "mail clients cannot discover the server", false)
+                    : match ? new Finding(expected, "ok", String.join(", ", found), false)
+                    : new Finding(expected, "wrong", "is " + String.join(", ", found) + ", expected " + expected.value(), false);
+            }
+            default -> checkTxt(dns, expected);
+        };
+    }
+
+    private static Finding checkTxt(DnsLookup dns, DnsRecord expected) throws DnsLookup.Unreachable {
+        String prefix = expected.value().substring(0, expected.value().indexOf(';') > 0 ? expected.value().indexOf(';')
+            : expected.value().indexOf(' ')).toLowerCase(java.util.Locale.ROOT);
+        List<String> found = dns.query(expected.name(), "TXT").stream().map(DnsLookup::joinTxt)
+            .filter(txt -> txt.toLowerCase(java.util.Locale.ROOT).startsWith(prefix)).toList();
+        boolean retiredKey = expected.comment().contains("(retired");
+        boolean required = !retiredKey;
+        if (found.isEmpty()) {
+            return new Finding(expected, "missing", "publish: " + abbreviate(expected.value()), required);
+        }
+        if (found.size() > 1) {
+            return new Finding(expected, "wrong", found.size() + " records where receivers accept exactly one", required);
+        }
+        String record = found.get(0);
+        if (prefix.equals("v=dkim1")) {
+            return publicKey(record).equals(publicKey(expected.value()))
+                ? new Finding(expected, "ok", "matches the key in var/dkim", required)
+                : new Finding(expected, "wrong", "publishes another key than var/dkim holds", required);
+        }
+        if (prefix.equals("v=spf1") && record.matches("(?i).*[+?]all\\s*$")) {
+            return new Finding(expected, "wrong", record + " (lets anyone send as the domain; use -all)", required);
+        }
+        return new Finding(expected, "ok", record, required);
+    }
+
+    private static String publicKey(String record) {
+        for (String tag : record.split(";")) {
+            String trimmed = tag.strip();
+            if (trimmed.startsWith("p=")) {
+                return trimmed.substring(2).replaceAll("\\s", "");
+            }
+        }
+        return "";
+    }
+
+    private static boolean sameHost(String a, String b) {
+        return a.strip().replaceAll("\\.$", "").equalsIgnoreCase(b.strip().replaceAll("\\.$", ""));
+    }
+
+    private static String abbreviate(String value) {
+        return value.length() > 60 ? value.substring(0, 57) + "..." : value;
     }
 
     private static DnsRecord srv(String name, int priority, int port, String host, String comment) {

@@ -68,6 +68,11 @@ final class Session {
         };
     }
 
+    /** A setting of conf/postroom.properties, with the same -D overrides as the server. */
+    String setting(String key, String defaultValue) {
+        return setting(settings(environment.home().resolve("conf/postroom.properties")), key, defaultValue);
+    }
+
     private String setting(Properties file, String key, String defaultValue) {
         return environment.setting(key).orElse(file.getProperty(key, defaultValue)).trim();
     }

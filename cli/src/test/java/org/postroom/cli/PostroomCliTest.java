@@ -453,4 +453,12 @@ class PostroomCliTest {
             "_pop3s._tcp.example.org. SRV 10 1 995 mail.example.org.",
             "_pop3._tcp.example.org. SRV 15 1 110 mail.example.org.");
     }
+
+    @Test
+    void txtStringsAreJoinedWhetherQuotedOrNot() {
+        assertThat(DnsLookup.joinTxt("\"v=DKIM1; k=rsa; p=MIIB\" AQAB")).isEqualTo("v=DKIM1; k=rsa; p=MIIBAQAB");
+        assertThat(DnsLookup.joinTxt("\"v=spf1 mx -all\"")).isEqualTo("v=spf1 mx -all");
+        assertThat(DnsLookup.joinTxt("google-site-verification=abc")).isEqualTo("google-site-verification=abc");
+        assertThat(DnsLookup.joinTxt("\"a\\\"b\" \"c\"")).isEqualTo("a\"bc");
+    }
 }

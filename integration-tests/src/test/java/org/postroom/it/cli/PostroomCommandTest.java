@@ -30,6 +30,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.postroom.cli.Environment;
 import org.postroom.it.MailClients;
+import org.postroom.it.FakeDns;
 import org.postroom.it.PostroomProcess;
 import org.postroom.it.SmtpDialogue;
 
@@ -376,6 +377,62 @@ class PostroomCommandTest {
             assertThat(records.findValuesAsText("type")).contains("MX", "TXT", "SRV");
             assertFails(postroom("dns", "nowhere.test"), 3,
                 "ERROR: domain nowhere.test is not a local domain (postroom domain add nowhere.test)");
+        }
+
+        @Test
+        void dnsCheckSaysWhichRecordsArePublishedMissingOrWrong() throws Exception {
+            String domain = "check.example.org";
+            assertThat(postroom("domain", "add", domain).code()).isZero();
+            assertThat(postroom("dkim", "generate", domain, "--selector", "c1").code()).isZero();
+            String keyRecord = "";
+            for (JsonNode key : json(postroom("dkim", "list", "--json"))) {
+                if (key.path("domain").asText().equals(domain)) {
+                    keyRecord = key.path("dnsRecord").asText();
+                }
+            }
+            String host = PostroomProcess.HOSTNAME + ".";
+            try (FakeDns dns = new FakeDns()) {
+                dns.add(domain + ".", "MX", "10 " + host)
+                    .add(host, "A", "192.0.2.25")
+                    .add(domain + ".", "TXT", "\"v=spf1 mx -all\"")
+                    .add("c1._domainkey." + domain + ".", "TXT",
+                        "\"" + keyRecord.substring(0, 200) + "\" \"" + keyRecord.substring(200) + "\"")
+                    .add("_dmarc." + domain + ".", "TXT", "\"v=DMARC1; p=quarantine\"");
+
+                CliRun good = postroom("dns", "check", domain, "--server", dns.address());
+
+                assertThat(good.code()).as(good.toString()).isZero();
+                JsonNode findings = json(postroom("dns", "check", domain, "--server", dns.address(), "--json"));
+                java.util.Map<String, String> status = new java.util.HashMap<>();
+                findings.forEach(finding -> status.put(finding.path("name").asText() + " " + finding.path("type").asText(),
+                    finding.path("status").asText()));
+                assertThat(status).containsEntry(domain + ". MX", "ok").containsEntry(host + " A", "ok")
+                    .containsEntry(domain + ". TXT", "ok").containsEntry("c1._domainkey." + domain + ". TXT", "ok")
+                    .containsEntry("_dmarc." + domain + ". TXT", "ok")
+                    .containsEntry("_submission._tcp." + domain + ". SRV", "missing");
+            }
+            try (FakeDns dns = new FakeDns()) {
+                dns.add(domain + ".", "MX", "10 mx.elsewhere.test.")
+                    .add(host, "A", "192.0.2.25")
+                    .add(domain + ".", "TXT", "\"v=spf1 +all\"")
+                    .add("c1._domainkey." + domain + ".", "TXT", "\"v=DKIM1; k=rsa; p=AAAAnotthekey\"");
+
+                CliRun bad = postroom("dns", "check", domain, "--server", dns.address());
+
+                assertThat(bad.code()).as(bad.toString()).isEqualTo(1);
+                assertThat(bad.out().lines())
+                    .anyMatch(line -> line.startsWith(domain + ".") && line.contains("MX") && line.contains("wrong"))
+                    .anyMatch(line -> line.contains("TXT") && line.contains("wrong") && line.contains("+all"))
+                    .anyMatch(line -> line.startsWith("c1._domainkey") && line.contains("wrong"))
+                    .anyMatch(line -> line.startsWith("_dmarc") && line.contains("missing"));
+            }
+            try (FakeDns dns = new FakeDns()) {
+                dns.silence();
+                CliRun unreachable = postroom("dns", "check", domain, "--server", dns.address());
+                assertThat(unreachable.code()).isEqualTo(1);
+                assertThat(unreachable.errLines()).hasSize(1).first().asString()
+                    .startsWith("ERROR: cannot query DNS: no answer from " + dns.address());
+            }
         }
 
         @Test
