@@ -80,8 +80,10 @@ class DeliveryTest {
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(
             server.home().resolve("var/dkim/" + PostroomProcess.DOMAIN + "/it2026.pem")))).isEqualTo("rw-------");
 
-        MailClients.submit(server.port("submission"), STARTTLS, ALICE, PASSWORD,
-            MailClients.message(ALICE, "erin@remote.test", "signed", "verify me"));
+        javax.mail.internet.MimeMessage message = MailClients.message(ALICE, "erin@remote.test", "signed",
+            "verify me: caf\u00e9, 12 \u20ac");
+        String messageId = message.getMessageID();
+        MailClients.submit(server.port("submission"), STARTTLS, ALICE, PASSWORD, message);
 
         await().atMost(30, SECONDS).until(() -> remoteMx.received().stream()
             .anyMatch(received -> received.recipients().contains("erin@remote.test")));
@@ -92,6 +94,7 @@ class DeliveryTest {
                 ? List.of(key.path("dnsRecord").asText()) : List.of());
         List<SignatureRecord> signatures = verifier.verify(new ByteArrayInputStream(wire.getBytes(StandardCharsets.UTF_8)));
         assertThat(signatures).extracting(signature -> signature.getDToken().toString()).containsExactly(PostroomProcess.DOMAIN);
+        assertThat(wire).contains(messageId);
         assertThat(server.admin().send("POST", "/postroom/dkim/unknown.test?selector=x", null).statusCode()).isEqualTo(404);
         assertThat(server.admin().send("POST", "/postroom/dkim/" + PostroomProcess.DOMAIN + "?selector=Bad_Selector", null).statusCode())
             .isEqualTo(400);

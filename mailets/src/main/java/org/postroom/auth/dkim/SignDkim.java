@@ -17,6 +17,7 @@ import org.apache.james.core.MailAddress;
 import org.apache.james.jdkim.DKIMSigner;
 import org.apache.james.jdkim.exceptions.FailException;
 import org.apache.mailet.Mail;
+import org.apache.mailet.base.Converter7Bit;
 import org.apache.mailet.base.GenericMailet;
 import org.postroom.auth.HeaderSenders;
 import org.slf4j.Logger;
@@ -61,6 +62,18 @@ public class SignDkim extends GenericMailet {
         if (key.isEmpty()) {
             LOGGER.debug("dkim: no key for the From: domain {} of {}", domain.orElse("(none)"), mail.getName());
             return;
+        }
+        // A receiving server without 8BITMIME would get a down-converted body that no longer matches the signature:
+        // sign what every server can receive.
+        String messageId = message.getHeader("Message-ID", null);
+        try {
+            new Converter7Bit(getMailetContext()).convertTo7Bit(message);
+        } catch (IOException e) {
+            throw new MessagingException("dkim: cannot convert " + mail.getName() + " to 7bit", e);
+        }
+        // The conversion saves the message, which may give it a new Message-ID: the author's one stays.
+        if (messageId != null && !messageId.equals(message.getHeader("Message-ID", null))) {
+            message.setHeader("Message-ID", messageId);
         }
         message.addHeaderLine(signatureHeader(message, key.get()));
         LOGGER.info("dkim signed {} d={} s={}", mail.getName(), key.get().domain(), key.get().selector());

@@ -82,6 +82,7 @@ class SignDkimTest {
             .contains("d=example.org").contains("s=pr2026");
         List<SignatureRecord> signatures = verify(signed);
         assertThat(signatures).hasSize(1);
+        assertThat(signed).contains("Message-ID: <q4@example.org>");
         assertThat(signatures.get(0).getDToken().toString()).isEqualTo("example.org");
     }
 
@@ -101,6 +102,26 @@ class SignDkimTest {
             .isInstanceOf(FailException.class);
         assertThatThrownBy(() -> verify("From: ceo@example.org\r\n" + signed))
             .isInstanceOf(FailException.class);
+    }
+
+    @Test
+    void eightBitBodiesAreSignedAsSevenBitSoThatNoRelayHasToConvertThem() throws Exception {
+        String eightBit = MESSAGE.replace("Content-Type: text/plain; charset=us-ascii\r\n",
+                "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n")
+            .replace("Revenue is up.", "Umsatz gestiegen: 12 % \u00fcber Plan, caf\u00e9 \u2713");
+        FakeMail mail = FakeMail.builder().name("m4")
+            .mimeMessage(new MimeMessage(Session.getInstance(new Properties()),
+                new ByteArrayInputStream(eightBit.getBytes(StandardCharsets.UTF_8))))
+            .build();
+
+        testee.service(mail);
+
+        String signed = wire(mail.getMessage());
+        assertThat(signed.chars()).allMatch(c -> c < 128);
+        assertThat(signed).containsIgnoringCase("Content-Transfer-Encoding: quoted-printable")
+            .contains("Message-ID: <q4@example.org>");
+        assertThat(verify(signed)).hasSize(1);
+        assertThat(mail.getMessage().getContent().toString()).contains("caf\u00e9 \u2713");
     }
 
     @Test
