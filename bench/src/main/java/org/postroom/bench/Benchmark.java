@@ -22,6 +22,10 @@ public final class Benchmark {
     static final String REMOTE_DOMAIN = "remote.test";
     static final int READ_BODIES = 1000;
     static final int FETCH_REPEATS = 3;
+    /** Each IMAP STATUS costs the server a count over the mailbox: poll gently so the poll does not slow what it measures. */
+    static final long VISIBILITY_POLL_MILLIS = 500;
+    /** Waiting for delivery stops when nothing moved for this long: the remaining messages are reported as stuck. */
+    static final long STALL_NANOS = 120_000_000_000L;
 
     private final Options options;
     private final PrintStream out;
@@ -69,6 +73,15 @@ public final class Benchmark {
             server.with("postroom.relayhost", "[127.0.0.1]:" + sink.port())
                 .with("postroom.relayhost.starttls", "false");
         }
+        // Ctrl-C or a kill of the benchmark must not leave the server running.
+        Thread stopper = new Thread(() -> {
+            try {
+                server.stop();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "stop-server");
+        Runtime.getRuntime().addShutdownHook(stopper);
         try {
             long started = System.nanoTime();
             server.start();
@@ -117,6 +130,7 @@ public final class Benchmark {
             options.messages(), options.size(), options.clients(), MAILBOX_USER, port);
         SmtpLoad load = new SmtpLoad(() -> SmtpClient.open(port), "someone@outside.test", i -> MAILBOX_USER,
             options.size(), runId);
+        double cpuBefore = server.cpuSeconds();
         SmtpLoad.Result result = load.run(options.messages(), options.clients(), deadline());
         report("ingest", result);
         summary.add(String.format(Locale.ROOT, "ingest accepted: %.1f msg/s (target >= 300); SMTP latency p50 %.1f ms, p99 %.1f ms",
@@ -125,26 +139,32 @@ public final class Benchmark {
         try (ImapClient imap = new ImapClient(server.port("imaps"), MAILBOX_USER, PASSWORD)) {
             long deadline = deadline();
             int visible = 0;
-            while (System.nanoTime() < deadline) {
-                visible = imap.messageCount("INBOX");
+            long lastProgress = System.nanoTime();
+            while (System.nanoTime() < deadline && System.nanoTime() - lastProgress < STALL_NANOS) {
+                int now = imap.messageCount("INBOX");
+                if (now != visible) {
+                    visible = now;
+                    lastProgress = System.nanoTime();
+                }
                 if (visible >= result.accepted()) {
                     break;
                 }
-                Thread.sleep(100);
+                Thread.sleep(VISIBILITY_POLL_MILLIS);
             }
             long end = System.nanoTime();
             double seconds = (end - result.startNanos()) / 1e9;
             if (visible < result.accepted()) {
-                out.printf(Locale.ROOT, "  FAILED: only %d of %d accepted messages visible over IMAP after the time limit%n",
-                    visible, result.accepted());
+                out.printf(Locale.ROOT, "  FAILED: only %d of %d accepted messages visible over IMAP (no progress for %d s or time limit)%n",
+                    visible, result.accepted(), STALL_NANOS / 1_000_000_000L);
                 failed = true;
                 return;
             }
             out.printf(Locale.ROOT, "  end-to-end:  all %d visible over IMAP %.1f s after the first MAIL: %.1f msg/s%n",
                 visible, seconds, visible / seconds);
+            cpuReport(server, "ingest", cpuBefore, visible);
             summary.add(String.format(Locale.ROOT, "ingest end-to-end (until visible over IMAP): %.1f msg/s", visible / seconds));
         }
-        out.printf(Locale.ROOT, "  peak server RSS during ingest: %.0f MiB%n", server.phasePeakRssMib());
+        out.printf(Locale.ROOT, "  peak server RSS during ingest: %.0f MiB; load average now %s%n", server.phasePeakRssMib(), loadAverage());
     }
 
     private void read(ServerProcess server) throws Exception {
@@ -188,7 +208,7 @@ public final class Benchmark {
                 count, loginMs, retrieve, bytes / 1048576.0, ms, retrieve / (ms / 1000));
             summary.add(String.format(Locale.ROOT, "POP3 login+STAT %.0f ms; RETR of %d: %.0f ms", loginMs, retrieve, ms));
         }
-        out.printf(Locale.ROOT, "  peak server RSS during read: %.0f MiB%n", server.phasePeakRssMib());
+        out.printf(Locale.ROOT, "  peak server RSS during read: %.0f MiB; load average now %s%n", server.phasePeakRssMib(), loadAverage());
     }
 
     private void relay(ServerProcess server, AdminApi admin, SmtpSink sink) throws Exception {
@@ -198,26 +218,48 @@ public final class Benchmark {
             options.messages(), options.size(), options.clients(), SUBMITTER, REMOTE_DOMAIN, port, sink.port());
         SmtpLoad load = new SmtpLoad(() -> SmtpClient.openAuthenticated(port, SUBMITTER, PASSWORD), SUBMITTER,
             i -> "rcpt" + (i % 100) + "@" + REMOTE_DOMAIN, options.size(), runId);
+        double cpuBefore = server.cpuSeconds();
         SmtpLoad.Result result = load.run(options.messages(), options.clients(), deadline());
         report("relay", result);
         long deadline = deadline();
-        while (System.nanoTime() < deadline && sink.received() < result.accepted()) {
+        int seen = 0;
+        long lastProgress = System.nanoTime();
+        while (System.nanoTime() < deadline && System.nanoTime() - lastProgress < STALL_NANOS
+            && sink.received() < result.accepted()) {
+            if (sink.received() != seen) {
+                seen = sink.received();
+                lastProgress = System.nanoTime();
+            }
             Thread.sleep(100);
         }
         int outgoing = admin.queueSize("outgoing");
         int spool = admin.queueSize("spool");
         if (sink.received() < result.accepted()) {
-            out.printf(Locale.ROOT, "  FAILED: the sink got %d of %d accepted messages within the time limit (spool %d, outgoing %d)%n",
-                sink.received(), result.accepted(), spool, outgoing);
+            out.printf(Locale.ROOT, "  FAILED: the sink got %d of %d accepted messages, then nothing for %d s (spool %d, outgoing %d)%n",
+                sink.received(), result.accepted(), STALL_NANOS / 1_000_000_000L, spool, outgoing);
+            summary.add(String.format(Locale.ROOT, "relay FAILED: %d of %d accepted messages never reached the sink (outgoing queue %d)",
+                result.accepted() - sink.received(), result.accepted(), outgoing));
             failed = true;
             return;
         }
         double seconds = (sink.lastReceivedNanos() - result.startNanos()) / 1e9;
         out.printf(Locale.ROOT, "  relayed:     the sink got all %d %.1f s after the first MAIL: %.1f msg/s (queues now: spool %d, outgoing %d)%n",
             sink.received(), seconds, sink.received() / seconds, spool, outgoing);
+        cpuReport(server, "relay", cpuBefore, sink.received());
         summary.add(String.format(Locale.ROOT, "relay accepted: %.1f msg/s; relayed to the sink until the queue is empty: %.1f msg/s (target >= 300)",
             result.rate(), sink.received() / seconds));
-        out.printf(Locale.ROOT, "  peak server RSS during relay: %.0f MiB%n", server.phasePeakRssMib());
+        out.printf(Locale.ROOT, "  peak server RSS during relay: %.0f MiB; load average now %s%n", server.phasePeakRssMib(), loadAverage());
+    }
+
+    /**
+     * Server CPU per message: unlike rates, it hardly depends on what else runs on the machine, so it compares
+     * two builds measured on a busy host.
+     */
+    private void cpuReport(ServerProcess server, String phase, double cpuBefore, int messages) {
+        double cpu = server.cpuSeconds() - cpuBefore;
+        out.printf(Locale.ROOT, "  server CPU:  %.1f s for the phase, %.2f ms per message (%d cores)%n", cpu,
+            cpu * 1000 / messages, Runtime.getRuntime().availableProcessors());
+        summary.add(String.format(Locale.ROOT, "%s server CPU per message: %.2f ms", phase, cpu * 1000 / messages));
     }
 
     private void report(String phase, SmtpLoad.Result result) {

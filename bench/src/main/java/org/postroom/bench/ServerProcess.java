@@ -160,6 +160,22 @@ final class ServerProcess implements AutoCloseable {
         }
     }
 
+    /** CPU time (user + system) the server process has used since it started, in seconds. */
+    double cpuSeconds() {
+        try {
+            String stat = Files.readString(Path.of("/proc/" + process.pid() + "/stat"));
+            // Fields after the parenthesised command name: state is field 3, utime 14, stime 15 (clock ticks).
+            String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            long ticks = Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+            return ticks / (double) CLOCK_TICKS_PER_SECOND;
+        } catch (IOException | RuntimeException e) {
+            return Double.NaN;
+        }
+    }
+
+    /** USER_HZ: 100 on every Linux architecture the JDK supports. */
+    private static final int CLOCK_TICKS_PER_SECOND = 100;
+
     String tailOfLog(int lines) {
         try {
             Path log = home.resolve("var/log/postroom.log");
