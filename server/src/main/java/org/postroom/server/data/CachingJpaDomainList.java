@@ -11,10 +11,10 @@ import org.apache.james.domainlist.jpa.JPADomainList;
 /**
  * James's JPA domain list, answering "is this domain local?" from memory. SMTP asks it for every recipient and the
  * mailet container again for every mail; without the cache each question is a database query. Adding or removing a
- * domain through this server takes effect at once (see {@link ExistenceCache}).
+ * domain through this server takes effect at once (see {@link OwnedCache}).
  */
 public class CachingJpaDomainList extends JPADomainList {
-    private final ExistenceCache<Domain> cache = new ExistenceCache<>();
+    private final OwnedCache<Domain, Boolean> cache = new OwnedCache<>();
 
     @Inject
     public CachingJpaDomainList(DNSService dns, EntityManagerFactory entityManagerFactory) {
@@ -23,7 +23,7 @@ public class CachingJpaDomainList extends JPADomainList {
 
     @Override
     protected boolean containsDomainInternal(Domain domain) throws DomainListException {
-        return cache.exists(domain, super::containsDomainInternal);
+        return cache.get(domain, super::containsDomainInternal);
     }
 
     @Override

@@ -16,10 +16,10 @@ import reactor.core.publisher.Mono;
 /**
  * James's JPA users repository, answering "does this user exist?" from memory. SMTP asks it for every recipient and
  * the mailet container (RecipientIsLocal, LocalDelivery) again for every mail. Adding or removing a user through
- * this server takes effect at once (see {@link ExistenceCache}); passwords are never cached.
+ * this server takes effect at once (see {@link OwnedCache}); passwords are never cached.
  */
 public class CachingJpaUsersRepository extends JPAUsersRepository {
-    private final ExistenceCache<String> cache = new ExistenceCache<>();
+    private final OwnedCache<String, Boolean> cache = new OwnedCache<>();
 
     @Inject
     public CachingJpaUsersRepository(DomainList domainList) {
@@ -28,7 +28,7 @@ public class CachingJpaUsersRepository extends JPAUsersRepository {
 
     @Override
     public boolean contains(Username name) throws UsersRepositoryException {
-        return cache.exists(key(name), key -> super.contains(name));
+        return cache.get(key(name), key -> super.contains(name));
     }
 
     @Override

@@ -32,6 +32,7 @@ import org.apache.james.user.jpa.JPAUsersRepository;
 import org.apache.james.utils.InitializationOperation;
 import org.apache.james.utils.InitilizationOperationBuilder;
 import org.postroom.server.data.CachingJpaDomainList;
+import org.postroom.server.data.CachingJpaRecipientRewriteTable;
 import org.postroom.server.data.CachingJpaUsersRepository;
 
 import com.google.common.collect.ImmutableList;
@@ -58,7 +59,9 @@ public class JpaDataModule extends AbstractModule {
         bind(JPAUsersRepository.class).to(CachingJpaUsersRepository.class);
         bind(UsersRepository.class).to(JPAUsersRepository.class);
 
-        bind(JPARecipientRewriteTable.class).in(Scopes.SINGLETON);
+        // Aliases, forwards and groups, resolved for every recipient of every mail: cached, emptied by every change.
+        bind(CachingJpaRecipientRewriteTable.class).in(Scopes.SINGLETON);
+        bind(JPARecipientRewriteTable.class).to(CachingJpaRecipientRewriteTable.class);
         bind(RecipientRewriteTable.class).to(JPARecipientRewriteTable.class);
         bind(AliasReverseResolverImpl.class).in(Scopes.SINGLETON);
         bind(AliasReverseResolver.class).to(AliasReverseResolverImpl.class);

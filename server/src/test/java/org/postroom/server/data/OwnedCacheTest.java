@@ -8,10 +8,10 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import org.junit.jupiter.api.Test;
 
-class ExistenceCacheTest {
+class OwnedCacheTest {
     private final AtomicLong now = new AtomicLong();
     private final AtomicInteger lookups = new AtomicInteger();
-    private final ExistenceCache<String> testee = new ExistenceCache<>(Duration.ofSeconds(60), 3, now::get);
+    private final OwnedCache<String, Boolean> testee = new OwnedCache<>(Duration.ofSeconds(60), 3, now::get);
 
     private boolean lookup(String key) {
         lookups.incrementAndGet();
@@ -20,26 +20,26 @@ class ExistenceCacheTest {
 
     @Test
     void existsShouldAskTheDatabaseOnceForPositiveAndNegativeAnswers() {
-        assertThat(testee.exists("known@example.org", this::lookup)).isTrue();
-        assertThat(testee.exists("known@example.org", this::lookup)).isTrue();
-        assertThat(testee.exists("nobody@example.org", this::lookup)).isFalse();
-        assertThat(testee.exists("nobody@example.org", this::lookup)).isFalse();
+        assertThat(testee.get("known@example.org", this::lookup)).isTrue();
+        assertThat(testee.get("known@example.org", this::lookup)).isTrue();
+        assertThat(testee.get("nobody@example.org", this::lookup)).isFalse();
+        assertThat(testee.get("nobody@example.org", this::lookup)).isFalse();
 
         assertThat(lookups).hasValue(2);
     }
 
     @Test
     void invalidateShouldMakeTheNextQuestionGoToTheDatabase() {
-        testee.exists("nobody@example.org", this::lookup);
+        testee.get("nobody@example.org", this::lookup);
 
         testee.invalidate("nobody@example.org");
 
-        assertThat(testee.exists("nobody@example.org", key -> true)).isTrue();
+        assertThat(testee.get("nobody@example.org", key -> true)).isTrue();
     }
 
     @Test
     void anAnswerLookedUpBeforeAWriteShouldNotBeKept() {
-        boolean answer = testee.exists("user@example.org", key -> {
+        boolean answer = testee.get("user@example.org", key -> {
             testee.invalidate(key); // a concurrent addUser commits while the lookup is in flight
             return false;
         });
@@ -50,22 +50,33 @@ class ExistenceCacheTest {
 
     @Test
     void answersShouldExpireAfterTheirLifetime() {
-        testee.exists("known@example.org", this::lookup);
+        testee.get("known@example.org", this::lookup);
 
         now.addAndGet(Duration.ofSeconds(60).toNanos());
 
         assertThat(testee.cached("known@example.org")).isEmpty();
-        testee.exists("known@example.org", this::lookup);
+        testee.get("known@example.org", this::lookup);
         assertThat(lookups).hasValue(2);
     }
 
     @Test
     void theCacheShouldNotGrowBeyondItsBound() {
         for (int i = 0; i < 10; i++) {
-            testee.exists("nobody" + i + "@example.org", this::lookup);
+            testee.get("nobody" + i + "@example.org", this::lookup);
         }
 
         assertThat(testee.cached("nobody0@example.org")).isEmpty();
         assertThat(testee.cached("nobody9@example.org")).contains(false);
+    }
+
+    @Test
+    void invalidateAllShouldForgetEveryAnswer() {
+        testee.get("known@example.org", this::lookup);
+        testee.get("nobody@example.org", this::lookup);
+
+        testee.invalidateAll();
+
+        assertThat(testee.cached("known@example.org")).isEmpty();
+        assertThat(testee.cached("nobody@example.org")).isEmpty();
     }
 }
