@@ -73,12 +73,17 @@ public final class Benchmark {
             server.with("postroom.relayhost", "[127.0.0.1]:" + sink.port())
                 .with("postroom.relayhost.starttls", "false");
         }
-        // Ctrl-C or a kill of the benchmark must not leave the server running.
+        // Ctrl-C or a kill of the benchmark must not leave the server running, nor its folder behind.
         Thread stopper = new Thread(() -> {
             try {
                 server.stop();
+                if (!options.keep()) {
+                    server.deleteHome();
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
+            } catch (IOException e) {
+                System.err.println("ERROR: cannot delete " + server.home() + ": " + e.getMessage());
             }
         }, "stop-server");
         Runtime.getRuntime().addShutdownHook(stopper);

@@ -203,6 +203,9 @@ final class ServerProcess implements AutoCloseable {
     }
 
     void deleteHome() throws IOException {
+        if (!Files.exists(home)) {
+            return;
+        }
         try (Stream<Path> paths = Files.walk(home)) {
             for (Path path : (Iterable<Path>) paths.sorted(Comparator.reverseOrder())::iterator) {
                 Files.deleteIfExists(path);
