@@ -31,6 +31,9 @@ import org.apache.james.user.api.UsersRepository;
 import org.apache.james.user.jpa.JPAUsersRepository;
 import org.apache.james.utils.InitializationOperation;
 import org.apache.james.utils.InitilizationOperationBuilder;
+import org.postroom.server.data.CachingJpaDomainList;
+import org.postroom.server.data.CachingJpaRecipientRewriteTable;
+import org.postroom.server.data.CachingJpaUsersRepository;
 
 import com.google.common.collect.ImmutableList;
 import com.google.inject.AbstractModule;
@@ -47,13 +50,18 @@ import com.google.inject.multibindings.ProvidesIntoSet;
 public class JpaDataModule extends AbstractModule {
     @Override
     protected void configure() {
-        bind(JPADomainList.class).in(Scopes.SINGLETON);
+        // James's JPA domain list and users, with an exact in-memory answer to "does it exist?" (asked per recipient).
+        bind(CachingJpaDomainList.class).in(Scopes.SINGLETON);
+        bind(JPADomainList.class).to(CachingJpaDomainList.class);
         bind(DomainList.class).to(JPADomainList.class);
 
-        bind(JPAUsersRepository.class).in(Scopes.SINGLETON);
+        bind(CachingJpaUsersRepository.class).in(Scopes.SINGLETON);
+        bind(JPAUsersRepository.class).to(CachingJpaUsersRepository.class);
         bind(UsersRepository.class).to(JPAUsersRepository.class);
 
-        bind(JPARecipientRewriteTable.class).in(Scopes.SINGLETON);
+        // Aliases, forwards and groups, resolved for every recipient of every mail: cached, emptied by every change.
+        bind(CachingJpaRecipientRewriteTable.class).in(Scopes.SINGLETON);
+        bind(JPARecipientRewriteTable.class).to(CachingJpaRecipientRewriteTable.class);
         bind(RecipientRewriteTable.class).to(JPARecipientRewriteTable.class);
         bind(AliasReverseResolverImpl.class).in(Scopes.SINGLETON);
         bind(AliasReverseResolver.class).to(AliasReverseResolverImpl.class);

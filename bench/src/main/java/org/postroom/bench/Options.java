@@ -1,0 +1,95 @@
+package org.postroom.bench;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+
+/** The command line of {@code bench/run}, validated. Unknown options and bad values are usage errors. */
+record Options(int messages, int clients, int size, Set<String> scenarios, Path distribution, String jvmOptions,
+               int timeoutSeconds, boolean keep) {
+    static final int DEFAULT_MESSAGES = 10_000;
+    static final int DEFAULT_CLIENTS = 8;
+    static final int DEFAULT_SIZE = 5 * 1024;
+    static final int DEFAULT_TIMEOUT_SECONDS = 1200;
+    static final List<String> SCENARIOS = List.of("ingest", "relay", "read");
+
+    static final String USAGE = """
+        Usage: bench/run [--messages N] [--clients C] [--size BYTES] [--scenario ingest|relay|read|all]
+                         [--jvm-opts "FLAGS"] [--timeout SECONDS] [--keep]
+          --messages N      messages per scenario (default 10000)
+          --clients C       concurrent SMTP clients (default 8)
+          --size BYTES      size of each message (default 5120)
+          --scenario S      ingest, relay, read (ingests first, then reads) or all (default all)
+          --jvm-opts FLAGS  extra server JVM flags, added to JAVA_OPTS (e.g. -XX:StartFlightRecording=...)
+          --timeout SECONDS upper bound for each phase (default 1200)
+          --keep            keep the server's temporary folder (logs, var/) instead of deleting it
+        Only 127.0.0.1 is ever contacted; ports are free ones in 13000-13999.
+        Exit codes: 0 ok, 1 failure (server did not start, a phase timed out, messages lost), 2 usage error.
+        """;
+
+    static Options parse(String[] args) {
+        int messages = DEFAULT_MESSAGES;
+        int clients = DEFAULT_CLIENTS;
+        int size = DEFAULT_SIZE;
+        String scenario = "all";
+        Path distribution = null;
+        String jvmOptions = "";
+        int timeout = DEFAULT_TIMEOUT_SECONDS;
+        boolean keep = false;
+        for (int i = 0; i < args.length; i++) {
+            String arg = args[i];
+            switch (arg) {
+                case "--messages" -> messages = positive(arg, value(args, ++i, arg));
+                case "--clients" -> clients = positive(arg, value(args, ++i, arg));
+                case "--size" -> size = positive(arg, value(args, ++i, arg));
+                case "--scenario" -> scenario = value(args, ++i, arg);
+                case "--distribution" -> distribution = Path.of(value(args, ++i, arg));
+                case "--jvm-opts" -> jvmOptions = value(args, ++i, arg);
+                case "--timeout" -> timeout = positive(arg, value(args, ++i, arg));
+                case "--keep" -> keep = true;
+                case "--help", "-h" -> throw new UsageException(null);
+                default -> throw new UsageException("unknown option " + arg);
+            }
+        }
+        Set<String> scenarios;
+        if (scenario.equals("all")) {
+            scenarios = Set.copyOf(SCENARIOS);
+        } else if (SCENARIOS.contains(scenario)) {
+            scenarios = Set.of(scenario);
+        } else {
+            throw new UsageException("--scenario must be ingest, relay, read or all, not " + scenario);
+        }
+        if (size < 512) {
+            throw new UsageException("--size must be at least 512 bytes (room for the headers)");
+        }
+        if (distribution == null) {
+            throw new UsageException("--distribution DIR (the unpacked tar.gz) is required; bench/run passes it");
+        }
+        return new Options(messages, clients, size, scenarios, distribution, jvmOptions, timeout, keep);
+    }
+
+    private static String value(String[] args, int index, String option) {
+        if (index >= args.length) {
+            throw new UsageException(option + " needs a value");
+        }
+        return args[index];
+    }
+
+    private static int positive(String option, String value) {
+        try {
+            int number = Integer.parseInt(value.replace("_", ""));
+            if (number > 0) {
+                return number;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new UsageException(option + " must be a positive integer, not " + value);
+    }
+
+    static final class UsageException extends RuntimeException {
+        UsageException(String message) {
+            super(message);
+        }
+    }
+}
