@@ -108,7 +108,7 @@ public final class SmtpSink implements AutoCloseable {
                 } else if (upper.equals("RSET") || upper.equals("NOOP")) {
                     write(out, "250 2.0.0 ok");
                 } else {
-                    write(out, "502 5.5.1 not implemented");
+                    write(out, "502 5.5.1 Command not supported by this test sink");
                 }
             }
         } catch (IOException e) {
