@@ -5,9 +5,12 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 
-/** One in-process run of the command: exit code, standard output, standard error. */
-record CliRun(int code, String out, String err) {
-    static CliRun run(Environment environment, String... args) {
+/**
+ * One in-process run of {@code postroom}: exit code, standard output, standard error. Shared with the
+ * integration tests through this module's test-jar.
+ */
+public record CliRun(int code, String out, String err) {
+    public static CliRun run(Environment environment, String... args) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         int code = new PostroomCli(environment).execute(new PrintStream(out, true, StandardCharsets.UTF_8),
@@ -15,7 +18,12 @@ record CliRun(int code, String out, String err) {
         return new CliRun(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
 
-    List<String> errLines() {
+    public List<String> errLines() {
         return err.lines().toList();
+    }
+
+    @Override
+    public String toString() {
+        return "exit " + code + "\n--- stdout\n" + out + "--- stderr\n" + err;
     }
 }

@@ -30,6 +30,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.postroom.cli.Environment;
 import org.postroom.it.MailClients;
+import org.postroom.cli.CliRun;
 import org.postroom.it.FakeDns;
 import org.postroom.it.PostroomProcess;
 import org.postroom.it.SmtpDialogue;
