@@ -279,6 +279,57 @@ class MailServerTest {
     @Nested
     class Reading {
         @Test
+        void imapSearchSeesFlagChangesAfterSelectClearedRecent() throws Exception {
+            String carol = "carol@" + PostroomProcess.DOMAIN;
+            server.admin().addUser(carol, "carol-Secret-42");
+            String label = subject("search");
+            for (int i = 1; i <= 3; i++) {
+                MailClients.submit(server.port("submission"), STARTTLS, ALICE, ALICE_PASSWORD,
+                    MailClients.message(ALICE, carol, label + " #" + i, "message " + i));
+            }
+            await().atMost(30, SECONDS).ignoreExceptionsInstanceOf(MessagingException.class).untilAsserted(() ->
+                assertThat(MailClients.imapSubjects(server.port("imaps"), IMPLICIT_TLS, carol, "carol-Secret-42")).hasSize(3));
+
+            java.util.Properties properties = new java.util.Properties();
+            properties.put("mail.imaps.ssl.trust", "*");
+            properties.put("mail.imaps.ssl.checkserveridentity", "false");
+            javax.mail.Session session = javax.mail.Session.getInstance(properties);
+            javax.mail.Flags.Flag seen = javax.mail.Flags.Flag.SEEN;
+            javax.mail.Flags.Flag recent = javax.mail.Flags.Flag.RECENT;
+
+            String marked;
+            javax.mail.Store first = session.getStore("imaps");
+            first.connect("127.0.0.1", server.port("imaps"), carol, "carol-Secret-42");
+            try {
+                javax.mail.Folder inbox = first.getFolder("INBOX");
+                inbox.open(javax.mail.Folder.READ_WRITE);
+                assertThat(inbox.search(new javax.mail.search.FlagTerm(new javax.mail.Flags(recent), true))).hasSize(3);
+                marked = inbox.getMessage(2).getSubject();
+                inbox.getMessage(2).setFlag(seen, true);
+                assertThat(inbox.search(new javax.mail.search.FlagTerm(new javax.mail.Flags(seen), true)))
+                    .extracting(javax.mail.Message::getSubject).containsExactly(marked);
+                inbox.close(false);
+            } finally {
+                first.close();
+            }
+
+            javax.mail.Store second = session.getStore("imaps");
+            second.connect("127.0.0.1", server.port("imaps"), carol, "carol-Secret-42");
+            try {
+                javax.mail.Folder inbox = second.getFolder("INBOX");
+                inbox.open(javax.mail.Folder.READ_WRITE);
+                assertThat(inbox.search(new javax.mail.search.FlagTerm(new javax.mail.Flags(recent), true))).isEmpty();
+                assertThat(inbox.search(new javax.mail.search.FlagTerm(new javax.mail.Flags(seen), true)))
+                    .extracting(javax.mail.Message::getSubject).containsExactly(marked);
+                assertThat(inbox.search(new javax.mail.search.FlagTerm(new javax.mail.Flags(seen), false)))
+                    .extracting(javax.mail.Message::getSubject).hasSize(2).doesNotContain(marked);
+                inbox.close(false);
+            } finally {
+                second.close();
+            }
+        }
+
+        @Test
         void imapLoginBeforeStartTlsIsRefused() {
             assertThatThrownBy(() -> {
                 java.util.Properties properties = new java.util.Properties();
