@@ -9,6 +9,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -19,6 +20,8 @@ import org.apache.james.jdkim.exceptions.FailException;
 import org.apache.james.jdkim.exceptions.PermFailException;
 import org.apache.james.jdkim.exceptions.TempFailException;
 import org.apache.james.jdkim.impl.Message;
+import org.postroom.auth.dkim.Ed25519Signer;
+import org.postroom.auth.dkim.Ed25519Verifier;
 import org.postroom.auth.dmarc.TxtLookup;
 
 /**
@@ -107,6 +110,8 @@ final class DkimCheck {
                 outcomes.add(new Outcome(Result.PASS, domain, selector, algorithm, ""));
             } else if (temporaryFailures.contains((selector + "._domainkey." + domain).toLowerCase(Locale.ROOT))) {
                 outcomes.add(new Outcome(Result.TEMPERROR, domain, selector, algorithm, "key lookup failed"));
+            } else if (algorithm.equals(Ed25519Signer.ALGORITHM)) {
+                outcomes.add(verifyEd25519(message, domain, selector, b));
             } else if (!algorithm.startsWith("rsa-")) {
                 outcomes.add(new Outcome(Result.NEUTRAL, domain, selector, algorithm, "unsupported algorithm " + algorithm));
             } else {
@@ -115,6 +120,27 @@ final class DkimCheck {
             }
         }
         return outcomes;
+    }
+
+    /** RFC 8463: jDKIM 0.3 has no Ed25519, Postroom's verifier checks these. */
+    private Outcome verifyEd25519(byte[] message, String domain, String selector, String b) {
+        String algorithm = Ed25519Signer.ALGORITHM;
+        List<String> records;
+        try {
+            records = dns.txt(selector + "._domainkey." + domain);
+        } catch (TxtLookup.TemporaryDnsFailure e) {
+            return new Outcome(Result.TEMPERROR, domain, selector, algorithm, "key lookup failed");
+        }
+        if (records.isEmpty()) {
+            return new Outcome(Result.FAIL, domain, selector, algorithm, "no key published at " + selector + "._domainkey." + domain);
+        }
+        Optional<byte[]> key = Ed25519Verifier.publicKey(records.get(0));
+        if (records.size() != 1 || key.isEmpty()) {
+            return new Outcome(Result.PERMERROR, domain, selector, algorithm, "no valid ed25519 key record");
+        }
+        return Ed25519Verifier.verify(message, b, key.get())
+            .map(reason -> new Outcome(Result.FAIL, domain, selector, algorithm, reason))
+            .orElseGet(() -> new Outcome(Result.PASS, domain, selector, algorithm, ""));
     }
 
     /** The tag=value list of a DKIM-Signature (RFC 6376 section 3.2), folding whitespace removed from the values. */

@@ -168,15 +168,61 @@ class InboundAuthenticatorTest {
         }
 
         @Test
-        void ed25519SignatureIsReportedNeutralBesideTheRsaOne() throws Exception {
+        void unknownAlgorithmIsReportedNeutralBesideTheRsaSignature() throws Exception {
             String text = signed(message("billing@remote.test"), "remote.test", "s1");
-            String withEd25519 = "DKIM-Signature: v=1; a=ed25519-sha256; c=relaxed/relaxed; d=remote.test; s=ed;"
+            String withUnknown = "DKIM-Signature: v=1; a=ecdsa-sha256; c=relaxed/relaxed; d=remote.test; s=ec;"
                 + " h=from; bh=AAAA; b=AAAA\r\n" + text;
 
-            Verdict verdict = evaluate(dns("reject"), CLIENT, "billing@remote.test", withEd25519);
+            Verdict verdict = evaluate(dns("reject"), CLIENT, "billing@remote.test", withUnknown);
 
-            assertThat(verdict.header()).contains("dkim=neutral (unsupported algorithm ed25519-sha256) header.d=remote.test header.s=ed")
+            assertThat(verdict.header()).contains("dkim=neutral (unsupported algorithm ecdsa-sha256) header.d=remote.test header.s=ec")
                 .contains("dkim=pass header.d=remote.test header.s=s1").contains("dmarc=pass");
+        }
+    }
+
+    /** A message signed with ed25519-sha256 only, by dkimpy (src/test/resources/dkimpy). */
+    @Nested
+    class Ed25519 {
+        private String dkimpyMessage() throws Exception {
+            return new String(InboundAuthenticatorTest.class.getResourceAsStream("/dkimpy/ed25519-relaxed-relaxed.eml")
+                .readAllBytes(), StandardCharsets.ISO_8859_1);
+        }
+
+        private FixedDns footballDns() throws Exception {
+            String key = new String(InboundAuthenticatorTest.class.getResourceAsStream("/dkimpy/ed25519.pub").readAllBytes(),
+                StandardCharsets.US_ASCII).strip();
+            return new FixedDns()
+                .add("TXT", "football.example.com", "v=spf1 ip4:192.0.2.10 -all")
+                .add("TXT", "brisbane._domainkey.football.example.com", "v=DKIM1; k=ed25519; p=" + key)
+                .add("TXT", "_dmarc.football.example.com", "v=DMARC1; p=reject");
+        }
+
+        @Test
+        void anEd25519OnlySignatureSatisfiesDmarc() throws Exception {
+            Verdict verdict = evaluate(footballDns(), "198.51.100.7", "joe@football.example.com", dkimpyMessage());
+
+            assertThat(verdict.action()).isEqualTo(Action.DELIVER);
+            assertThat(verdict.header()).contains("spf=fail smtp.mailfrom=joe@football.example.com")
+                .contains("dkim=pass header.d=football.example.com header.s=brisbane")
+                .contains("dmarc=pass (p=reject dis=none) header.from=football.example.com");
+        }
+
+        @Test
+        void aBrokenEd25519SignatureIsRefusedUnderReject() throws Exception {
+            String tampered = dkimpyMessage().replace("We lost the game.", "We won the game.");
+
+            Verdict verdict = evaluate(footballDns(), "198.51.100.7", "joe@football.example.com", tampered);
+
+            assertThat(verdict.action()).isEqualTo(Action.REJECT);
+            assertThat(verdict.header()).contains("dkim=fail (body hash did not verify) header.d=football.example.com");
+        }
+
+        @Test
+        void ed25519KeyLookupFailureDefers() throws Exception {
+            Verdict verdict = evaluate(footballDns().fail("brisbane._domainkey.football.example.com"), "198.51.100.7",
+                "joe@football.example.com", dkimpyMessage());
+
+            assertThat(verdict.action()).isEqualTo(Action.DEFER);
         }
     }
 
