@@ -12,12 +12,14 @@ import org.apache.commons.configuration2.ex.ConfigurationException;
 import org.apache.commons.configuration2.tree.ImmutableNode;
 import org.apache.james.dnsservice.api.DNSService;
 import org.apache.james.filesystem.api.FileSystem;
+import org.apache.james.jdkim.api.PublicKeyRecordRetriever;
 import org.apache.james.server.core.configuration.Configuration;
 import org.apache.james.server.core.configuration.ConfigurationProvider;
 import org.apache.james.server.core.configuration.FileConfigurationProvider;
 import org.apache.james.server.core.filesystem.FileSystemImpl;
 import org.postroom.server.PostroomHome;
 import org.postroom.server.PostroomSettings;
+import org.postroom.server.dns.DkimKeyRetriever;
 import org.postroom.server.dns.DnsServers;
 import org.postroom.server.dns.PostroomDnsService;
 
@@ -49,6 +51,7 @@ public class PostroomModule extends AbstractModule {
         // Every James component that injects DNSService uses Postroom's resolver, which accepts host:port servers.
         bind(PostroomDnsService.class).in(Scopes.SINGLETON);
         bind(DNSService.class).to(PostroomDnsService.class);
+        bind(PublicKeyRecordRetriever.class).to(DkimKeyRetriever.class);
     }
 
     @Provides
