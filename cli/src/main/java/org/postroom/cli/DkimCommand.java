@@ -14,8 +14,9 @@ import picocli.CommandLine.Parameters;
 
 @Command(name = "dkim",
     header = "Manage the DKIM keys that sign outgoing mail.",
-    description = "Manage the DKIM keys that sign mail leaving for other domains (rsa-sha256, 2048 bits). Each local "
-        + "domain has at most one active key, named by a selector; publish its TXT record in DNS at "
+    description = "Manage the DKIM keys that sign mail leaving for other domains: rsa-sha256 (2048 bits) and, for "
+        + "domains that also have an Ed25519 key, a second signature ed25519-sha256 (RFC 8463). Each local "
+        + "domain has at most one active key per algorithm, named by a selector; publish its TXT record in DNS at "
         + "SELECTOR._domainkey.DOMAIN before or right after activating it. Keys live in var/dkim/ with mode 0600.",
     synopsisSubcommandLabel = "ACTION",
     commandListHeading = "%nActions:%n",
@@ -23,6 +24,7 @@ import picocli.CommandLine.Parameters;
     footer = {
         "  postroom dkim generate example.org",
         "  postroom dkim generate example.org --selector mail2026",
+        "  postroom dkim generate example.org --algorithm ed25519",
         "  postroom dkim list",
         "  postroom dkim rotate example.org"},
     subcommands = {DkimCommand.Generate.class, DkimCommand.ListKeys.class, DkimCommand.Rotate.class})
@@ -39,10 +41,28 @@ final class DkimCommand {
             throw CliException.failure(response.message() + " (postroom dkim list; postroom dkim rotate " + domain + ")");
         }
         JsonNode key = Action.requireJson(response, "create a DKIM key for " + domain);
-        action.session.out.println("DKIM key " + key.path("selector").asText() + " of " + domain + " generated and active.");
+        action.session.out.println("DKIM key " + key.path("selector").asText() + " (" + key.path("algorithm").asText("rsa")
+            + ") of " + domain + " generated and active.");
         action.session.out.println("Publish this TXT record:");
         action.session.out.println(key.path("dnsName").asText() + ". IN TXT " + zoneText(key.path("dnsRecord").asText()));
         return 0;
+    }
+
+    /** {@code ?algorithm=...} for the admin API, after checking the value (usage error otherwise). */
+    static String algorithmQuery(String algorithm) {
+        if (algorithm == null) {
+            return "";
+        }
+        String value = algorithm.strip().toLowerCase(java.util.Locale.ROOT);
+        if (!value.equals("rsa") && !value.equals("ed25519")) {
+            throw CliException.usage("'" + algorithm + "' is not a DKIM algorithm: rsa or ed25519");
+        }
+        return "algorithm=" + value;
+    }
+
+    private static String query(String... parts) {
+        String joined = String.join("&", java.util.Arrays.stream(parts).filter(part -> !part.isEmpty()).toList());
+        return joined.isEmpty() ? "" : "?" + joined;
     }
 
     /** A TXT value as zone files take it: strings of at most 255 bytes (RFC 1035), here 250, quoted and joined. */
@@ -54,16 +74,22 @@ final class DkimCommand {
         return strings.size() == 1 ? strings.get(0) : "( " + String.join(" ", strings) + " )";
     }
 
-    @Command(name = "generate", description = "Create a key for DOMAIN and make it the active one.",
+    @Command(name = "generate", description = "Create a key for DOMAIN and make it the active one of its algorithm. "
+        + "An Ed25519 key signs in addition to the RSA key (two signatures); generate both for the best reach.",
         footerHeading = "%nExamples:%n",
-        footer = {"  postroom dkim generate example.org", "  postroom dkim generate example.org --selector mail2026"})
+        footer = {"  postroom dkim generate example.org", "  postroom dkim generate example.org --selector mail2026",
+            "  postroom dkim generate example.org --algorithm ed25519 --selector ed2026"})
     static final class Generate extends Action {
         @Parameters(paramLabel = "DOMAIN", description = "A local domain.")
         String domain;
 
         @Option(names = "--selector", paramLabel = "S",
-            description = "The selector (lower-case letters, digits, '-'); default: pr<yyyymmdd>.")
+            description = "The selector (lower-case letters, digits, '-'); default: pr<yyyymmdd> (rsa), ed<yyyymmdd> (ed25519).")
         String selector;
+
+        @Option(names = "--algorithm", paramLabel = "A", description = "rsa (rsa-sha256, 2048 bits; the default) or"
+            + " ed25519 (ed25519-sha256, RFC 8463).")
+        String algorithm;
 
         Generate(Session session) {
             super(session);
@@ -76,7 +102,9 @@ final class DkimCommand {
                 throw CliException.usage("'" + selector + "' is not a valid selector: lower-case letters, digits and"
                     + " '-', at most 63 characters");
             }
-            return create(this, name, "/postroom/dkim/" + AdminApi.segment(name) + (selector == null ? "" : "?selector=" + selector));
+            String algorithmPart = algorithmQuery(algorithm);
+            return create(this, name, "/postroom/dkim/" + AdminApi.segment(name)
+                + query(selector == null ? "" : "selector=" + selector, algorithmPart));
         }
     }
 
@@ -99,6 +127,7 @@ final class DkimCommand {
                     Map<String, Object> entry = new LinkedHashMap<>();
                     entry.put("domain", key.path("domain").asText());
                     entry.put("selector", key.path("selector").asText());
+                    entry.put("algorithm", key.path("algorithm").asText("rsa"));
                     entry.put("active", key.path("active").asBoolean());
                     entry.put("dnsName", key.path("dnsName").asText());
                     entry.put("dnsRecord", key.path("dnsRecord").asText());
@@ -107,9 +136,9 @@ final class DkimCommand {
                 session.printJson(json);
                 return 0;
             }
-            Table table = new Table("DOMAIN", "SELECTOR", "ACTIVE", "DNS NAME");
+            Table table = new Table("DOMAIN", "SELECTOR", "ALGORITHM", "ACTIVE", "DNS NAME");
             keys.forEach(key -> table.add(key.path("domain").asText(), key.path("selector").asText(),
-                key.path("active").asBoolean() ? "yes" : "no", key.path("dnsName").asText()));
+                key.path("algorithm").asText("rsa"), key.path("active").asBoolean() ? "yes" : "no", key.path("dnsName").asText()));
             table.print(session.out);
             return 0;
         }
@@ -117,10 +146,14 @@ final class DkimCommand {
 
     @Command(name = "rotate", description = "Create a new key under a fresh dated selector and make it active; "
         + "the old key stays listed so that its DNS record can stay published until mail signed with it is delivered.",
-        footerHeading = "%nExamples:%n", footer = {"  postroom dkim rotate example.org"})
+        footerHeading = "%nExamples:%n", footer = {"  postroom dkim rotate example.org",
+            "  postroom dkim rotate example.org --algorithm ed25519"})
     static final class Rotate extends Action {
         @Parameters(paramLabel = "DOMAIN", description = "A local domain.")
         String domain;
+
+        @Option(names = "--algorithm", paramLabel = "A", description = "Which key to rotate: rsa (the default) or ed25519.")
+        String algorithm;
 
         Rotate(Session session) {
             super(session);
@@ -129,7 +162,8 @@ final class DkimCommand {
         @Override
         public Integer call() {
             String name = Names.domain(domain);
-            return create(this, name, "/postroom/dkim/" + AdminApi.segment(name) + "/rotate");
+            String algorithmPart = algorithmQuery(algorithm);
+            return create(this, name, "/postroom/dkim/" + AdminApi.segment(name) + "/rotate" + query(algorithmPart));
         }
     }
 }

@@ -86,7 +86,9 @@ final class DnsCommand extends Action {
             if (key.path("domain").asText().equals(domain)) {
                 boolean active = key.path("active").asBoolean();
                 records.add(new DnsRecord(key.path("dnsName").asText() + ".", "TXT", key.path("dnsRecord").asText(),
-                    "DKIM selector " + key.path("selector").asText() + (active ? " (signing now)."
+                    "DKIM selector " + key.path("selector").asText()
+                        + (key.path("algorithm").asText("rsa").equals("ed25519") ? ", Ed25519 key for the second signature (RFC 8463)" : "")
+                        + (active ? " (signing now)."
                         : " (retired: keep it published a few days after a rotation, then remove it).")));
             }
         }

@@ -167,7 +167,8 @@ class PostroomCliTest {
             "alias remove info@example.org x@-example.org", "alias list info", "domain add exa_mple.org",
             "domain add -bad.example", "domain remove example..org", "domain add .example.org",
             "dkim generate exa_mple.org", "dkim generate example.org --selector Bad_Selector", "dns exa_mple.org",
-            "dkim generate example.org --selector -x", "dkim rotate example..org"})
+            "dkim generate example.org --selector -x", "dkim rotate example..org",
+            "dkim generate example.org --algorithm dsa", "dkim rotate example.org --algorithm rsa-sha1"})
         void malformedInputIsRefusedBeforeAnyRequest(String command) {
             CliRun run = CliRun.run(nowhere, command.split(" "));
 

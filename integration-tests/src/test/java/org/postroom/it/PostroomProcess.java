@@ -28,6 +28,7 @@ public final class PostroomProcess implements AutoCloseable {
     public static final String HOSTNAME = "mail.example.org";
     private static final Duration START_TIMEOUT = Duration.ofSeconds(120);
     private static Path installation;
+    private static FakeDns emptyDns;
 
     private final Path home;
     private final Map<String, String> settings = new LinkedHashMap<>();
@@ -55,7 +56,22 @@ public final class PostroomProcess implements AutoCloseable {
         server.settings.put("postroom.domain", DOMAIN);
         server.settings.put("postroom.hostname", HOSTNAME);
         server.settings.put("postroom.listen.address", "127.0.0.1");
+        // Never the machine's resolver: tests see only loopback DNS. This one knows no name (NXDOMAIN); a test
+        // that needs records starts its own FakeDns and overrides the setting with with().
+        server.settings.put("postroom.dns.servers", emptyDns().address());
         return server;
+    }
+
+    /** A FakeDns without records, shared by the servers of this test JVM. */
+    public static synchronized FakeDns emptyDns() {
+        if (emptyDns == null) {
+            try {
+                emptyDns = new FakeDns();
+            } catch (java.net.SocketException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        return emptyDns;
     }
 
     /** The distribution, unpacked once per test JVM. */

@@ -171,6 +171,7 @@ public final class PostroomSettings {
                 problems.add("postroom.trusted.networks: " + network + " is not an address or CIDR network");
             }
         }
+        problems.addAll(org.postroom.server.dns.DnsServers.problems(dnsServers()));
         if (!get("postroom.hostname").matches("[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?")) {
             problems.add("postroom.hostname=" + get("postroom.hostname") + " is not a host name");
         }
@@ -223,6 +224,7 @@ public final class PostroomSettings {
         return list("postroom.trusted.networks");
     }
 
+    /** The resolvers: {@code host}, {@code host:port} or {@code [IPv6]:port} each; empty for /etc/resolv.conf's. */
     public List<String> dnsServers() {
         return list("postroom.dns.servers");
     }

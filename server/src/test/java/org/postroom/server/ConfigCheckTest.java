@@ -51,7 +51,8 @@ class ConfigCheckTest {
     void everyProblemIsNamedNotOnlyTheFirst() throws IOException {
         append("postroom.properties", "postroom.prot.smtp=25\npostroom.port.imap=99999\n"
             + "postroom.tls.certificate=certs/missing.pem\npostroom.tls.key=certs/missing-key.pem\n"
-            + "postroom.relayhost=[smtp.provider.test]:587\npostroom.relayhost.username=me\n");
+            + "postroom.relayhost=[smtp.provider.test]:587\npostroom.relayhost.username=me\n"
+            + "postroom.dns.servers=127.0.0.1:5353, ns_1.example:53, 10.0.0.53:70000\n");
         replace("mailetcontainer.xml", "class=\"Bounce\"", "class=\"Bounse\"");
         replace("mailetcontainer.xml", "match=\"HostIsLocal\"", "match=\"HostIsLokal\"");
         replace("smtpserver.xml", "${sys:postroom.port.smtp}", "${sys:postroom.port.smpt}");
@@ -65,6 +66,10 @@ class ConfigCheckTest {
             conf.resolve("domainlist.xml") + ": missing (copy it from the distribution's conf/)",
             conf.resolve("postroom.properties") + ": unknown setting postroom.prot.smtp",
             conf.resolve("postroom.properties") + ": postroom.port.imap=99999 is not a port number (1-65535)",
+            conf.resolve("postroom.properties") + ": postroom.dns.servers: ns_1.example:53 is not a resolver (host,"
+                + " host:port or [IPv6]:port)",
+            conf.resolve("postroom.properties") + ": postroom.dns.servers: 10.0.0.53:70000 is not a resolver (host,"
+                + " host:port or [IPv6]:port)",
             conf.resolve("postroom.properties") + ": postroom.tls.certificate=certs/missing.pem: "
                 + home.resolve("certs/missing.pem") + " does not exist",
             conf.resolve("postroom.properties") + ": postroom.tls.key=certs/missing-key.pem: "

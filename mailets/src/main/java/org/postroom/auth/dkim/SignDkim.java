@@ -27,7 +27,8 @@ import org.slf4j.LoggerFactory;
  * DKIM-signs (RFC 6376) mail leaving for other domains with the active key of its {@code From:} domain:
  * {@code rsa-sha256}, relaxed/relaxed canonicalization, the author, addressing, MIME and List-* headers that
  * are present, and {@code From} signed once more than it occurs (oversigning, so that no second From: can be
- * added without breaking the signature). Mail whose From: domain has no key passes unsigned.
+ * added without breaking the signature). Mail whose From: domain has no key passes unsigned. A domain that also
+ * has an Ed25519 key gets a second signature, {@code ed25519-sha256} (RFC 8463), over the same headers.
  * <pre>{@code
  * <mailet match="All" class="org.postroom.auth.dkim.SignDkim"/>
  * }</pre>
@@ -58,8 +59,8 @@ public class SignDkim extends GenericMailet {
     public void service(Mail mail) throws MessagingException {
         MimeMessage message = mail.getMessage();
         Optional<String> domain = authorDomain(message);
-        Optional<DkimKeys.SigningKey> key = domain.flatMap(keys::activeKey);
-        if (key.isEmpty()) {
+        List<DkimKeys.SigningKey> signing = domain.map(keys::activeKeys).orElse(List.of());
+        if (signing.isEmpty()) {
             LOGGER.debug("dkim: no key for the From: domain {} of {}", domain.orElse("(none)"), mail.getName());
             return;
         }
@@ -75,11 +76,30 @@ public class SignDkim extends GenericMailet {
         if (messageId != null && !messageId.equals(message.getHeader("Message-ID", null))) {
             message.setHeader("Message-ID", messageId);
         }
-        message.addHeaderLine(signatureHeader(message, key.get()));
-        LOGGER.info("dkim signed {} d={} s={}", mail.getName(), key.get().domain(), key.get().selector());
+        // Every signature is computed over the message as it is before any DKIM-Signature of ours is added.
+        List<String> signatures = new ArrayList<>();
+        for (DkimKeys.SigningKey key : signing) {
+            signatures.add(signatureHeader(message, key));
+        }
+        for (int i = 0; i < signatures.size(); i++) {
+            message.addHeaderLine(signatures.get(i));
+            DkimKeys.SigningKey key = signing.get(i);
+            LOGGER.info("dkim signed {} d={} s={} a={}", mail.getName(), key.domain(), key.selector(),
+                key.ed25519() ? Ed25519Signer.ALGORITHM : "rsa-sha256");
+        }
     }
 
     static String signatureHeader(MimeMessage message, DkimKeys.SigningKey key) throws MessagingException {
+        if (key.ed25519()) {
+            try {
+                ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+                message.writeTo(bytes);
+                return Ed25519Signer.sign(bytes.toByteArray(), key.domain(), key.selector(), headersToSign(message),
+                    key.privateKey());
+            } catch (IOException | java.security.GeneralSecurityException e) {
+                throw new MessagingException("dkim: cannot sign for " + key.domain() + " with ed25519: " + e.getMessage(), e);
+            }
+        }
         String template = "v=1; a=rsa-sha256; c=relaxed/relaxed; d=" + key.domain() + "; s=" + key.selector()
             + "; h=" + String.join(":", headersToSign(message)) + "; bh=; b=;";
         try {

@@ -8,10 +8,14 @@ import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.concurrent.TimeUnit;
 
 import javax.mail.Session;
 import javax.mail.internet.MimeMessage;
@@ -22,6 +26,7 @@ import org.apache.james.jdkim.exceptions.FailException;
 import org.apache.mailet.base.test.FakeMail;
 import org.apache.mailet.base.test.FakeMailetConfig;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
 /** Signatures made by SignDkim, checked by jDKIM's verifier given the published public key. */
@@ -132,5 +137,96 @@ class SignDkimTest {
         testee.service(mail);
 
         assertThat(wire(mail.getMessage())).doesNotContain("DKIM-Signature");
+    }
+
+    @Nested
+    class Ed25519 {
+        private KeyPair edPair;
+        private SignDkim both;
+
+        @BeforeEach
+        void setUp() throws Exception {
+            edPair = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+            DkimKeys keys = new DkimKeys() {
+                @Override
+                public Optional<SigningKey> activeKey(String domain) {
+                    return Optional.of(new SigningKey("example.org", "pr2026", keyPair.getPrivate()));
+                }
+
+                @Override
+                public List<SigningKey> activeKeys(String domain) {
+                    return List.of(new SigningKey("example.org", "pr2026", keyPair.getPrivate()),
+                        new SigningKey("example.org", "ed2026", edPair.getPrivate()));
+                }
+            };
+            both = new SignDkim(keys);
+            both.init(FakeMailetConfig.builder().mailetName("dkim").build());
+        }
+
+        /** The raw 32-byte public key, as {@code k=ed25519; p=} publishes it (RFC 8463 section 4). */
+        private String rawPublicKey() {
+            byte[] x509 = edPair.getPublic().getEncoded();
+            return Base64.getEncoder().encodeToString(Arrays.copyOfRange(x509, x509.length - 32, x509.length));
+        }
+
+        @Test
+        void secondSignatureIsEd25519AndAnIndependentVerifierAcceptsIt() throws Exception {
+            FakeMail mail = FakeMail.builder().name("e1").mimeMessage(parse(MESSAGE)).build();
+
+            both.service(mail);
+
+            String signed = wire(mail.getMessage());
+            assertThat(signed).contains("a=rsa-sha256").contains("a=ed25519-sha256").contains("s=ed2026");
+            String rsaRecord = "v=DKIM1; k=rsa; p=" + Base64.getEncoder().encodeToString(keyPair.getPublic().getEncoded());
+            String edRecord = "v=DKIM1; k=ed25519; p=" + rawPublicKey();
+            List<SignatureRecord> rsaPassed = new DKIMVerifier((method, selector, domain) ->
+                    List.of(selector.toString().equals("pr2026") ? rsaRecord : edRecord))
+                .verify(new ByteArrayInputStream(signed.getBytes(StandardCharsets.US_ASCII)));
+            assertThat(rsaPassed).extracting(record -> record.getSelector().toString()).containsExactly("pr2026");
+            assertThat(python(signed, rawPublicKey())).isEqualTo("pass");
+        }
+
+        @Test
+        void theIndependentVerifierRefusesAChangedMessageOrAnotherKey() throws Exception {
+            FakeMail mail = FakeMail.builder().name("e2").mimeMessage(parse(MESSAGE)).build();
+            both.service(mail);
+            String signed = wire(mail.getMessage());
+
+            assertThat(python(signed.replace("Revenue is up.", "Revenue is down."), rawPublicKey())).startsWith("fail: body hash");
+            assertThat(python(signed.replace("Subject: Quarterly numbers", "Subject: Quarterly  numbers!"), rawPublicKey()))
+                .startsWith("fail: signature does not verify");
+            byte[] other = KeyPairGenerator.getInstance("Ed25519").generateKeyPair().getPublic().getEncoded();
+            assertThat(python(signed, Base64.getEncoder().encodeToString(Arrays.copyOfRange(other, other.length - 32, other.length))))
+                .startsWith("fail: signature does not verify");
+        }
+
+        @Test
+        void relaxedCanonicalizationToleratesWhitespaceChangesInHeaderAndBody() throws Exception {
+            FakeMail mail = FakeMail.builder().name("e3").mimeMessage(parse(MESSAGE)).build();
+            both.service(mail);
+            String signed = wire(mail.getMessage());
+
+            String reformatted = signed.replace("Subject: Quarterly numbers", "subject:   Quarterly\r\n numbers  ")
+                .replace("Revenue is up.\r\n", "Revenue   is up.  \r\n\r\n\r\n");
+            assertThat(python(reformatted, rawPublicKey())).isEqualTo("pass");
+        }
+    }
+
+    /** Runs src/test/resources/verify_ed25519_dkim.py (python3 with the cryptography package) on the message. */
+    private static String python(String message, String publicKey) throws Exception {
+        Path file = Files.createTempFile("dkim-ed25519-", ".eml");
+        try {
+            Files.writeString(file, message, StandardCharsets.ISO_8859_1);
+            Path script = Path.of(SignDkimTest.class.getResource("/verify_ed25519_dkim.py").toURI());
+            Process process = new ProcessBuilder("python3", script.toString(), file.toString(), publicKey)
+                .redirectErrorStream(true).start();
+            String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+            assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            assertThat(output).as("python3 verifier output (needs python3 and its cryptography package)")
+                .matches("pass|fail: .*");
+            return output;
+        } finally {
+            Files.deleteIfExists(file);
+        }
     }
 }

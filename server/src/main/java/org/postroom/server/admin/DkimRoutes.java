@@ -49,31 +49,43 @@ public class DkimRoutes implements Routes {
         service.get(BASE_PATH, (request, response) -> keys.list().stream().map(DkimRoutes::toJson).toList(), json);
         service.post(BASE_PATH + "/:domain/rotate", (request, response) -> {
             String domain = localDomain(request);
+            DkimKeyStore.Algorithm algorithm = algorithm(request);
             response.status(HttpStatus.CREATED_201);
-            return toJson(keys.rotate(domain));
+            return toJson(keys.rotate(domain, algorithm));
         }, json);
         service.post(BASE_PATH + "/:domain", this::generate, json);
     }
 
     private Object generate(Request request, Response response) throws Exception {
         String domain = localDomain(request);
+        DkimKeyStore.Algorithm algorithm = algorithm(request);
         String selector = request.queryParams("selector");
         if (selector == null || selector.isBlank()) {
             response.status(HttpStatus.CREATED_201);
-            return toJson(keys.rotate(domain));
+            return toJson(keys.rotate(domain, algorithm));
         }
         if (!selector.matches(DkimKeyStore.SELECTOR_PATTERN)) {
             throw error(ErrorResponder.ErrorType.INVALID_ARGUMENT, HttpStatus.BAD_REQUEST_400,
                 "'" + selector + "' is not a valid selector: lower-case letters, digits and '-', at most 63");
         }
         try {
-            DkimKeyStore.KeyInfo key = keys.generate(domain, selector);
-            LOGGER.info("dkim key generated for {} with selector {}", domain, selector);
+            DkimKeyStore.KeyInfo key = keys.generate(domain, selector, algorithm);
+            LOGGER.info("dkim {} key generated for {} with selector {}", algorithm.tag(), domain, selector);
             response.status(HttpStatus.CREATED_201);
             return toJson(key);
         } catch (IllegalStateException e) {
             throw error(ErrorResponder.ErrorType.INVALID_ARGUMENT, HttpStatus.CONFLICT_409, e.getMessage());
         }
+    }
+
+    /** {@code ?algorithm=rsa|ed25519}, rsa when absent. */
+    private static DkimKeyStore.Algorithm algorithm(Request request) {
+        String value = request.queryParams("algorithm");
+        if (value == null || value.isBlank()) {
+            return DkimKeyStore.Algorithm.RSA;
+        }
+        return DkimKeyStore.Algorithm.parse(value).orElseThrow(() -> error(ErrorResponder.ErrorType.INVALID_ARGUMENT,
+            HttpStatus.BAD_REQUEST_400, "'" + value + "' is not a DKIM algorithm: rsa or ed25519"));
     }
 
     private String localDomain(Request request) throws Exception {
@@ -98,6 +110,7 @@ public class DkimRoutes implements Routes {
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("domain", key.domain());
         json.put("selector", key.selector());
+        json.put("algorithm", key.algorithm());
         json.put("active", key.active());
         json.put("dnsName", key.dnsName());
         json.put("dnsRecord", key.dnsRecord());

@@ -45,7 +45,7 @@ public class DeliverRemotely extends RemoteDelivery {
     @Inject
     public DeliverRemotely(DNSService dnsServer, DomainList domainList, MailQueueFactory<?> queueFactory,
                            MetricFactory metricFactory, PostroomSettings settings, PostroomHome home) {
-        super(dnsServer, domainList, new DeferralLoggingQueueFactory(queueFactory), metricFactory);
+        super(withTestMxPort(dnsServer), domainList, new DeferralLoggingQueueFactory(queueFactory), metricFactory);
         this.settings = settings;
         this.home = home;
     }
@@ -53,6 +53,56 @@ public class DeliverRemotely extends RemoteDelivery {
     @Override
     public void init(MailetConfig config) throws MessagingException {
         super.init(new DerivedConfig(config, smarthostParameters(settings, home)));
+    }
+
+    /**
+     * Tests only: the JVM system property {@value #TEST_MX_PORT} (not a setting of postroom.properties) makes MX
+     * delivery connect to that port of each MX host instead of 25, so that the MX path can be tested without root
+     * against a loopback SMTP server named by a test DNS server. Never set it in production.
+     */
+    public static final String TEST_MX_PORT = "postroom.test.mx.port";
+
+    static DNSService withTestMxPort(DNSService dns) {
+        String port = System.getProperty(TEST_MX_PORT, "").strip();
+        if (port.isEmpty()) {
+            return dns;
+        }
+        if (!port.matches("\\d{1,5}")) {
+            throw new IllegalArgumentException(TEST_MX_PORT + "=" + port + " is not a port number");
+        }
+        return new DNSService() {
+            @Override
+            public java.util.Collection<String> findMXRecords(String hostname)
+                throws org.apache.james.dnsservice.api.TemporaryResolutionException {
+                // James's MX iterator reads "host:port".
+                return dns.findMXRecords(hostname).stream().map(host -> host + ":" + port).toList();
+            }
+
+            @Override
+            public java.util.Collection<String> findTXTRecords(String hostname) {
+                return dns.findTXTRecords(hostname);
+            }
+
+            @Override
+            public java.util.Collection<java.net.InetAddress> getAllByName(String host) throws java.net.UnknownHostException {
+                return dns.getAllByName(host);
+            }
+
+            @Override
+            public java.net.InetAddress getByName(String host) throws java.net.UnknownHostException {
+                return dns.getByName(host);
+            }
+
+            @Override
+            public java.net.InetAddress getLocalHost() throws java.net.UnknownHostException {
+                return dns.getLocalHost();
+            }
+
+            @Override
+            public String getHostName(java.net.InetAddress address) {
+                return dns.getHostName(address);
+            }
+        };
     }
 
     /** The RemoteDelivery parameters implied by the smarthost settings (none when relayhost is empty). */

@@ -2,22 +2,30 @@ package org.postroom.server.modules;
 
 import java.io.File;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
 import org.apache.commons.configuration2.BaseHierarchicalConfiguration;
 import org.apache.commons.configuration2.HierarchicalConfiguration;
 import org.apache.commons.configuration2.ex.ConfigurationException;
 import org.apache.commons.configuration2.tree.ImmutableNode;
+import org.apache.james.dnsservice.api.DNSService;
 import org.apache.james.filesystem.api.FileSystem;
+import org.apache.james.jdkim.api.PublicKeyRecordRetriever;
 import org.apache.james.server.core.configuration.Configuration;
 import org.apache.james.server.core.configuration.ConfigurationProvider;
 import org.apache.james.server.core.configuration.FileConfigurationProvider;
 import org.apache.james.server.core.filesystem.FileSystemImpl;
 import org.postroom.server.PostroomHome;
 import org.postroom.server.PostroomSettings;
+import org.postroom.server.dns.DkimKeyRetriever;
+import org.postroom.server.dns.DnsServers;
+import org.postroom.server.dns.PostroomDnsService;
 
 import com.google.inject.AbstractModule;
 import com.google.inject.Provides;
+import com.google.inject.Scopes;
 import com.google.inject.Singleton;
 import com.google.inject.name.Names;
 
@@ -40,6 +48,10 @@ public class PostroomModule extends AbstractModule {
         bind(PostroomSettings.class).toInstance(settings);
         bind(File.class).annotatedWith(Names.named(JpaMailboxModule.LUCENE_DIRECTORY)).toInstance(home.lucene().toFile());
         bind(File.class).annotatedWith(Names.named(ActiveMqQueueModule.BROKER_DIRECTORY)).toInstance(home.activemq().toFile());
+        // Every James component that injects DNSService uses Postroom's resolver, which accepts host:port servers.
+        bind(PostroomDnsService.class).in(Scopes.SINGLETON);
+        bind(DNSService.class).to(PostroomDnsService.class);
+        bind(PublicKeyRecordRetriever.class).to(DkimKeyRetriever.class);
     }
 
     @Provides
@@ -54,7 +66,8 @@ public class PostroomModule extends AbstractModule {
 
     /**
      * James's configuration files, except the DNS service's, which is derived from {@code postroom.dns.servers}
-     * so that resolvers are one plain setting.
+     * so that resolvers are one plain setting. (James's own DNSJavaService is still created by its module but
+     * nothing uses it: {@link DNSService} is bound to {@link PostroomDnsService}; it only gets the port-53 entries.)
      */
     @Provides
     @Singleton
@@ -75,11 +88,16 @@ public class PostroomModule extends AbstractModule {
 
     HierarchicalConfiguration<ImmutableNode> dnsConfiguration() {
         BaseHierarchicalConfiguration dns = new BaseHierarchicalConfiguration();
-        if (settings.dnsServers().isEmpty()) {
+        List<String> plain = settings.dnsServers().stream()
+            .map(DnsServers::parse).flatMap(Optional::stream)
+            .filter(server -> server.port() == DnsServers.DNS_PORT)
+            .map(DnsServers.Server::host)
+            .toList();
+        if (plain.isEmpty()) {
             dns.addProperty("autodiscover", true);
         } else {
             dns.addProperty("autodiscover", false);
-            settings.dnsServers().forEach(server -> dns.addProperty("servers.server", server));
+            plain.forEach(server -> dns.addProperty("servers.server", server));
         }
         dns.addProperty("authoritative", false);
         dns.addProperty("maxcachesize", 50000);

@@ -1,0 +1,211 @@
+package org.postroom.auth.inbound;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.IntSupplier;
+
+import javax.mail.MessagingException;
+import javax.mail.internet.AddressException;
+import javax.mail.internet.InternetAddress;
+import javax.mail.internet.MimeMessage;
+
+import org.apache.james.jspf.executor.SPFResult;
+import org.apache.james.jspf.impl.SPF;
+import org.postroom.auth.dmarc.DmarcEvaluator;
+import org.postroom.auth.dmarc.DmarcRecord;
+import org.postroom.auth.dmarc.DmarcResult;
+
+/**
+ * Authentication of mail arriving from other servers: SPF (RFC 7208) of the MAIL FROM identity (the HELO identity
+ * for a null sender) and of the HELO name, DKIM (RFC 6376) of every signature, and DMARC (RFC 7489) of the
+ * {@code From:} domain with the SPF and DKIM results. The {@link Verdict} says what to do with the message and
+ * carries the {@code Authentication-Results} header (RFC 8601) that records why.
+ */
+public final class InboundAuthenticator {
+    /** What happens to the message. */
+    public enum Action {
+        /** Deliver to the inbox. */
+        DELIVER,
+        /** DMARC p=quarantine failed: deliver into the recipient's Junk folder. */
+        QUARANTINE,
+        /** DMARC p=reject failed: refuse at the end of DATA (550 5.7.1). */
+        REJECT,
+        /** A DNS lookup failed temporarily: refuse for now (451 4.7.x), the sender retries. */
+        DEFER
+    }
+
+    /** The envelope as the SMTP session saw it; {@code mailFrom} is empty for the null sender. */
+    public record Envelope(String clientAddress, String helo, Optional<String> mailFrom) {
+    }
+
+    /**
+     * @param action   what to do
+     * @param reason   for REJECT and DEFER: the text after the enhanced status code, naming the domain and why
+     * @param header   the value of the Authentication-Results header (without the field name)
+     * @param dmarc    the DMARC outcome (for logs)
+     */
+    public record Verdict(Action action, String reason, String header, String summary) {
+    }
+
+    private final SPF spf;
+    private final DkimCheck dkim;
+    private final DmarcEvaluator dmarc;
+    private final String authservId;
+
+    public InboundAuthenticator(AuthDns dns, String authservId, IntSupplier percentile) {
+        this.spf = new SPF(new SpfDns(dns));
+        this.spf.setUseBestGuess(false);
+        this.dkim = new DkimCheck(dns);
+        this.dmarc = new DmarcEvaluator(dns, percentile);
+        this.authservId = authservId;
+    }
+
+    public InboundAuthenticator(AuthDns dns, String authservId) {
+        this(dns, authservId, () -> java.util.concurrent.ThreadLocalRandom.current().nextInt(100));
+    }
+
+    public String authservId() {
+        return authservId;
+    }
+
+    public Verdict evaluate(Envelope envelope, MimeMessage message) throws MessagingException, IOException {
+        List<String> clauses = new ArrayList<>();
+
+        // SPF: MAIL FROM (HELO for bounces), then HELO on its own when it is a name.
+        String helo = envelope.helo() == null ? "" : envelope.helo().strip();
+        SPFResult mailFromSpf = spf.checkSPF(envelope.clientAddress(), envelope.mailFrom().orElse(""), helo);
+        String mailFromResult = normalizeSpf(mailFromSpf.getResult());
+        String spfDomain;
+        if (envelope.mailFrom().isPresent()) {
+            String sender = envelope.mailFrom().get();
+            spfDomain = sender.substring(sender.lastIndexOf('@') + 1);
+            clauses.add("spf=" + mailFromResult + " smtp.mailfrom=" + sender);
+        } else {
+            spfDomain = helo;
+            clauses.add("spf=" + mailFromResult + " smtp.helo=" + helo);
+        }
+        if (mailFromResult.equals("temperror")) {
+            return defer("4.7.24", "SPF of " + spfDomain + " could not be checked: DNS did not answer", clauses);
+        }
+        if (envelope.mailFrom().isPresent() && isDomainName(helo)) {
+            String heloResult = normalizeSpf(spf.checkSPF(envelope.clientAddress(), "postmaster@" + helo, helo).getResult());
+            if (heloResult.equals("temperror")) {
+                clauses.add("spf=temperror smtp.helo=" + helo);
+                return defer("4.7.24", "SPF of HELO " + helo + " could not be checked: DNS did not answer", clauses);
+            }
+            clauses.add("spf=" + heloResult + " smtp.helo=" + helo);
+        }
+
+        // DKIM: every signature.
+        ByteArrayOutputStream raw = new ByteArrayOutputStream();
+        message.writeTo(raw);
+        List<DkimCheck.Outcome> signatures = dkim.verify(raw.toByteArray());
+        if (signatures.isEmpty()) {
+            clauses.add("dkim=none");
+        }
+        for (DkimCheck.Outcome signature : signatures) {
+            clauses.add(signature.clause());
+        }
+        Optional<DkimCheck.Outcome> dkimTemporary = signatures.stream()
+            .filter(signature -> signature.result() == DkimCheck.Result.TEMPERROR).findFirst();
+        if (dkimTemporary.isPresent()) {
+            return defer("4.7.0", "DKIM key " + dkimTemporary.get().selector() + "._domainkey." + dkimTemporary.get().domain()
+                + " could not be fetched: DNS did not answer", clauses);
+        }
+
+        // DMARC: the From: domain, with the SPF and DKIM identifiers that passed.
+        Optional<String> fromDomain = singleFromDomain(message);
+        if (fromDomain.isEmpty()) {
+            clauses.add("dmarc=permerror (no single From: domain)");
+            return new Verdict(Action.DELIVER, "", header(clauses), "dmarc=permerror");
+        }
+        List<DmarcEvaluator.Authenticated> dkimIdentifiers = signatures.stream()
+            .map(signature -> new DmarcEvaluator.Authenticated(signature.domain(), signature.result() == DkimCheck.Result.PASS))
+            .toList();
+        DmarcResult result = dmarc.evaluate(fromDomain.get(),
+            new DmarcEvaluator.Authenticated(spfDomain, mailFromResult.equals("pass")), dkimIdentifiers);
+        clauses.add(result.authenticationResult());
+        String summary = result.authenticationResult();
+        switch (result.result()) {
+            case TEMPERROR:
+                return defer("4.7.0", "the DMARC policy of " + result.fromDomain() + " could not be fetched: DNS did not"
+                    + " answer", clauses);
+            case FAIL:
+                if (result.disposition() == DmarcRecord.Policy.REJECT) {
+                    return new Verdict(Action.REJECT, "5.7.1 DMARC policy of " + result.fromDomain() + " rejects this"
+                        + " message: " + failureReason(fromDomain.get(), mailFromResult, spfDomain, signatures),
+                        header(clauses), summary);
+                }
+                if (result.disposition() == DmarcRecord.Policy.QUARANTINE) {
+                    return new Verdict(Action.QUARANTINE, "", header(clauses), summary);
+                }
+                return new Verdict(Action.DELIVER, "", header(clauses), summary);
+            default:
+                return new Verdict(Action.DELIVER, "", header(clauses), summary);
+        }
+    }
+
+    private Verdict defer(String status, String why, List<String> clauses) {
+        return new Verdict(Action.DEFER, status + " " + why + ", try again later", header(clauses), why);
+    }
+
+    /** Why neither SPF nor DKIM gave an aligned pass, for the 550 text. */
+    private static String failureReason(String from, String spfResult, String spfDomain, List<DkimCheck.Outcome> signatures) {
+        String spfPart = "SPF " + spfResult + " for " + spfDomain;
+        String dkimPart;
+        if (signatures.isEmpty()) {
+            dkimPart = "no DKIM signature";
+        } else {
+            List<String> parts = new ArrayList<>();
+            for (DkimCheck.Outcome signature : signatures) {
+                parts.add("DKIM " + signature.result().tag() + " for " + (signature.domain().isEmpty() ? "?" : signature.domain()));
+            }
+            dkimPart = String.join(", ", parts);
+        }
+        return spfPart + ", " + dkimPart + ", none aligned with " + from;
+    }
+
+    private String header(List<String> clauses) {
+        return authservId + ";\r\n\t" + String.join(";\r\n\t", clauses);
+    }
+
+    private static String normalizeSpf(String result) {
+        String value = result == null ? "" : result.strip().toLowerCase(Locale.ROOT);
+        return switch (value) {
+            case "pass", "fail", "softfail", "neutral", "none", "temperror", "permerror" -> value;
+            case "error" -> "temperror";
+            default -> "permerror";
+        };
+    }
+
+    private static boolean isDomainName(String helo) {
+        return helo.contains(".") && helo.matches("[A-Za-z0-9.-]+") && !helo.matches("[0-9.]+");
+    }
+
+    /** The domain of the {@code From:} header when there is exactly one From: and all its addresses share one domain. */
+    static Optional<String> singleFromDomain(MimeMessage message) throws MessagingException {
+        String[] from = message.getHeader("From");
+        if (from == null || from.length != 1) {
+            return Optional.empty();
+        }
+        Set<String> domains = new LinkedHashSet<>();
+        try {
+            for (InternetAddress address : InternetAddress.parseHeader(from[0], false)) {
+                String text = address.getAddress();
+                if (text == null || text.lastIndexOf('@') < 0) {
+                    return Optional.empty();
+                }
+                domains.add(text.substring(text.lastIndexOf('@') + 1).toLowerCase(Locale.ROOT));
+            }
+        } catch (AddressException e) {
+            return Optional.empty();
+        }
+        return domains.size() == 1 ? Optional.of(domains.iterator().next()) : Optional.empty();
+    }
+}

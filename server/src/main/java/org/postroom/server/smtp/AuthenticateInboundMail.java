@@ -1,0 +1,109 @@
+package org.postroom.server.smtp;
+
+import java.util.List;
+import java.util.Optional;
+
+import javax.inject.Inject;
+import javax.mail.internet.MimeMessage;
+
+import org.apache.james.dnsservice.api.DNSService;
+import org.apache.james.dnsservice.library.netmatcher.NetMatcher;
+import org.apache.james.protocols.api.ProtocolSession;
+import org.apache.james.protocols.smtp.SMTPSession;
+import org.apache.james.protocols.smtp.hook.HookResult;
+import org.apache.james.protocols.smtp.hook.HookReturnCode;
+import org.apache.james.smtpserver.JamesMessageHook;
+import org.apache.mailet.Attribute;
+import org.apache.mailet.AttributeName;
+import org.apache.mailet.AttributeValue;
+import org.apache.mailet.Mail;
+import org.postroom.auth.inbound.AuthenticationResults;
+import org.postroom.auth.inbound.InboundAuthenticator;
+import org.postroom.server.PostroomSettings;
+import org.postroom.server.dns.PostroomDnsService;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * On the inbound MX port, at the end of DATA: SPF, DKIM and DMARC of the message, decided before it is accepted.
+ * A DMARC failure under {@code p=reject} is refused ({@code 550 5.7.1} naming the From: domain and why); under
+ * {@code p=quarantine} the message is accepted and marked with the {@link #QUARANTINE} attribute, which
+ * {@code conf/mailetcontainer.xml} turns into delivery to the recipient's Junk folder; a DNS failure is refused
+ * for now ({@code 451 4.7.x}). Every accepted message gets an {@code Authentication-Results} header (RFC 8601)
+ * with {@code postroom.hostname} as authserv-id, after any existing one claiming that id is removed.
+ * Authenticated sessions and {@code postroom.trusted.networks} are not evaluated (forged headers are still removed).
+ * <pre>{@code
+ * <handler class="org.postroom.server.smtp.AuthenticateInboundMail"/>
+ * }</pre>
+ */
+public class AuthenticateInboundMail implements JamesMessageHook {
+    /** Set on mail that DMARC quarantines; its value names the reason ("dmarc"). */
+    public static final AttributeName QUARANTINE = AttributeName.of("org.postroom.auth.quarantine");
+    private static final Logger LOGGER = LoggerFactory.getLogger(AuthenticateInboundMail.class);
+
+    private final InboundAuthenticator authenticator;
+    private final String authservId;
+    private final Optional<NetMatcher> trusted;
+
+    @Inject
+    public AuthenticateInboundMail(PostroomDnsService dns, DNSService jamesDns, PostroomSettings settings) {
+        this.authservId = settings.hostname();
+        this.authenticator = new InboundAuthenticator(dns, authservId);
+        List<String> networks = settings.trustedNetworks();
+        this.trusted = networks.isEmpty() ? Optional.empty() : Optional.of(new NetMatcher(networks, jamesDns));
+    }
+
+    @Override
+    public HookResult onMessage(SMTPSession session, Mail mail) {
+        String client = session.getRemoteAddress().getAddress().getHostAddress();
+        try {
+            MimeMessage message = mail.getMessage();
+            int forged = AuthenticationResults.removeClaiming(message, authservId);
+            if (forged > 0) {
+                LOGGER.info("auth {}: removed {} Authentication-Results header(s) claiming {} (session {})",
+                    mail.getName(), forged, authservId, session.getSessionID());
+            }
+            if (exempt(session)) {
+                return HookResult.DECLINED;
+            }
+            String helo = session.getAttachment(SMTPSession.CURRENT_HELO_NAME, ProtocolSession.State.Connection).orElse("");
+            Optional<String> mailFrom = mail.getMaybeSender().asOptional().map(address -> address.asString());
+            InboundAuthenticator.Verdict verdict = authenticator.evaluate(
+                new InboundAuthenticator.Envelope(client, helo, mailFrom), message);
+            String summary = verdict.header().substring(verdict.header().indexOf(';') + 1).replaceAll("\\s+", " ").strip();
+            switch (verdict.action()) {
+                case REJECT:
+                    LOGGER.info("auth {}: refused from {} (session {}): 550 {} [{}]", mail.getName(), client,
+                        session.getSessionID(), verdict.reason(), summary);
+                    return reply(HookReturnCode.deny(), "550", verdict.reason());
+                case DEFER:
+                    LOGGER.info("auth {}: deferred from {} (session {}): 451 {}", mail.getName(), client,
+                        session.getSessionID(), verdict.reason());
+                    return reply(HookReturnCode.denySoft(), "451", verdict.reason());
+                case QUARANTINE:
+                    mail.setAttribute(new Attribute(QUARANTINE, AttributeValue.of("dmarc")));
+                    break;
+                default:
+                    break;
+            }
+            message.addHeader(AuthenticationResults.HEADER, verdict.header());
+            LOGGER.info("auth {}: {} from {} (session {}): {}", mail.getName(),
+                verdict.action() == InboundAuthenticator.Action.QUARANTINE ? "quarantined" : "accepted", client,
+                session.getSessionID(), summary);
+            return HookResult.DECLINED;
+        } catch (Exception e) {
+            LOGGER.error("auth {}: cannot authenticate the message from {} (session {})", mail.getName(), client,
+                session.getSessionID(), e);
+            return reply(HookReturnCode.denySoft(), "451", "4.7.0 the message could not be authenticated, try again later");
+        }
+    }
+
+    private boolean exempt(SMTPSession session) {
+        return session.getUsername() != null
+            || trusted.map(networks -> networks.matchInetNetwork(session.getRemoteAddress().getAddress())).orElse(false);
+    }
+
+    private static HookResult reply(HookReturnCode code, String smtpCode, String description) {
+        return HookResult.builder().hookReturnCode(code).smtpReturnCode(smtpCode).smtpDescription(description).build();
+    }
+}
