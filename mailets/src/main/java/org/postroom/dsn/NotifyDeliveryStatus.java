@@ -93,7 +93,7 @@ public class NotifyDeliveryStatus extends GenericMailet {
         }
         List<RecipientReport> recipients = recipientReports(mail);
         if (recipients.isEmpty()) {
-            LOGGER.debug("dsn {} not sent: no recipient asked for {}", mail.getName(), action.keyword());
+            LOGGER.info("dsn {} not sent: no recipient asked for {} notices (NOTIFY)", mail.getName(), action.keyword());
             return;
         }
         DeliveryReport report = new DeliveryReport(reportingMta,
