@@ -52,7 +52,7 @@ class DeliveryStatusNotificationTest {
             .with("postroom.relayhost", "[127.0.0.1]:" + remoteMx.port())
             .with("postroom.relayhost.starttls", "false")
             .with("postroom.delivery.retry.delays", "2s")
-            .with("postroom.delivery.lifetime", "12s")
+            .with("postroom.delivery.lifetime", "6s")
             .with("postroom.dsn.delay.after", "3s")
             .start();
         server.admin().addUser(ALICE, PASSWORD);
