@@ -75,9 +75,13 @@ class MailingListsTest {
     }
 
     static CliRun postroom(String... args) {
-        return CliRun.run(Environment.forHome(server.home())
-            .withInstallation(PostroomProcess.unpacked())
-            .withSetting("postroom.port.admin", String.valueOf(server.port("admin"))), args);
+        try {
+            return CliRun.run(Environment.forHome(server.home())
+                .withInstallation(PostroomProcess.unpacked())
+                .withSetting("postroom.port.admin", String.valueOf(server.port("admin"))), args);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     static String unique(String prefix) {
@@ -359,7 +363,8 @@ class MailingListsTest {
             assertThat(json(postroom("moderation", "list", list, "--json"))).isEmpty();
             fails(postroom("moderation", "approve", list, id), 3, "no held post " + id);
             if (stubbedListPost) {
-                await().atMost(60, SECONDS).until(() -> stubRepository().contains("held post"));
+                await().atMost(60, SECONDS).until(() -> stubRepository().contains("\"" + list + "\""));
+                assertThat(stubRepository()).contains("stranger@example.net");
             }
         }
 
