@@ -41,6 +41,7 @@ import org.postroom.server.modules.ActiveMqQueueModule;
 import org.postroom.server.modules.DerbyJpaModule;
 import org.postroom.server.modules.JpaDataModule;
 import org.postroom.server.modules.JpaMailboxModule;
+import org.postroom.server.modules.ListsModule;
 import org.postroom.server.modules.PostroomModule;
 import org.postroom.server.modules.SenderAuthenticationModule;
 import org.postroom.server.tls.KeyMaterial;
@@ -81,7 +82,8 @@ public final class PostroomServer {
         new JpaDataModule(),
         new JpaMailboxModule(),
         new ActiveMqQueueModule(),
-        new SieveFileRepositoryModule());
+        new SieveFileRepositoryModule(),
+        new ListsModule());
 
     private static final Module CONTAINER = Modules.combine(
         new MailetProcessingModule(),
