@@ -25,14 +25,20 @@ public final class FromMunging {
         this.dmarc = new DmarcEvaluator(dns);
     }
 
-    /** The poster's From: address, when the post must be rewritten; empty when it can go as it is. */
-    public Optional<InternetAddress> needed(RawMessage post) {
+    /**
+     * The poster's From: address, when the post must be rewritten; empty when it can go as it is, which includes
+     * a poster of the list's own domain (the list's DKIM signature aligns with it).
+     */
+    public Optional<InternetAddress> needed(RawMessage post, MailingList list) {
         Optional<InternetAddress> author = author(post);
         if (author.isEmpty()) {
             return Optional.empty();
         }
         String address = author.get().getAddress();
         String domain = address.substring(address.lastIndexOf('@') + 1).toLowerCase(Locale.ROOT);
+        if (domain.equals(list.address().getDomain().asString().toLowerCase(Locale.ROOT))) {
+            return Optional.empty();
+        }
         try {
             Optional<DmarcRecord.Policy> policy = dmarc.requestedPolicy(domain);
             return policy.filter(p -> p != DmarcRecord.Policy.NONE).map(p -> author.get());

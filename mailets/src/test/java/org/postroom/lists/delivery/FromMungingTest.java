@@ -36,16 +36,23 @@ class FromMungingTest {
 
     @Test
     void rejectAndQuarantineDomainsAreMungedNoneAndAbsentAreNot() {
-        assertThat(testee.needed(from("Alice <alice@strict.test>"))).isPresent();
-        assertThat(testee.needed(from("q@quarantine.test"))).isPresent();
-        assertThat(testee.needed(from("r@relaxed.test"))).isEmpty();
-        assertThat(testee.needed(from("n@nodmarc.test"))).isEmpty();
+        assertThat(testee.needed(from("Alice <alice@strict.test>"), list)).isPresent();
+        assertThat(testee.needed(from("q@quarantine.test"), list)).isPresent();
+        assertThat(testee.needed(from("r@relaxed.test"), list)).isEmpty();
+        assertThat(testee.needed(from("n@nodmarc.test"), list)).isEmpty();
+    }
+
+    @Test
+    void aPosterOfTheListsOwnDomainIsNeverMunged() {
+        FromMunging strictEverywhere = new FromMunging(name -> List.of("v=DMARC1; p=reject"));
+        assertThat(strictEverywhere.needed(from("owner@lists.example.org"), list)).isEmpty();
+        assertThat(strictEverywhere.needed(from("alice@remote.test"), list)).isPresent();
     }
 
     @Test
     void aSubdomainFollowsTheOrganizationalDomainsSubdomainPolicy() {
-        assertThat(testee.needed(from("x@mail.parent.co.uk"))).isPresent();
-        assertThat(testee.needed(from("x@parent.co.uk"))).isEmpty();
+        assertThat(testee.needed(from("x@mail.parent.co.uk"), list)).isPresent();
+        assertThat(testee.needed(from("x@parent.co.uk"), list)).isEmpty();
     }
 
     @Test
@@ -53,13 +60,13 @@ class FromMungingTest {
         FromMunging failing = new FromMunging(name -> {
             throw new TxtLookup.TemporaryDnsFailure("timeout", null);
         });
-        assertThat(failing.needed(from("x@anything.test"))).isPresent();
+        assertThat(failing.needed(from("x@anything.test"), list)).isPresent();
     }
 
     @Test
     void fromBecomesPosterViaListAndThePosterGoesToReplyTo() throws Exception {
         RawMessage post = from("\"Alice Poster\" <alice@strict.test>");
-        InternetAddress poster = testee.needed(post).orElseThrow();
+        InternetAddress poster = testee.needed(post, list).orElseThrow();
 
         FromMunging.munge(post, list, poster);
 
@@ -70,7 +77,7 @@ class FromMungingTest {
     @Test
     void withoutADisplayNameTheAddressNamesThePosterAndAnExistingReplyToIsKept() throws Exception {
         RawMessage post = from("alice@strict.test", "Reply-To: team@strict.test");
-        FromMunging.munge(post, list, testee.needed(post).orElseThrow());
+        FromMunging.munge(post, list, testee.needed(post, list).orElseThrow());
 
         assertThat(post.values("From")).containsExactly("\"alice@strict.test via Example News\" <news@lists.example.org>");
         assertThat(post.values("Reply-To")).containsExactly("team@strict.test, alice@strict.test");
@@ -82,7 +89,7 @@ class FromMungingTest {
         RawMessage post = from("Alice <alice@strict.test>");
         ListHeaders.applyShared(post, replyToList);
 
-        FromMunging.munge(post, replyToList, testee.needed(post).orElseThrow());
+        FromMunging.munge(post, replyToList, testee.needed(post, list).orElseThrow());
 
         assertThat(post.values("Reply-To")).containsExactly("news@lists.example.org, Alice <alice@strict.test>");
     }
@@ -90,7 +97,7 @@ class FromMungingTest {
     @Test
     void aNonAsciiPosterNameIsEncoded() throws Exception {
         RawMessage post = from("=?UTF-8?Q?Ren=C3=A9?= <rene@strict.test>");
-        FromMunging.munge(post, list, testee.needed(post).orElseThrow());
+        FromMunging.munge(post, list, testee.needed(post, list).orElseThrow());
 
         String from = post.values("From").get(0);
         assertThat(from).startsWith("=?UTF-8?").endsWith("<news@lists.example.org>");

@@ -72,7 +72,7 @@ public class ExpandList extends GenericMailet {
             }
             RawMessage post = RawMessage.parse(converted);
             ListHeaders.applyShared(post, list.get());
-            Optional<javax.mail.internet.InternetAddress> poster = munging.needed(post);
+            Optional<javax.mail.internet.InternetAddress> poster = munging.needed(post, list.get());
             poster.ifPresent(address -> FromMunging.munge(post, list.get(), address));
             try {
                 engine.accept(recipient, mail.getName(), post.toBytes());
