@@ -146,6 +146,7 @@ public final class PostroomCli {
             DnsCommand.class,
             QueueCommand.class,
             ConfigCommand.class,
+            UnsubscribeCommand.class,
             CommandLine.HelpCommand.class})
     static final class Root {
         /** Declared for --help; {@link #execute} reads it from the arguments, as it must decide before parsing. */
