@@ -125,7 +125,7 @@ public final class PostroomCli {
             "0:ok",
             "1:failure (server not running, permission denied, already exists, server error)",
             "2:usage error (unknown command or option, malformed address or domain, empty password)",
-            "3:not found (unknown domain, user, alias, queue or queued message)"},
+            "3:not found (unknown domain, user, alias, queue or queued message, list, member or held post)"},
         footerHeading = "%nExamples:%n",
         footer = {
             "  postroom status",
@@ -136,6 +136,7 @@ public final class PostroomCli {
             "  postroom dns example.org",
             "  postroom queue list --json | python3 -m json.tool",
             "  postroom config check",
+            "  postroom list create news@example.org --owner alice@example.org",
             "  postroom user --help"},
         subcommands = {
             StatusCommand.class,
@@ -146,6 +147,10 @@ public final class PostroomCli {
             DnsCommand.class,
             QueueCommand.class,
             ConfigCommand.class,
+            ListCommand.class,
+            MemberCommand.class,
+            SuppressionCommand.class,
+            ModerationCommand.class,
             UnsubscribeCommand.class,
             CommandLine.HelpCommand.class})
     static final class Root {
