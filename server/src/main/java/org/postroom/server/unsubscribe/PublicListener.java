@@ -16,7 +16,6 @@ import java.security.cert.CertificateFactory;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -106,12 +105,13 @@ public class PublicListener implements org.apache.james.lifecycle.api.Startable 
         connector.setPort(options.port());
         connector.setIdleTimeout(options.timeout().toMillis());
         connector.setAcceptQueueSize(64);
-        reaper = Executors.newSingleThreadScheduledExecutor(runnable -> {
+        ScheduledThreadPoolExecutor closer = new ScheduledThreadPoolExecutor(1, runnable -> {
             Thread thread = new Thread(runnable, "postroom-public-reaper");
             thread.setDaemon(true);
             return thread;
         });
-        ((ScheduledThreadPoolExecutor) reaper).setRemoveOnCancelPolicy(true);
+        closer.setRemoveOnCancelPolicy(true);
+        reaper = closer;
         connector.addBean(new LifetimeLimit(reaper, options.timeout()));
         server.addConnector(connector);
         server.addBean(new ConnectionLimit(options.maxConnections(), server));
