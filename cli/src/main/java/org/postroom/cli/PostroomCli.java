@@ -151,6 +151,7 @@ public final class PostroomCli {
             MemberCommand.class,
             SuppressionCommand.class,
             ModerationCommand.class,
+            UnsubscribeCommand.class,
             CommandLine.HelpCommand.class})
     static final class Root {
         /** Declared for --help; {@link #execute} reads it from the arguments, as it must decide before parsing. */

@@ -43,10 +43,10 @@ public final class PostroomProcess implements AutoCloseable {
         Path home = Files.createTempDirectory("postroom-home-");
         copyTree(unpacked().resolve("conf"), home.resolve("conf"));
         PostroomProcess server = new PostroomProcess(home);
-        // freePort() may hand out a number again once its probe socket is closed: keep the nine distinct.
+        // freePort() may hand out a number again once its probe socket is closed: keep them distinct.
         Set<Integer> taken = new HashSet<>();
         for (String port : List.of("smtp", "submission", "smtps", "submission.alt", "imap", "imaps", "pop3",
-            "pop3s", "admin")) {
+            "pop3s", "admin", "public")) {
             int number = freePort();
             while (!taken.add(number)) {
                 number = freePort();

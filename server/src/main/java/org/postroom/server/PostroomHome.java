@@ -59,6 +59,11 @@ public record PostroomHome(Path root) {
         return var().resolve("admin");
     }
 
+    /** Secrets other than keys: the signing keys of unsubscribe and confirmation tokens. Folder 0700. */
+    public Path secrets() {
+        return var().resolve("secrets");
+    }
+
     public Path logs() {
         return var().resolve("log");
     }
@@ -69,6 +74,7 @@ public record PostroomHome(Path root) {
         Files.createDirectories(logs());
         createPrivateDirectory(tls());
         createPrivateDirectory(admin());
+        createPrivateDirectory(secrets());
     }
 
     private static void createPrivateDirectory(Path directory) throws IOException {

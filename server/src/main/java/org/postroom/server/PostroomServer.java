@@ -45,6 +45,7 @@ import org.postroom.server.modules.ListsModule;
 import org.postroom.server.modules.PostroomModule;
 import org.postroom.server.modules.SenderAuthenticationModule;
 import org.postroom.server.tls.KeyMaterial;
+import org.postroom.server.unsubscribe.UnsubscribeModule;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -83,7 +84,8 @@ public final class PostroomServer {
         new JpaMailboxModule(),
         new ActiveMqQueueModule(),
         new SieveFileRepositoryModule(),
-        new ListsModule());
+        new ListsModule(),
+        new UnsubscribeModule());
 
     private static final Module CONTAINER = Modules.combine(
         new MailetProcessingModule(),
@@ -178,8 +180,8 @@ public final class PostroomServer {
     static List<String> unbindablePorts(PostroomSettings settings) {
         List<String> problems = new ArrayList<>();
         for (String key : PostroomSettings.PORT_KEYS) {
-            String address = key.equals("postroom.port.admin")
-                ? settings.get("postroom.admin.address") : settings.get("postroom.listen.address");
+            String address = key.equals("postroom.port.admin") ? settings.get("postroom.admin.address")
+                : key.equals("postroom.port.public") ? settings.publicAddress() : settings.get("postroom.listen.address");
             int port = settings.port(key);
             try (ServerSocket socket = new ServerSocket()) {
                 socket.setReuseAddress(true);

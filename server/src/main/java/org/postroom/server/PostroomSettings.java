@@ -67,12 +67,22 @@ public final class PostroomSettings {
         DEFAULTS.put("postroom.dsn.delay.after", "4h");
         DEFAULTS.put("postroom.lists.verp", org.postroom.lists.delivery.Verp.DEFAULT_FORMAT);
         DEFAULTS.put("postroom.lists.connections", "4");
+        // The public listener (one-click unsubscribe) and the signed tokens.
+        DEFAULTS.put("postroom.port.public", "8080");
+        DEFAULTS.put("postroom.public.address", "");
+        DEFAULTS.put("postroom.public.url", "");
+        DEFAULTS.put("postroom.public.tls", "false");
+        DEFAULTS.put("postroom.public.trusted.proxies", "");
+        DEFAULTS.put("postroom.public.timeout", "20s");
+        DEFAULTS.put("postroom.public.connections.max", "200");
+        DEFAULTS.put("postroom.unsubscribe.grace", "90d");
+        DEFAULTS.put("postroom.confirm.lifetime", "7d");
     }
 
     public static final List<String> PORT_KEYS = List.of(
         "postroom.port.smtp", "postroom.port.submission", "postroom.port.smtps", "postroom.port.submission.alt",
         "postroom.port.imap", "postroom.port.imaps", "postroom.port.pop3", "postroom.port.pop3s",
-        "postroom.port.admin");
+        "postroom.port.admin", "postroom.port.public");
 
     private final Map<String, String> values;
 
@@ -210,7 +220,87 @@ public final class PostroomSettings {
             problems.add("postroom.tls.certificate and postroom.tls.key must be set together (or both left empty"
                 + " for a generated self-signed certificate)");
         }
+        problems.addAll(publicListenerProblems());
         return problems;
+    }
+
+    private List<String> publicListenerProblems() {
+        List<String> problems = new ArrayList<>();
+        String address = get("postroom.public.address");
+        if (!address.isEmpty() && !address.matches("[0-9.]+|[0-9A-Fa-f:]+|[A-Za-z0-9.-]+")) {
+            problems.add("postroom.public.address=" + address + " is not an address");
+        }
+        String url = get("postroom.public.url");
+        if (!url.isEmpty() && !url.matches("https?://[A-Za-z0-9.-]+(:\\d{1,5})?(/[A-Za-z0-9._~/-]*)?")) {
+            problems.add("postroom.public.url=" + url + " must be an http(s) URL without query, such as"
+                + " https://lists.example.org or https://example.org/postroom");
+        }
+        if (!get("postroom.public.tls").matches("true|false")) {
+            problems.add("postroom.public.tls=" + get("postroom.public.tls") + " must be true or false");
+        }
+        for (String network : list("postroom.public.trusted.proxies")) {
+            if (!network.matches("[0-9.]+(/\\d{1,2})?|[0-9A-Fa-f:]+(/\\d{1,3})?")) {
+                problems.add("postroom.public.trusted.proxies: " + network + " is not an address or CIDR network");
+            }
+        }
+        if (!get("postroom.public.connections.max").matches("[1-9]\\d{0,5}")) {
+            problems.add("postroom.public.connections.max=" + get("postroom.public.connections.max")
+                + " must be a whole number from 1");
+        }
+        for (String key : List.of("postroom.public.timeout", "postroom.unsubscribe.grace", "postroom.confirm.lifetime")) {
+            try {
+                if (duration(key).isZero()) {
+                    problems.add(key + "=" + get(key) + " must be longer than zero");
+                }
+            } catch (IllegalArgumentException e) {
+                problems.add(key + "=" + get(key) + " must be a duration such as 30s, 15m, 12h or 90d");
+            }
+        }
+        return problems;
+    }
+
+    /** A duration setting: a whole number with s, m, h or d. */
+    public java.time.Duration duration(String key) {
+        String value = get(key);
+        java.util.regex.Matcher matcher = java.util.regex.Pattern.compile("(\\d{1,9})([smhd])").matcher(value);
+        if (!matcher.matches()) {
+            throw new IllegalArgumentException(key + "=" + value + " is not a duration");
+        }
+        long amount = Long.parseLong(matcher.group(1));
+        return switch (matcher.group(2)) {
+            case "s" -> java.time.Duration.ofSeconds(amount);
+            case "m" -> java.time.Duration.ofMinutes(amount);
+            case "h" -> java.time.Duration.ofHours(amount);
+            default -> java.time.Duration.ofDays(amount);
+        };
+    }
+
+    /** Where the public listener binds: postroom.public.address, else postroom.listen.address. */
+    public String publicAddress() {
+        String address = get("postroom.public.address");
+        return address.isEmpty() ? get("postroom.listen.address") : address;
+    }
+
+    public boolean publicTls() {
+        return Boolean.parseBoolean(get("postroom.public.tls"));
+    }
+
+    /**
+     * The base of one-click URLs: postroom.public.url, else {@code https://HOSTNAME}, with the port when the
+     * listener serves TLS itself on another port than 443 (behind a reverse proxy the proxy serves 443).
+     */
+    public java.net.URI publicUrl() {
+        String url = get("postroom.public.url");
+        if (!url.isEmpty()) {
+            return java.net.URI.create(url);
+        }
+        int port = port("postroom.port.public");
+        return java.net.URI.create("https://" + hostname() + (publicTls() && port != 443 ? ":" + port : ""));
+    }
+
+    /** Addresses or CIDR networks of reverse proxies whose X-Forwarded-For is believed. */
+    public List<String> trustedProxies() {
+        return list("postroom.public.trusted.proxies");
     }
 
     public String get(String key) {

@@ -1,0 +1,231 @@
+package org.postroom.lists.commands;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import javax.mail.Session;
+import javax.mail.internet.MimeMessage;
+
+import org.apache.james.core.MailAddress;
+import org.apache.james.core.MaybeSender;
+import org.apache.mailet.Mail;
+import org.apache.mailet.base.test.FakeMail;
+import org.apache.mailet.base.test.FakeMailContext;
+import org.apache.mailet.base.test.FakeMailetConfig;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.postroom.lists.Change;
+import org.postroom.lists.ChangeMethod;
+import org.postroom.lists.MailingList;
+import org.postroom.lists.MemberEvent;
+import org.postroom.lists.MemberStatus;
+import org.postroom.lists.PostingPolicy;
+import org.postroom.lists.ReplyToPolicy;
+import org.postroom.lists.SubscriptionPolicy;
+import org.postroom.lists.memory.MemoryListStore;
+import org.postroom.lists.memory.MemorySuppressionList;
+import org.postroom.lists.tokens.KeyRing;
+import org.postroom.lists.tokens.SignedUnsubscribeLinks;
+import org.postroom.lists.tokens.TokenPurpose;
+import org.postroom.lists.tokens.Tokens;
+
+class HandleListCommandsTest {
+    static final Session SESSION = Session.getInstance(new Properties());
+    static final Pattern CONFIRM = Pattern.compile("news\\+confirm\\+[a-z2-7]{24}@example\\.org");
+
+    MemoryListStore lists;
+    MemorySuppressionList suppression;
+    Tokens tokens;
+    SignedUnsubscribeLinks links;
+    FakeMailContext context;
+    HandleListCommands testee;
+    MailAddress news;
+    MailAddress alice;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        lists = new MemoryListStore();
+        suppression = new MemorySuppressionList();
+        KeyRing ring = KeyRing.generate(new SecureRandom(), Instant.now());
+        tokens = new Tokens(() -> ring, Duration.ofDays(90), Duration.ofDays(7), Clock.systemUTC());
+        links = new SignedUnsubscribeLinks(tokens, Optional.of(java.net.URI.create("https://lists.example.org")));
+        news = new MailAddress("news@example.org");
+        alice = new MailAddress("alice@example.net");
+        lists.create(list(SubscriptionPolicy.CONFIRM));
+        context = FakeMailContext.defaultContext();
+        testee = new HandleListCommands(lists, suppression, tokens, links);
+        testee.init(FakeMailetConfig.builder().mailetName("commands").mailetContext(context).build());
+    }
+
+    MailingList list(SubscriptionPolicy subscription) throws Exception {
+        return new MailingList(news, "News", "", Set.of(new MailAddress("owner@example.org")), Set.of(),
+            PostingPolicy.ANNOUNCE, subscription, ReplyToPolicy.POSTER, Optional.empty(), true);
+    }
+
+    static Mail mail(String sender, String to, String headers) throws Exception {
+        MimeMessage message = new MimeMessage(SESSION, new ByteArrayInputStream(
+            (headers + "Subject: x\r\nMessage-ID: <req@example.net>\r\n\r\nbody\r\n").getBytes(StandardCharsets.UTF_8)));
+        return FakeMail.builder().name("m1")
+            .sender(sender == null ? MaybeSender.nullSender() : MaybeSender.getMailSender(sender))
+            .recipients(to.split(","))
+            .mimeMessage(message)
+            .build();
+    }
+
+    static String body(FakeMailContext.SentMail sent) throws Exception {
+        return (String) sent.getMsg().getContent();
+    }
+
+    @Test
+    void aMailToTheUnsubscribeTokenAddressUnsubscribesThatMember() throws Exception {
+        lists.setStatus(news, alice, MemberStatus.ACTIVE, Change.now(ChangeMethod.CLI, "admin"));
+        Mail mail = mail("alice@example.net", links.mailto(lists.find(news).orElseThrow(), alice).asString(),
+            "From: Alice <alice@example.net>\r\n");
+
+        testee.service(mail);
+
+        assertThat(lists.member(news, alice).orElseThrow().status()).isEqualTo(MemberStatus.UNSUBSCRIBED);
+        MemberEvent last = lists.history(news, alice).get(1);
+        assertThat(last.change().method()).isEqualTo(ChangeMethod.MAILTO);
+        assertThat(last.change().origin()).contains("alice@example.net");
+        assertThat(mail.getState()).isEqualTo(Mail.GHOST);
+        assertThat(context.getSentMails()).isEmpty();
+    }
+
+    @Test
+    void theTokenOfAnotherMemberUnsubscribesNobody() throws Exception {
+        lists.setStatus(news, alice, MemberStatus.ACTIVE, Change.now(ChangeMethod.CLI, "admin"));
+        Mail mail = mail("mallory@example.net", links.mailto(lists.find(news).orElseThrow(), alice).asString(),
+            "From: alice@example.net.evil\r\n");
+
+        testee.service(mail);
+
+        assertThat(lists.member(news, alice).orElseThrow().status()).isEqualTo(MemberStatus.ACTIVE);
+        assertThat(context.getSentMails()).hasSize(1);
+        assertThat(context.getSentMails().get(0).getRecipients()).extracting(MailAddress::asString)
+            .containsExactly("alice@example.net.evil");
+    }
+
+    @Test
+    void autoRepliesAndBouncesAreNeverAnswered() throws Exception {
+        testee.service(mail("alice@example.net", "news+subscribe@example.org", "From: alice@example.net\r\nAuto-Submitted: auto-replied\r\n"));
+        testee.service(mail(null, "news+help@example.org", "From: MAILER-DAEMON@example.net\r\n"));
+        testee.service(mail("alice@example.net", "news+help@example.org", "From: alice@example.net\r\nPrecedence: bulk\r\n"));
+        testee.service(mail("alice@example.net", "news+help@example.org",
+            "From: alice@example.net\r\nContent-Type: multipart/report; report-type=delivery-status; boundary=x\r\n"));
+
+        assertThat(context.getSentMails()).isEmpty();
+        assertThat(lists.member(news, alice)).isEmpty();
+    }
+
+    @Test
+    void subscribeThenConfirmActivatesAndLiftsAGlobalSuppression() throws Exception {
+        suppression.suppress(alice, "complaint", Change.now(ChangeMethod.COMPLAINT, null));
+
+        testee.service(mail("alice@example.net", "news+subscribe@example.org", "From: alice@example.net\r\n"));
+
+        assertThat(lists.member(news, alice).orElseThrow().status()).isEqualTo(MemberStatus.PENDING);
+        FakeMailContext.SentMail confirmation = context.getSentMails().get(0);
+        assertThat(MaybeSender.of(confirmation.getSender()).isNullSender()).isTrue();
+        assertThat(confirmation.getMsg().getHeader("Auto-Submitted", null)).isEqualTo("auto-replied");
+        assertThat(confirmation.getMsg().getHeader("In-Reply-To", null)).isEqualTo("<req@example.net>");
+        Matcher address = CONFIRM.matcher(confirmation.getMsg().getHeader("Reply-To", null));
+        assertThat(address.find()).isTrue();
+        assertThat(body(confirmation)).contains(address.group());
+
+        Mail reply = mail("alice@example.net", address.group(), "From: Alice <alice@example.net>\r\n");
+        testee.service(reply);
+
+        assertThat(lists.member(news, alice).orElseThrow().status()).isEqualTo(MemberStatus.ACTIVE);
+        assertThat(lists.history(news, alice)).last().extracting(event -> event.change().method())
+            .isEqualTo(ChangeMethod.CONFIRMATION);
+        assertThat(suppression.isSuppressed(alice)).isFalse();
+        assertThat(context.getSentMails()).hasSize(2);
+        assertThat(body(context.getSentMails().get(1))).contains("https://lists.example.org/u/");
+    }
+
+    @Test
+    void aConfirmationAnsweredFromAnotherAddressActivatesNothing() throws Exception {
+        testee.service(mail("alice@example.net", "news+subscribe@example.org", "From: alice@example.net\r\n"));
+        Matcher address = CONFIRM.matcher(context.getSentMails().get(0).getMsg().getHeader("Reply-To", null));
+        assertThat(address.find()).isTrue();
+
+        testee.service(mail("bob@example.net", address.group(), "From: bob@example.net\r\n"));
+
+        assertThat(lists.member(news, alice).orElseThrow().status()).isEqualTo(MemberStatus.PENDING);
+        assertThat(lists.member(news, new MailAddress("bob@example.net"))).isEmpty();
+    }
+
+    @Test
+    void ownerAndClosedListsRefusePolitely() throws Exception {
+        lists.update(list(SubscriptionPolicy.OWNER));
+
+        testee.service(mail("alice@example.net", "news+subscribe@example.org", "From: alice@example.net\r\n"));
+
+        assertThat(lists.member(news, alice)).isEmpty();
+        assertThat(body(context.getSentMails().get(0))).contains("added by its owners").contains("owner@example.org");
+    }
+
+    @Test
+    void unsubscribeWithoutTokenAsksTheMemberFirst() throws Exception {
+        lists.setStatus(news, alice, MemberStatus.ACTIVE, Change.now(ChangeMethod.CLI, "admin"));
+
+        testee.service(mail("alice@example.net", "news+unsubscribe@example.org", "From: alice@example.net\r\n"));
+
+        assertThat(lists.member(news, alice).orElseThrow().status()).isEqualTo(MemberStatus.ACTIVE);
+        FakeMailContext.SentMail confirmation = context.getSentMails().get(0);
+        assertThat(confirmation.getRecipients()).containsExactly(alice);
+        Matcher address = CONFIRM.matcher(confirmation.getMsg().getHeader("Reply-To", null));
+        assertThat(address.find()).isTrue();
+
+        testee.service(mail("alice@example.net", address.group(), "From: alice@example.net\r\n"));
+
+        assertThat(lists.member(news, alice).orElseThrow().status()).isEqualTo(MemberStatus.UNSUBSCRIBED);
+        assertThat(lists.history(news, alice)).last().extracting(event -> event.change().method())
+            .isEqualTo(ChangeMethod.EMAIL_COMMAND);
+    }
+
+    @Test
+    void helpAnswersAndOtherRecipientsStay() throws Exception {
+        Mail mail = mail("alice@example.net", "news+help@example.org,bob@example.org,news+bounces+x=y@example.org",
+            "From: alice@example.net\r\n");
+
+        testee.service(mail);
+
+        assertThat(mail.getRecipients()).extracting(MailAddress::asString)
+            .containsExactly("bob@example.org", "news+bounces+x=y@example.org");
+        assertThat(mail.getState()).isNotEqualTo(Mail.GHOST);
+        assertThat(body(context.getSentMails().get(0))).contains("news+subscribe@example.org");
+    }
+
+    @Test
+    void commandsOfUnknownListsAreNotTouched() throws Exception {
+        Mail mail = mail("alice@example.net", "other+subscribe@example.org", "From: alice@example.net\r\n");
+
+        testee.service(mail);
+
+        assertThat(mail.getRecipients()).hasSize(1);
+        assertThat(context.getSentMails()).isEmpty();
+    }
+
+    @Test
+    void theMailtoTokenAddressFitsALocalPart() throws Exception {
+        MailAddress mailto = links.mailto(lists.find(news).orElseThrow(), alice);
+
+        assertThat(mailto.getLocalPart().length()).isLessThanOrEqualTo(64);
+        assertThat(links.confirmation(news, alice, TokenPurpose.CONFIRM_SUBSCRIBE).getLocalPart().length())
+            .isLessThanOrEqualTo(64);
+    }
+}

@@ -1,0 +1,93 @@
+package org.postroom.server.unsubscribe;
+
+import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+import com.google.common.net.InetAddresses;
+
+/**
+ * The client's IP address for the audit trail: the peer of the connection, or, when that peer is a trusted reverse
+ * proxy, the right-most address of {@code X-Forwarded-For} that is not itself a trusted proxy. Headers from any
+ * other peer are ignored (a client could write anything there).
+ */
+public final class ClientAddress {
+    private record Network(byte[] address, int prefix) {
+        boolean contains(InetAddress candidate) {
+            byte[] bytes = candidate.getAddress();
+            if (bytes.length != address.length) {
+                return false;
+            }
+            int full = prefix / 8;
+            for (int i = 0; i < full; i++) {
+                if (bytes[i] != address[i]) {
+                    return false;
+                }
+            }
+            int rest = prefix % 8;
+            if (rest == 0) {
+                return true;
+            }
+            int mask = 0xff << (8 - rest) & 0xff;
+            return (bytes[full] & mask) == (address[full] & mask);
+        }
+    }
+
+    private final List<Network> trustedProxies;
+
+    /** @param trustedProxies addresses or CIDR networks, e.g. 127.0.0.1, 10.0.0.0/8, ::1 */
+    public ClientAddress(List<String> trustedProxies) {
+        List<Network> networks = new ArrayList<>();
+        for (String entry : trustedProxies) {
+            String[] parts = entry.split("/", 2);
+            InetAddress address = InetAddresses.forString(parts[0]);
+            int max = address.getAddress().length * 8;
+            int prefix = parts.length == 2 ? Integer.parseInt(parts[1]) : max;
+            if (prefix < 0 || prefix > max) {
+                throw new IllegalArgumentException("bad prefix length in " + entry);
+            }
+            networks.add(new Network(address.getAddress(), prefix));
+        }
+        this.trustedProxies = List.copyOf(networks);
+    }
+
+    /**
+     * @param peer         the connection's remote address
+     * @param forwardedFor every {@code X-Forwarded-For} header value, in order
+     */
+    public String of(String peer, List<String> forwardedFor) {
+        Optional<InetAddress> peerAddress = parse(peer);
+        if (peerAddress.isEmpty() || !trusted(peerAddress.get())) {
+            return peer;
+        }
+        List<String> hops = new ArrayList<>();
+        for (String value : forwardedFor) {
+            for (String hop : value.split(",")) {
+                hops.add(hop.trim());
+            }
+        }
+        for (int i = hops.size() - 1; i >= 0; i--) {
+            Optional<InetAddress> hop = parse(hops.get(i));
+            if (hop.isEmpty()) {
+                return peer;
+            }
+            if (!trusted(hop.get())) {
+                return InetAddresses.toAddrString(hop.get());
+            }
+        }
+        return peer;
+    }
+
+    private boolean trusted(InetAddress address) {
+        return trustedProxies.stream().anyMatch(network -> network.contains(address));
+    }
+
+    private static Optional<InetAddress> parse(String text) {
+        if (text == null) {
+            return Optional.empty();
+        }
+        String bare = text.startsWith("[") && text.endsWith("]") ? text.substring(1, text.length() - 1) : text;
+        return InetAddresses.isInetAddress(bare) ? Optional.of(InetAddresses.forString(bare)) : Optional.empty();
+    }
+}

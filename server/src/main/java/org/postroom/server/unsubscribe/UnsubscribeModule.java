@@ -1,0 +1,74 @@
+package org.postroom.server.unsubscribe;
+
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.Optional;
+
+import org.apache.james.utils.InitializationOperation;
+import org.apache.james.utils.InitilizationOperationBuilder;
+import org.apache.james.webadmin.Routes;
+import org.postroom.lists.ListStore;
+import org.postroom.lists.UnsubscribeLinks;
+import org.postroom.lists.tokens.SignedUnsubscribeLinks;
+import org.postroom.lists.tokens.Tokens;
+import org.postroom.server.PostroomHome;
+import org.postroom.server.PostroomSettings;
+
+import com.google.inject.AbstractModule;
+import com.google.inject.Provides;
+import com.google.inject.Singleton;
+import com.google.inject.multibindings.Multibinder;
+import com.google.inject.multibindings.OptionalBinder;
+import com.google.inject.multibindings.ProvidesIntoSet;
+
+/**
+ * Unsubscribe and subscription machinery: the token signing keys (var/secrets/token-keys), the signed
+ * {@link UnsubscribeLinks} expansion writes into every member's copy, the public one-click listener, and the admin
+ * routes behind {@code postroom unsubscribe}.
+ */
+public class UnsubscribeModule extends AbstractModule {
+    @Override
+    protected void configure() {
+        OptionalBinder.newOptionalBinder(binder(), UnsubscribeLinks.class).setBinding().to(SignedUnsubscribeLinks.class);
+        Multibinder.newSetBinder(binder(), Routes.class).addBinding().to(UnsubscribeRoutes.class);
+    }
+
+    @Provides
+    @Singleton
+    TokenKeyStore provideKeyStore(PostroomHome home, PostroomSettings settings) {
+        return new TokenKeyStore(home, settings.duration("postroom.unsubscribe.grace"), Clock.systemUTC());
+    }
+
+    @Provides
+    @Singleton
+    Tokens provideTokens(TokenKeyStore keys, PostroomSettings settings) {
+        return new Tokens(keys::keyRing, keys.grace(), settings.duration("postroom.confirm.lifetime"), Clock.systemUTC());
+    }
+
+    @Provides
+    @Singleton
+    SignedUnsubscribeLinks provideLinks(Tokens tokens, PostroomSettings settings) {
+        return new SignedUnsubscribeLinks(tokens, Optional.of(settings.publicUrl()));
+    }
+
+    @Provides
+    @Singleton
+    PublicListener providePublicListener(PostroomSettings settings, Tokens tokens, ListStore lists) {
+        PublicListener.Options options = new PublicListener.Options(settings.publicAddress(),
+            settings.port("postroom.port.public"), settings.publicTls(),
+            fileOf(System.getProperty("postroom.tls.certificate.url", "")),
+            fileOf(System.getProperty("postroom.tls.key.url", "")),
+            settings.duration("postroom.public.timeout"),
+            Integer.parseInt(settings.get("postroom.public.connections.max")));
+        return new PublicListener(options, new OneClickHandler(tokens, lists, new ClientAddress(settings.trustedProxies())));
+    }
+
+    @ProvidesIntoSet
+    InitializationOperation startPublicListener(PublicListener listener) {
+        return InitilizationOperationBuilder.forClass(PublicListener.class).init(listener::start);
+    }
+
+    private static Path fileOf(String url) {
+        return Path.of(url.startsWith("file://") ? url.substring("file://".length()) : url);
+    }
+}
