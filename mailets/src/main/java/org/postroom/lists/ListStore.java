@@ -60,7 +60,40 @@ public interface ListStore {
      */
     List<MailAddress> activeMembers(MailAddress list, Optional<MailAddress> after, int limit);
 
-    /** Number of members per status. */
+    /**
+     * A page of members in address order, strictly after {@code after} (from the first when empty), at most
+     * {@code limit}, all of them or those with the given status: for listing and exporting a large list.
+     */
+    default List<Member> members(MailAddress list, Optional<MemberStatus> status, Optional<MailAddress> after,
+                                 int limit) {
+        String from = after.map(address -> address.asString().toLowerCase(java.util.Locale.ROOT)).orElse(null);
+        return members(list, status).stream()
+            .filter(member -> from == null
+                || member.address().asString().toLowerCase(java.util.Locale.ROOT).compareTo(from) > 0)
+            .limit(limit)
+            .toList();
+    }
+
+    /**
+     * Adds, as {@link MemberStatus#ACTIVE}, every address that is not a member yet, recording the change in each
+     * one's history; members already there (whatever their status) are left as they are. Implementations do it
+     * atomically: all are added, or none when anything fails. Duplicates in {@code members} count once.
+     *
+     * @return the addresses added, in the order given
+     * @throws NoSuchListException
+     */
+    default List<MailAddress> addMembers(MailAddress list, List<MailAddress> members, Change change) {
+        List<MailAddress> added = new java.util.ArrayList<>();
+        for (MailAddress member : members) {
+            if (member(list, member).isEmpty()) {
+                setStatus(list, member, MemberStatus.ACTIVE, change);
+                added.add(member);
+            }
+        }
+        return added;
+    }
+
+    /** Number of members per status, every status present (0 when none). */
     java.util.Map<MemberStatus, Long> countByStatus(MailAddress list);
 
     /** A member's history, oldest first. */

@@ -116,6 +116,35 @@ public class MemoryListStore implements ListStore {
     }
 
     @Override
+    public synchronized List<Member> members(MailAddress list, Optional<MemberStatus> status,
+                                             Optional<MailAddress> after, int limit) {
+        NavigableMap<String, Member> members = entry(list).members;
+        NavigableMap<String, Member> tail = after.map(address -> members.tailMap(key(address), false))
+            .orElse(members);
+        return tail.values().stream()
+            .filter(member -> status.map(wanted -> member.status() == wanted).orElse(true))
+            .limit(limit)
+            .toList();
+    }
+
+    @Override
+    public synchronized List<MailAddress> addMembers(MailAddress list, List<MailAddress> members, Change change) {
+        Entry entry = entry(list);
+        List<MailAddress> added = new ArrayList<>();
+        for (MailAddress member : members) {
+            String key = key(member);
+            if (!entry.members.containsKey(key)) {
+                entry.members.put(key, new Member(member, MemberStatus.ACTIVE, change.at()));
+                entry.history.computeIfAbsent(key, k -> new ArrayList<>())
+                    .add(new MemberEvent(entry.settings.address(), member, Optional.empty(),
+                        Optional.of(MemberStatus.ACTIVE), change));
+                added.add(member);
+            }
+        }
+        return added;
+    }
+
+    @Override
     public synchronized List<MailAddress> activeMembers(MailAddress list, Optional<MailAddress> after, int limit) {
         if (limit <= 0) {
             throw new IllegalArgumentException("limit must be positive: " + limit);
