@@ -134,7 +134,7 @@ class PostroomCliTest {
 
             assertThat(run.code()).isEqualTo(2);
             assertThat(run.errLines()).containsExactly("ERROR: postroom needs a command: status, domain, user, alias,"
-                + " dkim, dns, queue, config (see 'postroom --help')");
+                + " dkim, dns, queue, bounce, config (see 'postroom --help')");
         }
 
         @Test

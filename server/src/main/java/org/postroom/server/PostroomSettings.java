@@ -62,6 +62,9 @@ public final class PostroomSettings {
         DEFAULTS.put("postroom.pop3.connections.max", "500");
         DEFAULTS.put("postroom.pop3.connections.perip", "20");
         DEFAULTS.put("postroom.delivery.threads", "10");
+        DEFAULTS.put("postroom.bounce.soft.threshold", "5");
+        DEFAULTS.put("postroom.bounce.soft.window", "30d");
+        DEFAULTS.put("postroom.bounce.feedback.addresses", "");
     }
 
     public static final List<String> PORT_KEYS = List.of(
@@ -182,11 +185,61 @@ public final class PostroomSettings {
                 problems.add("postroom.relayhost=" + relay + " must be host, host:port or [host]:port");
             }
         });
+        problems.addAll(bounceProblems());
         if (get("postroom.tls.certificate").isEmpty() != get("postroom.tls.key").isEmpty()) {
             problems.add("postroom.tls.certificate and postroom.tls.key must be set together (or both left empty"
                 + " for a generated self-signed certificate)");
         }
         return problems;
+    }
+
+    private List<String> bounceProblems() {
+        List<String> problems = new ArrayList<>();
+        String threshold = get("postroom.bounce.soft.threshold");
+        if (!threshold.matches("\\d{1,6}") || Integer.parseInt(threshold) < 1) {
+            problems.add("postroom.bounce.soft.threshold=" + threshold + " must be a whole number of at least 1");
+        }
+        if (duration(get("postroom.bounce.soft.window")).isEmpty()) {
+            problems.add("postroom.bounce.soft.window=" + get("postroom.bounce.soft.window")
+                + " must be a positive duration such as 30d, 12h or 90m");
+        }
+        for (String address : list("postroom.bounce.feedback.addresses")) {
+            if (!address.matches("[^@\\s,]+@[A-Za-z0-9.-]+")) {
+                problems.add("postroom.bounce.feedback.addresses: " + address + " is not a mail address");
+            }
+        }
+        return problems;
+    }
+
+    /** A duration written {@code 30d}, {@code 12h}, {@code 90m} or {@code 45s}; empty when malformed or not positive. */
+    public static Optional<java.time.Duration> duration(String text) {
+        java.util.regex.Matcher matcher = java.util.regex.Pattern.compile("(\\d{1,9})([dhms])").matcher(text.strip());
+        if (!matcher.matches() || Long.parseLong(matcher.group(1)) == 0) {
+            return Optional.empty();
+        }
+        long amount = Long.parseLong(matcher.group(1));
+        return Optional.of(switch (matcher.group(2)) {
+            case "d" -> java.time.Duration.ofDays(amount);
+            case "h" -> java.time.Duration.ofHours(amount);
+            case "m" -> java.time.Duration.ofMinutes(amount);
+            default -> java.time.Duration.ofSeconds(amount);
+        });
+    }
+
+    /** The bounce policy's settings ({@code postroom.bounce.*}), validated by {@link #load}. */
+    public org.postroom.bounce.processing.BounceSettings bounceSettings() {
+        java.util.Set<org.apache.james.core.MailAddress> feedback = new java.util.LinkedHashSet<>();
+        for (String address : list("postroom.bounce.feedback.addresses")) {
+            try {
+                feedback.add(new org.apache.james.core.MailAddress(address));
+            } catch (javax.mail.internet.AddressException e) {
+                throw new InvalidSettingsException("postroom.bounce.feedback.addresses: " + address
+                    + " is not a mail address");
+            }
+        }
+        return new org.postroom.bounce.processing.BounceSettings(
+            Integer.parseInt(get("postroom.bounce.soft.threshold")),
+            duration(get("postroom.bounce.soft.window")).orElseThrow(), feedback);
     }
 
     public String get(String key) {
