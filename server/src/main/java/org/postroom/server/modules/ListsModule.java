@@ -2,19 +2,22 @@ package org.postroom.server.modules;
 
 import org.postroom.lists.ListStore;
 import org.postroom.lists.SuppressionList;
-import org.postroom.lists.memory.MemoryListStore;
-import org.postroom.lists.memory.MemorySuppressionList;
+import org.postroom.server.lists.JpaListStore;
+import org.postroom.server.lists.JpaSuppressionList;
 
 import com.google.inject.AbstractModule;
 import com.google.inject.Scopes;
 
-/** Mailing lists: where lists, members and the installation's suppression list are stored. */
+/**
+ * Mailing lists: lists, members with their history and the installation's suppression list, stored in Derby
+ * through JPA ({@link JpaListStore}, {@link JpaSuppressionList}).
+ */
 public class ListsModule extends AbstractModule {
     @Override
     protected void configure() {
-        bind(MemoryListStore.class).in(Scopes.SINGLETON);
-        bind(MemorySuppressionList.class).in(Scopes.SINGLETON);
-        bind(ListStore.class).to(MemoryListStore.class);
-        bind(SuppressionList.class).to(MemorySuppressionList.class);
+        bind(JpaListStore.class).in(Scopes.SINGLETON);
+        bind(JpaSuppressionList.class).in(Scopes.SINGLETON);
+        bind(ListStore.class).to(JpaListStore.class);
+        bind(SuppressionList.class).to(JpaSuppressionList.class);
     }
 }

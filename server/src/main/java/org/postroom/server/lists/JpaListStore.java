@@ -1,0 +1,348 @@
+package org.postroom.server.lists;
+
+import java.net.URI;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.EnumMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.ReadWriteLock;
+import java.util.function.Supplier;
+import java.util.stream.Collectors;
+
+import javax.inject.Inject;
+import javax.inject.Singleton;
+import javax.mail.internet.AddressException;
+import javax.persistence.EntityManager;
+import javax.persistence.EntityManagerFactory;
+
+import org.apache.james.core.MailAddress;
+import org.postroom.lists.Change;
+import org.postroom.lists.ChangeMethod;
+import org.postroom.lists.ListStore;
+import org.postroom.lists.MailingList;
+import org.postroom.lists.Member;
+import org.postroom.lists.MemberEvent;
+import org.postroom.lists.MemberStatus;
+import org.postroom.lists.PostingPolicy;
+import org.postroom.lists.ReplyToPolicy;
+import org.postroom.lists.SubscriptionPolicy;
+
+import com.google.common.util.concurrent.Striped;
+
+/**
+ * The {@link ListStore} of the server: JPA entities on the embedded Derby database ({@code POSTROOM_LIST},
+ * {@code POSTROOM_LIST_MEMBER}, {@code POSTROOM_LIST_EVENT}). Addresses are keyed lower-cased. Times are kept to
+ * the millisecond.
+ *
+ * <p>Derby runs embedded, so this process is the database's only writer: changes to one member are serialized by
+ * an in-process lock striped over (list, member), which makes each status change and its history entry one
+ * consistent step; bulk adds and list removal take the list's write lock. The unique constraints stay as the
+ * last guard.
+ */
+@Singleton
+public class JpaListStore implements ListStore {
+    private static final int BATCH = 1000;
+
+    private final Transactions transactions;
+    private final Striped<ReadWriteLock> listLocks = Striped.readWriteLock(64);
+    private final Striped<Lock> memberLocks = Striped.lock(1024);
+
+    @Inject
+    public JpaListStore(EntityManagerFactory factory) {
+        this.transactions = new Transactions(factory);
+    }
+
+    static String key(MailAddress address) {
+        return address.asString().toLowerCase(Locale.ROOT);
+    }
+
+    @Override
+    public void create(MailingList list) {
+        String key = key(list.address());
+        exclusively(key, () -> transactions.apply(manager -> {
+            if (findEntity(manager, key).isPresent()) {
+                throw new ListExistsException(list.address());
+            }
+            JpaListEntity entity = new JpaListEntity(key);
+            write(entity, list);
+            manager.persist(entity);
+            return null;
+        }));
+    }
+
+    @Override
+    public void update(MailingList list) {
+        String key = key(list.address());
+        exclusively(key, () -> transactions.apply(manager -> {
+            JpaListEntity entity = findEntity(manager, key).orElseThrow(() -> new NoSuchListException(list.address()));
+            write(entity, list);
+            return null;
+        }));
+    }
+
+    @Override
+    public Optional<MailingList> find(MailAddress list) {
+        return transactions.read(manager -> findEntity(manager, key(list)).map(JpaListStore::read));
+    }
+
+    @Override
+    public List<MailingList> all() {
+        return transactions.read(manager -> manager.createNamedQuery("PostroomList.all", JpaListEntity.class)
+            .getResultList().stream().map(JpaListStore::read).toList());
+    }
+
+    @Override
+    public void remove(MailAddress list) {
+        String key = key(list);
+        exclusively(key, () -> transactions.apply(manager -> {
+            JpaListEntity entity = findEntity(manager, key).orElseThrow(() -> new NoSuchListException(list));
+            manager.createNamedQuery("PostroomListEvent.deleteList").setParameter("list", entity.id()).executeUpdate();
+            manager.createNamedQuery("PostroomListMember.deleteList").setParameter("list", entity.id()).executeUpdate();
+            manager.remove(entity);
+            return null;
+        }));
+    }
+
+    @Override
+    public Optional<MemberStatus> setStatus(MailAddress list, MailAddress member, MemberStatus status, Change change) {
+        return perMember(list, member, () -> transactions.apply(manager -> {
+            JpaListEntity owner = listEntity(manager, list);
+            String key = key(member);
+            Optional<JpaMemberEntity> before = memberEntity(manager, owner.id(), key);
+            if (before.isPresent() && before.get().status().equals(status.name())) {
+                return Optional.of(status);
+            }
+            Optional<MemberStatus> from = before.map(entity -> MemberStatus.valueOf(entity.status()));
+            String spelling;
+            if (before.isPresent()) {
+                spelling = before.get().address();
+                before.get().status(status.name(), change.at().toEpochMilli());
+            } else {
+                spelling = member.asString();
+                manager.persist(new JpaMemberEntity(owner.id(), key, spelling, status.name(),
+                    change.at().toEpochMilli()));
+            }
+            manager.persist(event(owner.id(), key, spelling, from, Optional.of(status), change));
+            return from;
+        }));
+    }
+
+    @Override
+    public boolean removeMember(MailAddress list, MailAddress member, Change change) {
+        return perMember(list, member, () -> transactions.apply(manager -> {
+            JpaListEntity owner = listEntity(manager, list);
+            String key = key(member);
+            Optional<JpaMemberEntity> before = memberEntity(manager, owner.id(), key);
+            if (before.isEmpty()) {
+                return false;
+            }
+            manager.remove(before.get());
+            manager.persist(event(owner.id(), key, before.get().address(),
+                Optional.of(MemberStatus.valueOf(before.get().status())), Optional.empty(), change));
+            return true;
+        }));
+    }
+
+    @Override
+    public Optional<Member> member(MailAddress list, MailAddress member) {
+        return transactions.read(manager -> memberEntity(manager, listEntity(manager, list).id(), key(member))
+            .map(JpaListStore::read));
+    }
+
+    @Override
+    public List<Member> members(MailAddress list, Optional<MemberStatus> status) {
+        List<Member> all = new ArrayList<>();
+        Optional<MailAddress> after = Optional.empty();
+        while (true) {
+            List<Member> page = members(list, status, after, BATCH);
+            all.addAll(page);
+            if (page.size() < BATCH) {
+                return all;
+            }
+            after = Optional.of(page.get(page.size() - 1).address());
+        }
+    }
+
+    @Override
+    public List<Member> members(MailAddress list, Optional<MemberStatus> status, Optional<MailAddress> after,
+                                int limit) {
+        positive(limit);
+        return transactions.read(manager -> {
+            long id = listEntity(manager, list).id();
+            var query = status.isPresent()
+                ? manager.createNamedQuery("PostroomListMember.pageWithStatus", JpaMemberEntity.class)
+                    .setParameter("status", status.get().name())
+                : manager.createNamedQuery("PostroomListMember.page", JpaMemberEntity.class);
+            return query.setParameter("list", id)
+                .setParameter("after", after.map(JpaListStore::key).orElse(""))
+                .setMaxResults(limit)
+                .getResultList().stream().map(JpaListStore::read).toList();
+        });
+    }
+
+    @Override
+    public List<MailAddress> activeMembers(MailAddress list, Optional<MailAddress> after, int limit) {
+        positive(limit);
+        return transactions.read(manager -> manager.createNamedQuery("PostroomListMember.activePage", String.class)
+            .setParameter("list", listEntity(manager, list).id())
+            .setParameter("after", after.map(JpaListStore::key).orElse(""))
+            .setMaxResults(limit)
+            .getResultList().stream().map(JpaListStore::address).toList());
+    }
+
+    @Override
+    public List<MailAddress> addMembers(MailAddress list, List<MailAddress> members, Change change) {
+        String listKey = key(list);
+        return exclusively(listKey, () -> transactions.apply(manager -> {
+            long id = listEntity(manager, list).id();
+            Set<String> present = new HashSet<>(manager.createNamedQuery("PostroomListMember.keys", String.class)
+                .setParameter("list", id).getResultList());
+            List<MailAddress> added = new ArrayList<>();
+            long at = change.at().toEpochMilli();
+            for (MailAddress member : members) {
+                String key = key(member);
+                if (present.add(key)) {
+                    manager.persist(new JpaMemberEntity(id, key, member.asString(), MemberStatus.ACTIVE.name(), at));
+                    manager.persist(event(id, key, member.asString(), Optional.empty(),
+                        Optional.of(MemberStatus.ACTIVE), change));
+                    added.add(member);
+                    if (added.size() % BATCH == 0) {
+                        manager.flush();
+                        manager.clear();
+                    }
+                }
+            }
+            return added;
+        }));
+    }
+
+    @Override
+    public Map<MemberStatus, Long> countByStatus(MailAddress list) {
+        return transactions.read(manager -> {
+            Map<MemberStatus, Long> counts = new EnumMap<>(MemberStatus.class);
+            Arrays.stream(MemberStatus.values()).forEach(status -> counts.put(status, 0L));
+            manager.createNamedQuery("PostroomListMember.counts", Object[].class)
+                .setParameter("list", listEntity(manager, list).id())
+                .getResultList()
+                .forEach(row -> counts.put(MemberStatus.valueOf((String) row[0]), ((Number) row[1]).longValue()));
+            return counts;
+        });
+    }
+
+    @Override
+    public List<MemberEvent> history(MailAddress list, MailAddress member) {
+        return transactions.read(manager -> {
+            JpaListEntity owner = listEntity(manager, list);
+            MailAddress listAddress = address(owner.address());
+            return manager.createNamedQuery("PostroomListEvent.history", JpaMemberEventEntity.class)
+                .setParameter("list", owner.id())
+                .setParameter("key", key(member))
+                .getResultList().stream()
+                .map(event -> new MemberEvent(listAddress, address(event.address()),
+                    Optional.ofNullable(event.fromStatus()).map(MemberStatus::valueOf),
+                    Optional.ofNullable(event.toStatus()).map(MemberStatus::valueOf),
+                    new Change(Instant.ofEpochMilli(event.at()), ChangeMethod.valueOf(event.method()),
+                        Optional.ofNullable(event.origin()))))
+                .toList();
+        });
+    }
+
+    private <T> T exclusively(String listKey, Supplier<T> work) {
+        Lock lock = listLocks.get(listKey).writeLock();
+        lock.lock();
+        try {
+            return work.get();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private <T> T perMember(MailAddress list, MailAddress member, Supplier<T> work) {
+        String listKey = key(list);
+        Lock shared = listLocks.get(listKey).readLock();
+        Lock own = memberLocks.get(listKey + '\n' + key(member));
+        shared.lock();
+        try {
+            own.lock();
+            try {
+                return work.get();
+            } finally {
+                own.unlock();
+            }
+        } finally {
+            shared.unlock();
+        }
+    }
+
+    private static void positive(int limit) {
+        if (limit <= 0) {
+            throw new IllegalArgumentException("limit must be positive: " + limit);
+        }
+    }
+
+    private static Optional<JpaListEntity> findEntity(EntityManager manager, String key) {
+        return manager.createNamedQuery("PostroomList.byKey", JpaListEntity.class)
+            .setParameter("key", key).getResultStream().findFirst();
+    }
+
+    private static JpaListEntity listEntity(EntityManager manager, MailAddress list) {
+        return findEntity(manager, key(list)).orElseThrow(() -> new NoSuchListException(list));
+    }
+
+    private static Optional<JpaMemberEntity> memberEntity(EntityManager manager, long listId, String key) {
+        return manager.createNamedQuery("PostroomListMember.one", JpaMemberEntity.class)
+            .setParameter("list", listId).setParameter("key", key).getResultStream().findFirst();
+    }
+
+    private static JpaMemberEventEntity event(long listId, String key, String address, Optional<MemberStatus> from,
+                                              Optional<MemberStatus> to, Change change) {
+        return new JpaMemberEventEntity(listId, key, address, from.map(Enum::name).orElse(null),
+            to.map(Enum::name).orElse(null), change.at().toEpochMilli(), change.method().name(),
+            change.origin().orElse(null));
+    }
+
+    private static void write(JpaListEntity entity, MailingList list) {
+        entity.set(list.address().asString(), list.displayName(), list.description(), join(list.owners()),
+            join(list.moderators()), list.posting().name(), list.subscription().name(), list.replyTo().name(),
+            list.archive().map(URI::toString).orElse(null), list.footer());
+    }
+
+    private static MailingList read(JpaListEntity entity) {
+        return new MailingList(address(entity.address()), entity.displayName(), entity.description(),
+            split(entity.owners()), split(entity.moderators()), PostingPolicy.valueOf(entity.posting()),
+            SubscriptionPolicy.valueOf(entity.subscription()), ReplyToPolicy.valueOf(entity.replyTo()),
+            Optional.ofNullable(entity.archive()).map(URI::create), entity.footer());
+    }
+
+    private static Member read(JpaMemberEntity entity) {
+        return new Member(address(entity.address()), MemberStatus.valueOf(entity.status()),
+            Instant.ofEpochMilli(entity.since()));
+    }
+
+    private static String join(Collection<MailAddress> addresses) {
+        return addresses.stream().map(MailAddress::asString).sorted().collect(Collectors.joining("\n"));
+    }
+
+    private static Set<MailAddress> split(String joined) {
+        if (joined == null || joined.isEmpty()) {
+            return Set.of();
+        }
+        return Arrays.stream(joined.split("\n")).map(JpaListStore::address).collect(Collectors.toSet());
+    }
+
+    static MailAddress address(String address) {
+        try {
+            return new MailAddress(address);
+        } catch (AddressException e) {
+            throw new IllegalStateException("stored address is not valid: " + address, e);
+        }
+    }
+}

@@ -1,0 +1,40 @@
+package org.postroom.server.lists;
+
+import java.nio.file.Path;
+
+import javax.persistence.EntityManagerFactory;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.io.TempDir;
+import org.postroom.lists.SuppressionList;
+import org.postroom.lists.SuppressionListContract;
+
+class JpaSuppressionListTest extends SuppressionListContract {
+    @TempDir
+    static Path folder;
+    private static EntityManagerFactory factory;
+    private SuppressionList testee;
+
+    @BeforeAll
+    static void openDatabase() throws Exception {
+        factory = DerbyForTests.open(folder);
+    }
+
+    @AfterAll
+    static void closeDatabase() {
+        factory.close();
+    }
+
+    @BeforeEach
+    void setUp() {
+        DerbyForTests.clear(factory);
+        testee = new JpaSuppressionList(factory);
+    }
+
+    @Override
+    protected SuppressionList testee() {
+        return testee;
+    }
+}
