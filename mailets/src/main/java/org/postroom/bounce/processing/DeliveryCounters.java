@@ -24,7 +24,7 @@ public interface DeliveryCounters {
     long total(MailAddress list, Outcome outcome, Instant since);
 
     /** Removes the counts of a list (when the list is removed). */
-    void removeList(MailAddress list);
+    void forgetList(MailAddress list);
 
     /** The first instant of the hour holding {@code at}: the unit counts are kept by. */
     static Instant hour(Instant at) {

@@ -56,12 +56,12 @@ public abstract class DeliveryCountersContract {
     }
 
     @Test
-    void removeListForgetsItsCounts() {
+    void forgetListForgetsItsCounts() {
         DeliveryCounters counters = testee();
         counters.add(NEWS, Outcome.SENT, 10, T0);
         counters.add(TEAM, Outcome.SENT, 3, T0);
 
-        counters.removeList(NEWS);
+        counters.forgetList(NEWS);
 
         assertThat(counters.total(NEWS, Outcome.SENT, T0)).isZero();
         assertThat(counters.total(TEAM, Outcome.SENT, T0)).isEqualTo(3);

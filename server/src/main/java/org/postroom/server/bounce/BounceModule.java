@@ -5,8 +5,6 @@ import org.postroom.bounce.processing.BounceEventStore;
 import org.postroom.bounce.processing.BouncePolicy;
 import org.postroom.bounce.processing.BounceSettings;
 import org.postroom.bounce.processing.DeliveryCounters;
-import org.postroom.bounce.processing.memory.MemoryBounceEventStore;
-import org.postroom.bounce.processing.memory.MemoryDeliveryCounters;
 import org.postroom.server.PostroomSettings;
 
 import com.google.inject.AbstractModule;
@@ -17,15 +15,14 @@ import com.google.inject.multibindings.Multibinder;
 
 /**
  * Bounce processing for lists: the policy with its settings ({@code postroom.bounce.*}), the bounce event store,
- * the per-list delivery counters that list delivery feeds, and the admin routes behind {@code postroom bounce}.
+ * (Derby: {@link JpaBounceStorage}), the per-list delivery counters that list delivery feeds, and the admin routes behind {@code postroom bounce}.
  */
 public class BounceModule extends AbstractModule {
     @Override
     protected void configure() {
-        bind(MemoryBounceEventStore.class).in(Scopes.SINGLETON);
-        bind(MemoryDeliveryCounters.class).in(Scopes.SINGLETON);
-        bind(BounceEventStore.class).to(MemoryBounceEventStore.class);
-        bind(DeliveryCounters.class).to(MemoryDeliveryCounters.class);
+        bind(JpaBounceStorage.class).in(Scopes.SINGLETON);
+        bind(BounceEventStore.class).to(JpaBounceStorage.class);
+        bind(DeliveryCounters.class).to(JpaBounceStorage.class);
         bind(BouncePolicy.class).in(Scopes.SINGLETON);
         Multibinder.newSetBinder(binder(), Routes.class).addBinding().to(BounceRoutes.class);
     }

@@ -35,7 +35,7 @@ public class MemoryDeliveryCounters implements DeliveryCounters {
     }
 
     @Override
-    public synchronized void removeList(MailAddress list) {
+    public synchronized void forgetList(MailAddress list) {
         String listKey = key(list);
         counts.keySet().removeIf(key -> key.list().equals(listKey));
     }
