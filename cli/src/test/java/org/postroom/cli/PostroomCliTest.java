@@ -93,7 +93,13 @@ class PostroomCliTest {
                 "postroom domain remove", "postroom user add", "postroom user list", "postroom user remove",
                 "postroom user passwd", "postroom alias add", "postroom alias list", "postroom alias remove",
                 "postroom queue list", "postroom queue remove", "postroom queue flush", "postroom config check",
-                "postroom dkim generate", "postroom dkim list", "postroom dkim rotate", "postroom dns");
+                "postroom dkim generate", "postroom dkim list", "postroom dkim rotate", "postroom dns",
+                "postroom list create", "postroom list set", "postroom list show", "postroom list list",
+                "postroom list remove", "postroom member add", "postroom member remove", "postroom member list",
+                "postroom member show", "postroom member import", "postroom member export",
+                "postroom suppression list", "postroom suppression add", "postroom suppression remove",
+                "postroom suppression export", "postroom suppression import", "postroom moderation list",
+                "postroom moderation approve", "postroom moderation reject");
         }
 
         @Test
@@ -134,7 +140,7 @@ class PostroomCliTest {
 
             assertThat(run.code()).isEqualTo(2);
             assertThat(run.errLines()).containsExactly("ERROR: postroom needs a command: status, domain, user, alias,"
-                + " dkim, dns, queue, bounce, config (see 'postroom --help')");
+                + " dkim, dns, queue, bounce, config, list, member, suppression, moderation (see 'postroom --help')");
         }
 
         @Test
@@ -167,7 +173,21 @@ class PostroomCliTest {
             "alias remove info@example.org x@-example.org", "alias list info", "domain add exa_mple.org",
             "domain add -bad.example", "domain remove example..org", "domain add .example.org",
             "dkim generate exa_mple.org", "dkim generate example.org --selector Bad_Selector", "dns exa_mple.org",
-            "dkim generate example.org --selector -x", "dkim rotate example..org"})
+            "dkim generate example.org --selector -x", "dkim rotate example..org",
+            "list create news --owner a@example.org", "list create news@example.org --owner alice",
+            "list create news@example.org --owner a@example.org --posting everyone",
+            "list create news@example.org --owner a@example.org --subscription maybe",
+            "list create news@example.org --owner a@example.org --reply-to nobody",
+            "list create news@example.org --owner a@example.org --archive ftp://x.example/",
+            "list create news@example.org --owner a@example.org --moderator m@",
+            "list set news@example.org", "list set news@example.org --add-owner bad",
+            "list show news@", "list remove @example.org", "member add news@example.org alice",
+            "member add news@example.org good@example.net bad@", "member remove news@example.org x@y@z",
+            "member list news@example.org --status gone", "member show news@example.org bob",
+            "member export news --status active", "suppression add alice@example.net --reason  ",
+            "suppression add alice --reason spam", "suppression remove @x.example",
+            "moderation approve news@example.org 12345", "moderation reject news@example.org HABCDEFGHIJ",
+            "moderation list news"})
         void malformedInputIsRefusedBeforeAnyRequest(String command) {
             CliRun run = CliRun.run(nowhere, command.split(" "));
 

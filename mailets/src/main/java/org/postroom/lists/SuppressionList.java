@@ -1,6 +1,9 @@
 package org.postroom.lists;
 
+import java.util.Collection;
 import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -21,6 +24,14 @@ public interface SuppressionList {
     }
 
     boolean isSuppressed(MailAddress address);
+
+    /**
+     * The suppressed addresses among {@code addresses}: expansion asks once per page of members. Implementations
+     * backed by a database answer it with one query.
+     */
+    default Set<MailAddress> suppressedAmong(Collection<MailAddress> addresses) {
+        return addresses.stream().filter(this::isSuppressed).collect(Collectors.toSet());
+    }
 
     Optional<Suppression> find(MailAddress address);
 

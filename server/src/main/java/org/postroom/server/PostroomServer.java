@@ -37,6 +37,7 @@ import org.apache.james.modules.server.WebAdminServerModule;
 import org.apache.james.server.core.configuration.Configuration;
 import org.postroom.server.admin.AdminRoutesModule;
 import org.postroom.server.bounce.BounceModule;
+import org.postroom.server.lists.ListDeliveryModule;
 import org.postroom.server.modules.ActiveMqQueueModule;
 import org.postroom.server.modules.DerbyJpaModule;
 import org.postroom.server.modules.JpaDataModule;
@@ -90,6 +91,7 @@ public final class PostroomServer {
         new MailetProcessingModule(),
         new DKIMMailetModule(),
         new SenderAuthenticationModule(),
+        new ListDeliveryModule(),
         new NaiveDelegationStoreModule(),
         new DefaultProcessorsConfigurationProviderModule(),
         new MailboxModule(),

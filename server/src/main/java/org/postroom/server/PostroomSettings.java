@@ -65,6 +65,8 @@ public final class PostroomSettings {
         DEFAULTS.put("postroom.bounce.soft.threshold", "5");
         DEFAULTS.put("postroom.bounce.soft.window", "30d");
         DEFAULTS.put("postroom.bounce.feedback.addresses", "");
+        DEFAULTS.put("postroom.lists.verp", org.postroom.lists.delivery.Verp.DEFAULT_FORMAT);
+        DEFAULTS.put("postroom.lists.connections", "4");
     }
 
     public static final List<String> PORT_KEYS = List.of(
@@ -165,6 +167,11 @@ public final class PostroomSettings {
             if (!get(key).matches("\\d+")) {
                 problems.add(key + "=" + get(key) + " must be a whole number");
             }
+        }
+        org.postroom.lists.delivery.Verp.problem(get("postroom.lists.verp"))
+            .ifPresent(problem -> problems.add("postroom.lists.verp=" + problem));
+        if (!get("postroom.lists.connections").matches("[1-9]\\d{0,2}")) {
+            problems.add("postroom.lists.connections=" + get("postroom.lists.connections") + " must be a whole number from 1 to 999");
         }
         if (!get("postroom.domain").matches("[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?")) {
             problems.add("postroom.domain=" + get("postroom.domain") + " is not a domain name");

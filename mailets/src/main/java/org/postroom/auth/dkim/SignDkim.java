@@ -63,6 +63,11 @@ public class SignDkim extends GenericMailet {
             LOGGER.debug("dkim: no key for the From: domain {} of {}", domain.orElse("(none)"), mail.getName());
             return;
         }
+        if (alreadySignedBy(message, key.get().domain())) {
+            // A list member's copy handed to relay after a failed fast delivery carries the list domain's signature.
+            LOGGER.debug("dkim: {} already signed by d={}", mail.getName(), key.get().domain());
+            return;
+        }
         // A receiving server without 8BITMIME would get a down-converted body that no longer matches the signature:
         // sign what every server can receive.
         String messageId = message.getHeader("Message-ID", null);
@@ -77,6 +82,21 @@ public class SignDkim extends GenericMailet {
         }
         message.addHeaderLine(signatureHeader(message, key.get()));
         LOGGER.info("dkim signed {} d={} s={}", mail.getName(), key.get().domain(), key.get().selector());
+    }
+
+    static boolean alreadySignedBy(MimeMessage message, String domain) throws MessagingException {
+        String[] signatures = message.getHeader("DKIM-Signature");
+        if (signatures == null) {
+            return false;
+        }
+        for (String signature : signatures) {
+            for (String tag : signature.replaceAll("\\s+", "").split(";")) {
+                if (tag.equalsIgnoreCase("d=" + domain)) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     static String signatureHeader(MimeMessage message, DkimKeys.SigningKey key) throws MessagingException {

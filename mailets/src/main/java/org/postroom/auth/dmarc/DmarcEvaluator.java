@@ -55,6 +55,18 @@ public final class DmarcEvaluator {
         return new DmarcResult(DmarcResult.Result.FAIL, from, Optional.of(policy), disposition);
     }
 
+    /**
+     * The policy the owner of {@code fromDomain} asks receivers to apply to mail that fails DMARC: {@code p=}, or
+     * {@code sp=} for a subdomain whose record was found at the organizational domain; empty when it publishes
+     * none. Mailing lists ask this to decide whether to rewrite {@code From:} before resending a post.
+     */
+    public Optional<DmarcRecord.Policy> requestedPolicy(String fromDomain) throws TxtLookup.TemporaryDnsFailure {
+        String from = normalize(fromDomain);
+        return discover(from).map(discovered -> discovered.atOrganizationalDomain() && !from.equals(organizationalDomain(from))
+            ? discovered.record().subdomainPolicy().orElse(discovered.record().policy())
+            : discovered.record().policy());
+    }
+
     private record Discovered(DmarcRecord record, boolean atOrganizationalDomain) {
     }
 

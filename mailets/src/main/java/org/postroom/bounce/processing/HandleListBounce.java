@@ -43,13 +43,15 @@ public class HandleListBounce extends GenericMailet {
     static final String DEFAULT_UNCLASSIFIED_PROCESSOR = "bounces-unclassified";
 
     private final ListStore lists;
+    private final ListBounceAddresses addresses;
     private final BounceReader reader;
     private final BouncePolicy policy;
     private String unclassifiedProcessor;
 
     @Inject
-    public HandleListBounce(ListStore lists, BounceReader reader, BouncePolicy policy) {
+    public HandleListBounce(ListStore lists, ListBounceAddresses addresses, BounceReader reader, BouncePolicy policy) {
         this.lists = lists;
+        this.addresses = addresses;
         this.reader = reader;
         this.policy = policy;
     }
@@ -71,7 +73,7 @@ public class HandleListBounce extends GenericMailet {
     public void service(Mail mail) throws MessagingException {
         List<Target> targets = new ArrayList<>();
         for (MailAddress recipient : mail.getRecipients()) {
-            Optional<ListBounceAddresses.Decoded> decoded = ListBounceAddresses.decode(recipient, this::isList);
+            Optional<ListBounceAddresses.Decoded> decoded = addresses.decode(recipient, lists);
             if (decoded.isPresent()) {
                 targets.add(new Target(recipient, Optional.of(decoded.get().list()), decoded.get().member()));
             } else if (policy.settings().isFeedbackAddress(recipient)) {
@@ -158,10 +160,6 @@ public class HandleListBounce extends GenericMailet {
             mail.getMaybeSender().asString(), recipients(mail), reason.replaceAll("\\s+", " "), unclassifiedProcessor);
         mail.setErrorMessage("unclassified bounce: " + reason);
         mail.setState(unclassifiedProcessor);
-    }
-
-    private boolean isList(MailAddress address) {
-        return lists.find(address).isPresent();
     }
 
     private static boolean same(MailAddress a, MailAddress b) {

@@ -24,8 +24,8 @@ import org.slf4j.LoggerFactory;
  * <pre>{@code
  * <processor state="list-bounces">
  *     <mailet match="All" class="org.postroom.bounce.processing.HandleListDeliveryFailure">
- *         <listAttribute>org.postroom.lists.list</listAttribute>
- *         <memberAttribute>org.postroom.lists.member</memberAttribute>
+ *         <listAttribute>postroom.list</listAttribute>
+ *         <memberAttribute>postroom.list.member</memberAttribute>
  *     </mailet>
  * </processor>
  * }</pre>
@@ -35,8 +35,8 @@ public class HandleListDeliveryFailure extends GenericMailet {
     static final String LIST_ATTRIBUTE = "listAttribute";
     static final String MEMBER_ATTRIBUTE = "memberAttribute";
     static final String UNCLASSIFIED_PROCESSOR = "unclassifiedProcessor";
-    public static final String DEFAULT_LIST_ATTRIBUTE = "org.postroom.lists.list";
-    public static final String DEFAULT_MEMBER_ATTRIBUTE = "org.postroom.lists.member";
+    public static final String DEFAULT_LIST_ATTRIBUTE = "postroom.list";
+    public static final String DEFAULT_MEMBER_ATTRIBUTE = "postroom.list.member";
     static final AttributeName DELIVERY_ERROR = AttributeName.of("delivery-error");
 
     private final BounceReader reader;

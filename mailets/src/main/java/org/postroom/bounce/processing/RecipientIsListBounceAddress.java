@@ -11,7 +11,7 @@ import org.postroom.lists.ListStore;
 
 /**
  * Matches the recipients that are bounce addresses of existing lists ({@code LIST-bounces@DOMAIN},
- * {@code LIST-bounces+LOCAL=MEMBERDOMAIN@DOMAIN}) or feedback-loop addresses ({@code postroom.bounce.feedback.addresses}).
+ * {@code LIST-bounces+LOCAL=MEMBERDOMAIN@DOMAIN} with the default {@code postroom.lists.verp}) or feedback-loop addresses ({@code postroom.bounce.feedback.addresses}).
  * <pre>{@code
  * <mailet match="org.postroom.bounce.processing.RecipientIsListBounceAddress" class="ToProcessor">
  *     <processor>list-bounce-in</processor>
@@ -20,11 +20,13 @@ import org.postroom.lists.ListStore;
  */
 public class RecipientIsListBounceAddress extends GenericMatcher {
     private final ListStore lists;
+    private final ListBounceAddresses addresses;
     private final BounceSettings settings;
 
     @Inject
-    public RecipientIsListBounceAddress(ListStore lists, BounceSettings settings) {
+    public RecipientIsListBounceAddress(ListStore lists, ListBounceAddresses addresses, BounceSettings settings) {
         this.lists = lists;
+        this.addresses = addresses;
         this.settings = settings;
     }
 
@@ -35,7 +37,7 @@ public class RecipientIsListBounceAddress extends GenericMatcher {
 
     public boolean isBounceAddress(MailAddress recipient) {
         return settings.isFeedbackAddress(recipient)
-            || ListBounceAddresses.decode(recipient, list -> lists.find(list).isPresent()).isPresent();
+            || addresses.decode(recipient, lists).isPresent();
     }
 
     @Override

@@ -133,4 +133,18 @@ class SignDkimTest {
 
         assertThat(wire(mail.getMessage())).doesNotContain("DKIM-Signature");
     }
+
+    @Test
+    void mailAlreadySignedByTheDomainIsNotSignedTwiceButAnotherDomainsSignatureIsNoReason() throws Exception {
+        FakeMail listCopy = FakeMail.builder().name("m5").mimeMessage(parse(
+            "DKIM-Signature: v=1; a=rsa-sha256; c=relaxed/relaxed; d=example.org;\r\n\ts=lists; h=from; bh=x; b=y\r\n" + MESSAGE)).build();
+        FakeMail forwarded = FakeMail.builder().name("m6").mimeMessage(parse(
+            "DKIM-Signature: v=1; a=rsa-sha256; d=elsewhere.test; s=x; h=from; bh=x; b=y\r\n" + MESSAGE)).build();
+
+        testee.service(listCopy);
+        testee.service(forwarded);
+
+        assertThat(listCopy.getMessage().getHeader("DKIM-Signature")).hasSize(1);
+        assertThat(forwarded.getMessage().getHeader("DKIM-Signature")).hasSize(2);
+    }
 }

@@ -87,7 +87,7 @@ class HandleListBounceTest {
 
     @Nested
     class Messages {
-        HandleListBounce testee = new HandleListBounce(lists, reader, policy);
+        HandleListBounce testee = new HandleListBounce(lists, ListBounceAddresses.defaultFormat(), reader, policy);
 
         @BeforeEach
         void init() throws MessagingException {
@@ -203,7 +203,7 @@ class HandleListBounceTest {
 
         @Test
         void initRejectsUnknownParameter() {
-            assertThatThrownBy(() -> new HandleListBounce(lists, reader, policy).init(FakeMailetConfig.builder()
+            assertThatThrownBy(() -> new HandleListBounce(lists, ListBounceAddresses.defaultFormat(), reader, policy).init(FakeMailetConfig.builder()
                 .mailetName("bounce").setProperty("repository", "jpa://x").build()))
                 .isInstanceOf(MessagingException.class);
         }
@@ -266,7 +266,7 @@ class HandleListBounceTest {
 
     @Test
     void matcherMatchesOnlyBounceAndFeedbackAddressesOfExistingLists() throws Exception {
-        RecipientIsListBounceAddress matcher = new RecipientIsListBounceAddress(lists, policy.settings());
+        RecipientIsListBounceAddress matcher = new RecipientIsListBounceAddress(lists, ListBounceAddresses.defaultFormat(), policy.settings());
         FakeMail mail = FakeMail.builder().name("Mail9")
             .recipients("news-bounces+bob=remote.test@example.org", "news-bounces@example.org", "fbl@example.org",
                 "news@example.org", "other-bounces@example.org", "alice@example.org")

@@ -2,21 +2,23 @@ package org.postroom.bounce.processing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 
 import org.apache.james.core.MailAddress;
 import org.junit.jupiter.api.Test;
+import org.postroom.lists.delivery.Verp;
 
 class ListBounceAddressesTest {
     static MailAddress a(String address) {
         return BounceEventStoreContract.address(address);
     }
 
-    final Set<String> lists = Set.of("news@example.org", "team-bounces@example.org");
+    final List<MailAddress> lists = List.of(a("news@example.org"), a("team-bounces@example.org"));
+    final ListBounceAddresses testee = ListBounceAddresses.defaultFormat();
 
     Optional<ListBounceAddresses.Decoded> decode(String recipient) {
-        return ListBounceAddresses.decode(a(recipient), list -> lists.contains(list.asString().toLowerCase()));
+        return testee.decode(a(recipient), lists);
     }
 
     @Test
@@ -34,7 +36,7 @@ class ListBounceAddressesTest {
     @Test
     void plainBounceAddressNamesTheListOnly() {
         assertThat(decode("NEWS-Bounces@example.org"))
-            .contains(new ListBounceAddresses.Decoded(a("NEWS@example.org"), Optional.empty()));
+            .contains(new ListBounceAddresses.Decoded(a("news@example.org"), Optional.empty()));
     }
 
     @Test
@@ -49,20 +51,27 @@ class ListBounceAddressesTest {
         assertThat(decode("news@example.org")).isEmpty();
         assertThat(decode("news-bouncesx@example.org")).isEmpty();
         assertThat(decode("news-bounces+bob=remote.test@example.net")).isEmpty();
+        assertThat(decode("news-bounces+bob@example.org")).isEmpty();
     }
 
     @Test
-    void malformedVerpPartReadsAsThePlainAddress() {
-        assertThat(decode("news-bounces+bob@example.org").orElseThrow().member()).isEmpty();
-        assertThat(decode("news-bounces+bob=@example.org").orElseThrow().member()).isEmpty();
-    }
-
-    @Test
-    void encodingIsReadBack() {
-        MailAddress verp = ListBounceAddresses.verp(a("news@example.org"), a("bob.smith@remote.test"));
+    void whatListDeliveryWritesIsReadBack() {
+        MailAddress verp = Verp.of(Verp.DEFAULT_FORMAT).sender(a("news@example.org"), a("bob.smith@remote.test"));
 
         assertThat(verp.asString()).isEqualTo("news-bounces+bob.smith=remote.test@example.org");
         assertThat(decode(verp.asString()).orElseThrow().member()).contains(a("bob.smith@remote.test"));
-        assertThat(ListBounceAddresses.plain(a("news@example.org")).asString()).isEqualTo("news-bounces@example.org");
+        assertThat(testee.plain(a("news@example.org")).asString()).isEqualTo("news-bounces@example.org");
+    }
+
+    @Test
+    void anotherFormatIsReadWithItsOwnPlainAddress() {
+        ListBounceAddresses custom = new ListBounceAddresses(Verp.of("bounce-{list}.{local}={domain}@{listdomain}"));
+
+        assertThat(custom.plain(a("news@example.org")).asString()).isEqualTo("bounce-news@example.org");
+        assertThat(custom.decode(a("bounce-news.bob=remote.test@example.org"), lists))
+            .contains(new ListBounceAddresses.Decoded(a("news@example.org"), Optional.of(a("bob@remote.test"))));
+        assertThat(custom.decode(a("bounce-news@example.org"), lists))
+            .contains(new ListBounceAddresses.Decoded(a("news@example.org"), Optional.empty()));
+        assertThat(custom.decode(a("news-bounces+bob=remote.test@example.org"), lists)).isEmpty();
     }
 }

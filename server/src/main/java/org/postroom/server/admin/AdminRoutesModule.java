@@ -18,6 +18,10 @@ public class AdminRoutesModule extends AbstractModule {
         routes.addBinding().to(StatusRoutes.class);
         routes.addBinding().to(QueueMailsRoutes.class);
         routes.addBinding().to(DkimRoutes.class);
+        routes.addBinding().to(ListRoutes.class);
+        routes.addBinding().to(MemberRoutes.class);
+        routes.addBinding().to(SuppressionRoutes.class);
+        routes.addBinding().to(ModerationRoutes.class);
     }
 
     @Provides

@@ -5,6 +5,8 @@ import org.postroom.bounce.processing.BounceEventStore;
 import org.postroom.bounce.processing.BouncePolicy;
 import org.postroom.bounce.processing.BounceSettings;
 import org.postroom.bounce.processing.DeliveryCounters;
+import org.postroom.bounce.processing.ListBounceAddresses;
+import org.postroom.lists.delivery.Verp;
 import org.postroom.server.PostroomSettings;
 
 import com.google.inject.AbstractModule;
@@ -25,6 +27,12 @@ public class BounceModule extends AbstractModule {
         bind(DeliveryCounters.class).to(JpaBounceStorage.class);
         bind(BouncePolicy.class).in(Scopes.SINGLETON);
         Multibinder.newSetBinder(binder(), Routes.class).addBinding().to(BounceRoutes.class);
+    }
+
+    @Provides
+    @Singleton
+    ListBounceAddresses provideListBounceAddresses(PostroomSettings settings) {
+        return new ListBounceAddresses(Verp.of(settings.get("postroom.lists.verp")));
     }
 
     @Provides

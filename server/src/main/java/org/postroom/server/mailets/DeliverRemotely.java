@@ -56,7 +56,7 @@ public class DeliverRemotely extends RemoteDelivery {
     }
 
     /** The RemoteDelivery parameters implied by the smarthost settings (none when relayhost is empty). */
-    static Map<String, String> smarthostParameters(PostroomSettings settings, PostroomHome home) throws MessagingException {
+    public static Map<String, String> smarthostParameters(PostroomSettings settings, PostroomHome home) throws MessagingException {
         Map<String, String> parameters = new HashMap<>();
         if (settings.relayhost().isEmpty()) {
             return parameters;

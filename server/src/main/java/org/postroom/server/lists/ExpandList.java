@@ -1,0 +1,116 @@
+package org.postroom.server.lists;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+import javax.inject.Inject;
+import javax.mail.MessagingException;
+import javax.mail.internet.MimeMessage;
+
+import org.apache.james.core.MailAddress;
+import org.apache.mailet.Mail;
+import org.apache.mailet.base.Converter7Bit;
+import org.apache.mailet.base.GenericMailet;
+import org.postroom.lists.ListStore;
+import org.postroom.lists.MailingList;
+import org.postroom.lists.delivery.FromMunging;
+import org.postroom.lists.delivery.ListHeaders;
+import org.postroom.lists.delivery.RawMessage;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Expands a mail to its list recipients: for each list, the post is prepared once (converted to 7 bit so that
+ * no relay has to alter what is signed; list header fields; From: rewritten when the poster's domain publishes
+ * DMARC {@code p=reject} or {@code p=quarantine}), stored durably under {@code var/lists/posts/}, and handed to
+ * the {@link FanoutEngine}, which delivers a copy per active member. Only then are the list recipients removed
+ * from the mail (the spool keeps the mail until this mailet returns, so a crash before the post is stored
+ * expands it again). Other recipients stay in the mail. Loops must be filtered out before (IsListLoop).
+ * <pre>{@code
+ * <mailet match="All" class="org.postroom.server.lists.ExpandList"/>
+ * }</pre>
+ */
+public class ExpandList extends GenericMailet {
+    private static final Logger LOGGER = LoggerFactory.getLogger(ExpandList.class);
+
+    private final FanoutEngine engine;
+    private final ListStore lists;
+    private final FromMunging munging;
+
+    @Inject
+    public ExpandList(FanoutEngine engine, ListStore lists, FromMunging munging) {
+        this.engine = engine;
+        this.lists = lists;
+        this.munging = munging;
+    }
+
+    @Override
+    public void init() throws MessagingException {
+        checkInitParameters(Set.of());
+        try {
+            engine.start(new MailetContextHandoff(getMailetContext()));
+        } catch (IOException e) {
+            throw new MessagingException("cannot read the list journal: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void service(Mail mail) throws MessagingException {
+        List<MailAddress> expanded = new ArrayList<>();
+        byte[] converted = null;
+        for (MailAddress recipient : mail.getRecipients()) {
+            Optional<MailingList> list = lists.find(recipient);
+            if (list.isEmpty()) {
+                continue;
+            }
+            if (converted == null) {
+                converted = sevenBit(mail);
+            }
+            RawMessage post = RawMessage.parse(converted);
+            ListHeaders.applyShared(post, list.get());
+            Optional<javax.mail.internet.InternetAddress> poster = munging.needed(post, list.get());
+            poster.ifPresent(address -> FromMunging.munge(post, list.get(), address));
+            try {
+                engine.accept(recipient, mail.getName(), post.toBytes());
+            } catch (IOException e) {
+                throw new MessagingException("cannot store the post " + mail.getName() + " to " + recipient.asString()
+                    + ": " + e.getMessage(), e);
+            }
+            LOGGER.info("list-post accepted {} from=<{}> list={} dmarc-from-rewritten={}", mail.getName(),
+                mail.getMaybeSender().asString(), recipient.asString(), poster.isPresent());
+            expanded.add(recipient);
+        }
+        List<MailAddress> remaining = new ArrayList<>(mail.getRecipients());
+        remaining.removeAll(expanded);
+        if (remaining.isEmpty()) {
+            mail.setState(Mail.GHOST);
+        } else {
+            mail.setRecipients(remaining);
+        }
+    }
+
+    private byte[] sevenBit(Mail mail) throws MessagingException {
+        MimeMessage copy = new MimeMessage(mail.getMessage());
+        String messageId = mail.getMessage().getMessageID();
+        try {
+            new Converter7Bit(getMailetContext()).convertTo7Bit(copy);
+            if (messageId != null && !messageId.equals(copy.getMessageID())) {
+                copy.setHeader("Message-ID", messageId);
+            }
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+            copy.writeTo(bytes);
+            return bytes.toByteArray();
+        } catch (IOException e) {
+            throw new MessagingException("cannot convert " + mail.getName() + " to 7 bit: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public String getMailetInfo() {
+        return "Expands a post to the members of its lists";
+    }
+}
