@@ -3,7 +3,9 @@ package org.postroom.server.bounce;
 import org.apache.james.webadmin.Routes;
 import org.postroom.bounce.processing.BounceEventStore;
 import org.postroom.bounce.processing.BouncePolicy;
+import org.postroom.bounce.processing.BounceReader;
 import org.postroom.bounce.processing.BounceSettings;
+import org.postroom.bounce.processing.ParsedBounceReader;
 import org.postroom.bounce.processing.DeliveryCounters;
 import org.postroom.bounce.processing.ListBounceAddresses;
 import org.postroom.lists.delivery.Verp;
@@ -26,6 +28,7 @@ public class BounceModule extends AbstractModule {
         bind(BounceEventStore.class).to(JpaBounceStorage.class);
         bind(DeliveryCounters.class).to(JpaBounceStorage.class);
         bind(BouncePolicy.class).in(Scopes.SINGLETON);
+        bind(BounceReader.class).to(ParsedBounceReader.class).in(Scopes.SINGLETON);
         Multibinder.newSetBinder(binder(), Routes.class).addBinding().to(BounceRoutes.class);
     }
 
