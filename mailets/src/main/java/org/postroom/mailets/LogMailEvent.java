@@ -7,6 +7,7 @@ import javax.mail.MessagingException;
 import org.apache.mailet.AttributeName;
 import org.apache.mailet.Mail;
 import org.apache.mailet.base.GenericMailet;
+import org.postroom.dsn.DeliveryOutcome;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,10 +44,24 @@ public class LogMailEvent extends GenericMailet {
             error(mail).replaceAll("\\s+", " ").strip());
     }
 
-    /** The error James recorded: the mail's error message, else RemoteDelivery's delivery-error attribute. */
+    /**
+     * The error recorded: the mail's error message, else each recipient's last remote reply (Postroom's delivery
+     * outcomes), else RemoteDelivery's delivery-error attribute (which holds one reply only, not always the
+     * recipient's own).
+     */
     static String error(Mail mail) {
         if (mail.getErrorMessage() != null) {
             return mail.getErrorMessage();
+        }
+        java.util.Map<String, DeliveryOutcome> outcomes = DeliveryOutcome.read(mail);
+        String perRecipient = mail.getRecipients().stream()
+            .map(recipient -> outcomes.get(recipient.asString().toLowerCase(java.util.Locale.ROOT)))
+            .filter(java.util.Objects::nonNull)
+            .map(outcome -> outcome.reply().or(outcome::localError).orElse("-"))
+            .distinct()
+            .collect(Collectors.joining("; "));
+        if (!perRecipient.isEmpty()) {
+            return perRecipient;
         }
         return mail.getAttribute(DELIVERY_ERROR)
             .map(attribute -> String.valueOf(attribute.getValue().value()))

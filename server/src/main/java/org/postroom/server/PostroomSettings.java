@@ -67,6 +67,9 @@ public final class PostroomSettings {
         DEFAULTS.put("postroom.bounce.feedback.addresses", "");
         DEFAULTS.put("postroom.lists.verp", org.postroom.lists.delivery.Verp.DEFAULT_FORMAT);
         DEFAULTS.put("postroom.lists.connections", "4");
+        DEFAULTS.put("postroom.delivery.retry.delays", "5m,15m,30m,1h,2h,4h");
+        DEFAULTS.put("postroom.delivery.lifetime", "5d");
+        DEFAULTS.put("postroom.dsn.delay.after", "4h");
     }
 
     public static final List<String> PORT_KEYS = List.of(
@@ -193,6 +196,19 @@ public final class PostroomSettings {
             }
         });
         problems.addAll(bounceProblems());
+        List<String> delays = list("postroom.delivery.retry.delays");
+        if (delays.isEmpty() || !delays.stream().allMatch(delay -> delay.matches("0*[1-9][0-9]*[smhd]"))) {
+            problems.add("postroom.delivery.retry.delays=" + get("postroom.delivery.retry.delays")
+                + " must be a comma-separated list of durations such as 5m,15m,1h (s, m, h or d; none zero)");
+        }
+        if (!get("postroom.delivery.lifetime").matches("0*[1-9][0-9]*[smhd]")) {
+            problems.add("postroom.delivery.lifetime=" + get("postroom.delivery.lifetime")
+                + " must be a duration such as 5d (s, m, h or d; not zero)");
+        }
+        if (!get("postroom.dsn.delay.after").matches("[0-9]+[smhd]?") || get("postroom.dsn.delay.after").matches("[1-9][0-9]*")) {
+            problems.add("postroom.dsn.delay.after=" + get("postroom.dsn.delay.after")
+                + " must be a duration such as 4h (s, m, h or d), or 0 for no delay notices");
+        }
         if (get("postroom.tls.certificate").isEmpty() != get("postroom.tls.key").isEmpty()) {
             problems.add("postroom.tls.certificate and postroom.tls.key must be set together (or both left empty"
                 + " for a generated self-signed certificate)");
@@ -281,6 +297,30 @@ public final class PostroomSettings {
     /** Networks (CIDR) whose unauthenticated clients may use our domains as sender on the MX port. */
     public List<String> trustedNetworks() {
         return list("postroom.trusted.networks");
+    }
+
+    /** A duration setting: a number followed by s, m, h or d ({@code 0} alone is zero). */
+    public java.time.Duration duration(String key) {
+        return parseDuration(get(key));
+    }
+
+    /** The waits between delivery attempts: after the n-th failure the n-th delay, the last one repeating. */
+    public List<java.time.Duration> retryDelays() {
+        return list("postroom.delivery.retry.delays").stream().map(PostroomSettings::parseDuration).toList();
+    }
+
+    static java.time.Duration parseDuration(String value) {
+        if (value.matches("0+")) {
+            return java.time.Duration.ZERO;
+        }
+        long amount = Long.parseLong(value.substring(0, value.length() - 1));
+        return switch (value.charAt(value.length() - 1)) {
+            case 's' -> java.time.Duration.ofSeconds(amount);
+            case 'm' -> java.time.Duration.ofMinutes(amount);
+            case 'h' -> java.time.Duration.ofHours(amount);
+            case 'd' -> java.time.Duration.ofDays(amount);
+            default -> throw new IllegalArgumentException("not a duration: " + value);
+        };
     }
 
     public List<String> dnsServers() {

@@ -11,30 +11,36 @@ import org.apache.james.queue.api.MailQueueFactory;
 import org.apache.james.queue.api.MailQueueName;
 import org.apache.mailet.Mail;
 import org.reactivestreams.Publisher;
+
+import reactor.core.publisher.Flux;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The outgoing queue as RemoteDelivery sees it, writing one {@code deferred} line per temporary failure: James
  * puts a mail back with a delay when a delivery attempt fails temporarily, and logs no line that names the mail.
+ * Mail taken out and put back passes through {@link OutboundHooks} (per-recipient outcomes, delay notices,
+ * null-sender bounces).
  */
 final class DeferralLoggingQueueFactory implements MailQueueFactory<MailQueue> {
     private static final Logger LOGGER = LoggerFactory.getLogger(DeliverRemotely.class);
 
     private final MailQueueFactory<?> delegate;
+    private final OutboundHooks hooks;
 
-    DeferralLoggingQueueFactory(MailQueueFactory<?> delegate) {
+    DeferralLoggingQueueFactory(MailQueueFactory<?> delegate, OutboundHooks hooks) {
         this.delegate = delegate;
+        this.hooks = hooks;
     }
 
     @Override
     public Optional<MailQueue> getQueue(MailQueueName name, PrefetchCount count) {
-        return delegate.getQueue(name, count).map(DeferralLoggingQueue::new);
+        return delegate.getQueue(name, count).map(queue -> new DeferralLoggingQueue(queue, hooks));
     }
 
     @Override
     public MailQueue createQueue(MailQueueName name, PrefetchCount count) {
-        return new DeferralLoggingQueue(delegate.createQueue(name, count));
+        return new DeferralLoggingQueue(delegate.createQueue(name, count), hooks);
     }
 
     @Override
@@ -44,9 +50,11 @@ final class DeferralLoggingQueueFactory implements MailQueueFactory<MailQueue> {
 
     private static final class DeferralLoggingQueue implements MailQueue {
         private final MailQueue delegate;
+        private final OutboundHooks hooks;
 
-        private DeferralLoggingQueue(MailQueue delegate) {
+        private DeferralLoggingQueue(MailQueue delegate, OutboundHooks hooks) {
             this.delegate = delegate;
+            this.hooks = hooks;
         }
 
         @Override
@@ -55,7 +63,8 @@ final class DeferralLoggingQueueFactory implements MailQueueFactory<MailQueue> {
         }
 
         @Override
-        public void enQueue(Mail mail, Duration delay) throws MailQueueException {
+        public void enQueue(Mail handed, Duration delay) throws MailQueueException {
+            Mail mail = hooks.requeued(handed);
             delegate.enQueue(mail, delay);
             if (!delay.isZero() && !delay.isNegative()) {
                 LOGGER.info("deferred {} from=<{}> to=[{}] retry in {} error={}", mail.getName(),
@@ -67,22 +76,36 @@ final class DeferralLoggingQueueFactory implements MailQueueFactory<MailQueue> {
 
         @Override
         public void enQueue(Mail mail) throws MailQueueException {
-            delegate.enQueue(mail);
+            delegate.enQueue(OutboundHooks.unwrap(mail));
         }
 
         @Override
         public Publisher<Void> enqueueReactive(Mail mail) {
-            return delegate.enqueueReactive(mail);
+            return delegate.enqueueReactive(OutboundHooks.unwrap(mail));
         }
 
         @Override
         public Publisher<MailQueueItem> deQueue() {
-            return delegate.deQueue();
+            return Flux.from(delegate.deQueue()).map(item -> new HookedItem(item, hooks.dequeued(item.getMail()), hooks));
         }
 
         @Override
         public void close() throws IOException {
             delegate.close();
+        }
+    }
+
+    /** A queue item whose mail RemoteDelivery gets through {@link OutboundHooks#dequeued}. */
+    private record HookedItem(MailQueue.MailQueueItem item, Mail mail, OutboundHooks hooks) implements MailQueue.MailQueueItem {
+        @Override
+        public Mail getMail() {
+            return mail;
+        }
+
+        @Override
+        public void done(MailQueue.MailQueueItem.CompletionStatus status) throws MailQueue.MailQueueException {
+            hooks.done(mail);
+            item.done(status);
         }
     }
 }

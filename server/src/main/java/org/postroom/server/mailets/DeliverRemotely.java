@@ -4,7 +4,13 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Collections;
+import java.util.List;
+import java.util.Optional;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
@@ -19,40 +25,118 @@ import org.apache.james.domainlist.api.DomainList;
 import org.apache.james.metrics.api.MetricFactory;
 import org.apache.james.queue.api.MailQueueFactory;
 import org.apache.james.transport.mailets.RemoteDelivery;
+import org.apache.mailet.Attribute;
+import org.apache.mailet.AttributeValue;
+import org.apache.mailet.Mail;
 import org.apache.mailet.MailetConfig;
+import org.apache.mailet.ProcessingState;
+import org.postroom.dsn.NotifyDeliveryStatus;
 import org.apache.mailet.MailetContext;
 import org.postroom.server.PostroomHome;
 import org.postroom.server.PostroomSettings;
 
 /**
- * Outbound delivery: James's {@link RemoteDelivery} (per-domain MX lookup, retries with back-off, DSN on
- * failure), pointed at the smarthost of {@code postroom.relayhost} when one is set, like Postfix's
- * {@code relayhost}. The smarthost password is read from {@code postroom.relayhost.password.file}, never from
- * configuration text.
+ * Outbound delivery: James's {@link RemoteDelivery} (per-domain MX lookup, retries with back-off), pointed at the
+ * smarthost of {@code postroom.relayhost} when one is set, like Postfix's {@code relayhost}. The smarthost
+ * password is read from {@code postroom.relayhost.password.file}, never from configuration text. The retry
+ * schedule comes from {@code postroom.delivery.retry.delays} and {@code postroom.delivery.lifetime}.
+ *
+ * <p>Around RemoteDelivery ({@link OutboundHooks}): every recipient's remote reply is recorded for the
+ * notifications of the bounce processor; {@code delayProcessor} gets one copy of mail still undelivered after
+ * {@code postroom.dsn.delay.after}; {@code onSuccess} gets mail only when a recipient asked NOTIFY=SUCCESS; failed
+ * mail with a null sender reaches the bounce processor instead of vanishing (JAMES-4006).
  * <pre>{@code
  * <mailet match="All" class="org.postroom.server.mailets.DeliverRemotely">
  *     <outgoingQueue>outgoing</outgoingQueue>
- *     <delayTime>5 minutes, 15 minutes, 1 hour</delayTime>
- *     <maxRetries>3</maxRetries>
  *     <bounceProcessor>bounces</bounceProcessor>
+ *     <onSuccess>relayed</onSuccess>
+ *     <delayProcessor>delayed</delayProcessor>
  * </mailet>
  * }</pre>
  */
 public class DeliverRemotely extends RemoteDelivery {
+    static final String DELAY_PROCESSOR = "delayProcessor";
+
     private final PostroomSettings settings;
     private final PostroomHome home;
+    private final OutboundHooks hooks;
+    private final Clock clock;
+    private Optional<String> delayProcessor = Optional.empty();
 
     @Inject
     public DeliverRemotely(DNSService dnsServer, DomainList domainList, MailQueueFactory<?> queueFactory,
                            MetricFactory metricFactory, PostroomSettings settings, PostroomHome home) {
-        super(dnsServer, domainList, new DeferralLoggingQueueFactory(queueFactory), metricFactory);
+        this(dnsServer, domainList, queueFactory, metricFactory, settings, home,
+            new OutboundHooks(DeliveryAttempts.INSTANCE, Clock.systemUTC()), Clock.systemUTC());
+    }
+
+    private DeliverRemotely(DNSService dnsServer, DomainList domainList, MailQueueFactory<?> queueFactory,
+                            MetricFactory metricFactory, PostroomSettings settings, PostroomHome home,
+                            OutboundHooks hooks, Clock clock) {
+        super(dnsServer, domainList, new DeferralLoggingQueueFactory(queueFactory, hooks), metricFactory);
         this.settings = settings;
         this.home = home;
+        this.hooks = hooks;
+        this.clock = clock;
     }
 
     @Override
     public void init(MailetConfig config) throws MessagingException {
-        super.init(new DerivedConfig(config, smarthostParameters(settings, home)));
+        Map<String, String> parameters = smarthostParameters(settings, home);
+        parameters.putAll(retryParameters(settings.retryDelays(), settings.duration("postroom.delivery.lifetime")));
+        parameters.put("mail.smtp.class", RecordingSmtpTransport.class.getName());
+        delayProcessor = Optional.ofNullable(config.getInitParameter(DELAY_PROCESSOR)).filter(name -> !name.isBlank());
+        hooks.configure(new OutboundHooks.Settings(settings.duration("postroom.dsn.delay.after"),
+                settings.duration("postroom.delivery.lifetime"), delayProcessor,
+                Optional.ofNullable(config.getInitParameter("onSuccess")).filter(name -> !name.isBlank())),
+            config.getMailetContext());
+        super.init(new DerivedConfig(config, parameters, hooks.wrapContext(config.getMailetContext())));
+    }
+
+    @Override
+    public void service(Mail mail) throws MessagingException {
+        if (mail.getAttribute(NotifyDeliveryStatus.ARRIVAL).isEmpty()) {
+            mail.setAttribute(new Attribute(NotifyDeliveryStatus.ARRIVAL,
+                AttributeValue.of(String.valueOf(clock.instant().toEpochMilli()))));
+        }
+        super.service(mail);
+    }
+
+    @Override
+    public Collection<ProcessingState> requiredProcessingState() {
+        List<ProcessingState> states = new ArrayList<>(super.requiredProcessingState());
+        delayProcessor.map(ProcessingState::new).ifPresent(states::add);
+        return states;
+    }
+
+    /**
+     * RemoteDelivery's {@code delayTime} and {@code maxRetries} for waits {@code delays} (the last repeating) until
+     * {@code lifetime} has passed: 5m,15m,30m,1h,2h,4h over 5d gives the six waits, then 28 more of 4h (34 retries).
+     */
+    static Map<String, String> retryParameters(List<Duration> delays, Duration lifetime) {
+        List<String> parts = new ArrayList<>();
+        Duration total = Duration.ZERO;
+        int retries = 0;
+        for (Duration delay : delays) {
+            if (retries > 0 && total.plus(delay).compareTo(lifetime) > 0) {
+                break;
+            }
+            parts.add(delay.toSeconds() + " seconds");
+            total = total.plus(delay);
+            retries++;
+        }
+        Duration last = delays.get(delays.size() - 1);
+        if (retries == delays.size()) {
+            long more = lifetime.minus(total).toSeconds() / last.toSeconds();
+            if (more > 0) {
+                parts.add(more + "*" + last.toSeconds() + " seconds");
+                retries += (int) more;
+            }
+        }
+        Map<String, String> parameters = new HashMap<>();
+        parameters.put("delayTime", String.join(", ", parts));
+        parameters.put("maxRetries", String.valueOf(retries));
+        return parameters;
     }
 
     /** The RemoteDelivery parameters implied by the smarthost settings (none when relayhost is empty). */
@@ -110,10 +194,12 @@ public class DeliverRemotely extends RemoteDelivery {
     private static final class DerivedConfig implements MailetConfig {
         private final MailetConfig base;
         private final Map<String, String> overrides;
+        private final MailetContext context;
 
-        private DerivedConfig(MailetConfig base, Map<String, String> overrides) {
+        private DerivedConfig(MailetConfig base, Map<String, String> overrides, MailetContext context) {
             this.base = base;
             this.overrides = overrides;
+            this.context = context;
         }
 
         @Override
@@ -131,7 +217,7 @@ public class DeliverRemotely extends RemoteDelivery {
 
         @Override
         public MailetContext getMailetContext() {
-            return base.getMailetContext();
+            return context;
         }
 
         @Override
