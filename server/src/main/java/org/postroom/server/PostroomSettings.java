@@ -222,7 +222,7 @@ public final class PostroomSettings {
         if (!threshold.matches("\\d{1,6}") || Integer.parseInt(threshold) < 1) {
             problems.add("postroom.bounce.soft.threshold=" + threshold + " must be a whole number of at least 1");
         }
-        if (duration(get("postroom.bounce.soft.window")).isEmpty()) {
+        if (period(get("postroom.bounce.soft.window")).isEmpty()) {
             problems.add("postroom.bounce.soft.window=" + get("postroom.bounce.soft.window")
                 + " must be a positive duration such as 30d, 12h or 90m");
         }
@@ -235,7 +235,7 @@ public final class PostroomSettings {
     }
 
     /** A duration written {@code 30d}, {@code 12h}, {@code 90m} or {@code 45s}; empty when malformed or not positive. */
-    public static Optional<java.time.Duration> duration(String text) {
+    public static Optional<java.time.Duration> period(String text) {
         java.util.regex.Matcher matcher = java.util.regex.Pattern.compile("(\\d{1,9})([dhms])").matcher(text.strip());
         if (!matcher.matches() || Long.parseLong(matcher.group(1)) == 0) {
             return Optional.empty();
@@ -262,7 +262,7 @@ public final class PostroomSettings {
         }
         return new org.postroom.bounce.processing.BounceSettings(
             Integer.parseInt(get("postroom.bounce.soft.threshold")),
-            duration(get("postroom.bounce.soft.window")).orElseThrow(), feedback);
+            period(get("postroom.bounce.soft.window")).orElseThrow(), feedback);
     }
 
     public String get(String key) {

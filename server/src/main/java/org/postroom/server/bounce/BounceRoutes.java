@@ -124,7 +124,7 @@ public class BounceRoutes implements Routes {
     }
 
     private Map<String, Object> stats(MailAddress list, String period) {
-        Duration duration = PostroomSettings.duration(period).orElseThrow(() -> error(HttpStatus.BAD_REQUEST_400,
+        Duration duration = PostroomSettings.period(period).orElseThrow(() -> error(HttpStatus.BAD_REQUEST_400,
             ErrorResponder.ErrorType.INVALID_ARGUMENT, "'" + period + "' is not a period such as 30d, 12h or 90m"));
         Instant since = policy.now().minus(duration);
         Map<BounceKind, Long> bounced = new EnumMap<>(BounceKind.class);

@@ -59,11 +59,11 @@ class BounceSettingsTest {
 
     @Test
     void durationsTakeDaysHoursMinutesOrSeconds() {
-        assertThat(PostroomSettings.duration("30d")).contains(Duration.ofDays(30));
-        assertThat(PostroomSettings.duration("90m")).contains(Duration.ofMinutes(90));
-        assertThat(PostroomSettings.duration("45s")).contains(Duration.ofSeconds(45));
-        assertThat(PostroomSettings.duration("0d")).isEmpty();
-        assertThat(PostroomSettings.duration("-1d")).isEmpty();
-        assertThat(PostroomSettings.duration("1w")).isEmpty();
+        assertThat(PostroomSettings.period("30d")).contains(Duration.ofDays(30));
+        assertThat(PostroomSettings.period("90m")).contains(Duration.ofMinutes(90));
+        assertThat(PostroomSettings.period("45s")).contains(Duration.ofSeconds(45));
+        assertThat(PostroomSettings.period("0d")).isEmpty();
+        assertThat(PostroomSettings.period("-1d")).isEmpty();
+        assertThat(PostroomSettings.period("1w")).isEmpty();
     }
 }
