@@ -125,7 +125,7 @@ public final class PostroomCli {
             "0:ok",
             "1:failure (server not running, permission denied, already exists, server error)",
             "2:usage error (unknown command or option, malformed address or domain, empty password)",
-            "3:not found (unknown domain, user, alias, queue or queued message, list, member or held post)"},
+            "3:not found (unknown domain, user, alias, queue or queued message, list, member or held post, address without bounces)"},
         footerHeading = "%nExamples:%n",
         footer = {
             "  postroom status",
@@ -136,6 +136,7 @@ public final class PostroomCli {
             "  postroom dns example.org",
             "  postroom queue list --json | python3 -m json.tool",
             "  postroom config check",
+            "  postroom bounce show bob@remote.example",
             "  postroom list create news@example.org --owner alice@example.org",
             "  postroom user --help"},
         subcommands = {
@@ -146,6 +147,7 @@ public final class PostroomCli {
             DkimCommand.class,
             DnsCommand.class,
             QueueCommand.class,
+            BounceCommand.class,
             ConfigCommand.class,
             ListCommand.class,
             MemberCommand.class,

@@ -25,6 +25,7 @@ public final class SmtpSink implements AutoCloseable {
     private final int port;
     private final List<Received> received = new CopyOnWriteArrayList<>();
     private final Map<String, String> recipientReplies = new ConcurrentHashMap<>();
+    private final List<String> attempted = new CopyOnWriteArrayList<>();
     private volatile ServerSocket server;
 
     public SmtpSink(int port) {
@@ -48,6 +49,11 @@ public final class SmtpSink implements AutoCloseable {
 
     public List<Received> received() {
         return received;
+    }
+
+    /** Every RCPT TO address offered, accepted or not, in order. */
+    public List<String> attempted() {
+        return attempted;
     }
 
     public SmtpSink start() throws IOException {
@@ -92,6 +98,7 @@ public final class SmtpSink implements AutoCloseable {
                     write(out, "250 2.1.0 ok");
                 } else if (upper.startsWith("RCPT TO:")) {
                     String recipient = address(line.substring(8));
+                    attempted.add(recipient);
                     String reply = recipientReplies.get(recipient.toLowerCase());
                     if (reply != null) {
                         write(out, reply);

@@ -36,6 +36,7 @@ import org.apache.james.modules.server.WebAdminReIndexingTaskSerializationModule
 import org.apache.james.modules.server.WebAdminServerModule;
 import org.apache.james.server.core.configuration.Configuration;
 import org.postroom.server.admin.AdminRoutesModule;
+import org.postroom.server.bounce.BounceModule;
 import org.postroom.server.lists.ListDeliveryModule;
 import org.postroom.server.modules.ActiveMqQueueModule;
 import org.postroom.server.modules.DerbyJpaModule;
@@ -85,7 +86,8 @@ public final class PostroomServer {
         new ActiveMqQueueModule(),
         new SieveFileRepositoryModule(),
         new ListsModule(),
-        new UnsubscribeModule());
+        new UnsubscribeModule(),
+        new BounceModule());
 
     private static final Module CONTAINER = Modules.combine(
         new MailetProcessingModule(),

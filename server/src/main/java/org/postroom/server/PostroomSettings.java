@@ -77,6 +77,9 @@ public final class PostroomSettings {
         DEFAULTS.put("postroom.public.connections.max", "200");
         DEFAULTS.put("postroom.unsubscribe.grace", "90d");
         DEFAULTS.put("postroom.confirm.lifetime", "7d");
+        DEFAULTS.put("postroom.bounce.soft.threshold", "5");
+        DEFAULTS.put("postroom.bounce.soft.window", "30d");
+        DEFAULTS.put("postroom.bounce.feedback.addresses", "");
     }
 
     public static final List<String> PORT_KEYS = List.of(
@@ -203,6 +206,7 @@ public final class PostroomSettings {
                 problems.add("postroom.relayhost=" + relay + " must be host, host:port or [host]:port");
             }
         });
+        problems.addAll(bounceProblems());
         List<String> delays = list("postroom.delivery.retry.delays");
         if (delays.isEmpty() || !delays.stream().allMatch(delay -> delay.matches("0*[1-9][0-9]*[smhd]"))) {
             problems.add("postroom.delivery.retry.delays=" + get("postroom.delivery.retry.delays")
@@ -259,20 +263,22 @@ public final class PostroomSettings {
         return problems;
     }
 
-    /** A duration setting: a whole number with s, m, h or d. */
-    public java.time.Duration duration(String key) {
-        String value = get(key);
-        java.util.regex.Matcher matcher = java.util.regex.Pattern.compile("(\\d{1,9})([smhd])").matcher(value);
-        if (!matcher.matches()) {
-            throw new IllegalArgumentException(key + "=" + value + " is not a duration");
+    private List<String> bounceProblems() {
+        List<String> problems = new ArrayList<>();
+        String threshold = get("postroom.bounce.soft.threshold");
+        if (!threshold.matches("\\d{1,6}") || Integer.parseInt(threshold) < 1) {
+            problems.add("postroom.bounce.soft.threshold=" + threshold + " must be a whole number of at least 1");
         }
-        long amount = Long.parseLong(matcher.group(1));
-        return switch (matcher.group(2)) {
-            case "s" -> java.time.Duration.ofSeconds(amount);
-            case "m" -> java.time.Duration.ofMinutes(amount);
-            case "h" -> java.time.Duration.ofHours(amount);
-            default -> java.time.Duration.ofDays(amount);
-        };
+        if (period(get("postroom.bounce.soft.window")).isEmpty()) {
+            problems.add("postroom.bounce.soft.window=" + get("postroom.bounce.soft.window")
+                + " must be a positive duration such as 30d, 12h or 90m");
+        }
+        for (String address : list("postroom.bounce.feedback.addresses")) {
+            if (!address.matches("[^@\\s,]+@[A-Za-z0-9.-]+")) {
+                problems.add("postroom.bounce.feedback.addresses: " + address + " is not a mail address");
+            }
+        }
+        return problems;
     }
 
     /** Where the public listener binds: postroom.public.address, else postroom.listen.address. */
@@ -301,6 +307,27 @@ public final class PostroomSettings {
     /** Addresses or CIDR networks of reverse proxies whose X-Forwarded-For is believed. */
     public List<String> trustedProxies() {
         return list("postroom.public.trusted.proxies");
+    }
+
+    /** A positive duration written {@code 30d}, {@code 12h}, {@code 90m} or {@code 45s}; empty when malformed or zero. */
+    public static Optional<java.time.Duration> period(String text) {
+        return parseDuration(text.strip()).filter(duration -> !duration.isZero());
+    }
+
+    /** The bounce policy's settings ({@code postroom.bounce.*}), validated by {@link #load}. */
+    public org.postroom.bounce.processing.BounceSettings bounceSettings() {
+        java.util.Set<org.apache.james.core.MailAddress> feedback = new java.util.LinkedHashSet<>();
+        for (String address : list("postroom.bounce.feedback.addresses")) {
+            try {
+                feedback.add(new org.apache.james.core.MailAddress(address));
+            } catch (javax.mail.internet.AddressException e) {
+                throw new InvalidSettingsException("postroom.bounce.feedback.addresses: " + address
+                    + " is not a mail address");
+            }
+        }
+        return new org.postroom.bounce.processing.BounceSettings(
+            Integer.parseInt(get("postroom.bounce.soft.threshold")),
+            period(get("postroom.bounce.soft.window")).orElseThrow(), feedback);
     }
 
     public String get(String key) {
@@ -337,28 +364,35 @@ public final class PostroomSettings {
         return list("postroom.trusted.networks");
     }
 
-    /** A duration setting: a number followed by s, m, h or d ({@code 0} alone is zero). */
+    /** A duration setting: a whole number followed by s, m, h or d ({@code 0} alone is zero). */
     public java.time.Duration duration(String key) {
-        return parseDuration(get(key));
+        return parseDuration(get(key))
+            .orElseThrow(() -> new IllegalArgumentException(key + "=" + get(key) + " is not a duration"));
     }
 
     /** The waits between delivery attempts: after the n-th failure the n-th delay, the last one repeating. */
     public List<java.time.Duration> retryDelays() {
-        return list("postroom.delivery.retry.delays").stream().map(PostroomSettings::parseDuration).toList();
+        return list("postroom.delivery.retry.delays").stream()
+            .map(delay -> parseDuration(delay).orElseThrow(() -> new IllegalArgumentException("not a duration: " + delay)))
+            .toList();
     }
 
-    static java.time.Duration parseDuration(String value) {
+    /** {@code 45s}, {@code 90m}, {@code 12h}, {@code 30d} or {@code 0}; empty when malformed. */
+    static Optional<java.time.Duration> parseDuration(String value) {
         if (value.matches("0+")) {
-            return java.time.Duration.ZERO;
+            return Optional.of(java.time.Duration.ZERO);
         }
-        long amount = Long.parseLong(value.substring(0, value.length() - 1));
-        return switch (value.charAt(value.length() - 1)) {
-            case 's' -> java.time.Duration.ofSeconds(amount);
-            case 'm' -> java.time.Duration.ofMinutes(amount);
-            case 'h' -> java.time.Duration.ofHours(amount);
-            case 'd' -> java.time.Duration.ofDays(amount);
-            default -> throw new IllegalArgumentException("not a duration: " + value);
-        };
+        java.util.regex.Matcher matcher = java.util.regex.Pattern.compile("(\\d{1,9})([smhd])").matcher(value);
+        if (!matcher.matches()) {
+            return Optional.empty();
+        }
+        long amount = Long.parseLong(matcher.group(1));
+        return Optional.of(switch (matcher.group(2)) {
+            case "s" -> java.time.Duration.ofSeconds(amount);
+            case "m" -> java.time.Duration.ofMinutes(amount);
+            case "h" -> java.time.Duration.ofHours(amount);
+            default -> java.time.Duration.ofDays(amount);
+        });
     }
 
     /** The resolvers: {@code host}, {@code host:port} or {@code [IPv6]:port} each; empty for /etc/resolv.conf's. */

@@ -69,6 +69,8 @@ public final class FanoutEngine implements AutoCloseable {
     private final ExecutorService workers;
     private final Set<String> queued = ConcurrentHashMap.newKeySet();
     private volatile Handoff handoff;
+    /** Where copies sent and delivered are counted for {@code postroom bounce stats}; nowhere until set. */
+    private volatile org.postroom.bounce.processing.DeliveryCounters deliveryCounters;
 
     public FanoutEngine(ListStore lists, SuppressionList suppressions, UnsubscribeLinks unsubscribeLinks, DkimKeys keys, Routes routes,
                  Verp verp, PostJournal journal, String heloName, int connections) {
@@ -91,6 +93,25 @@ public final class FanoutEngine implements AutoCloseable {
         Thread thread = new Thread(runnable, name);
         thread.setDaemon(true);
         return thread;
+    }
+
+    /** Counts the copies of every page from now on: sent (every copy handed on) and delivered (accepted by the MX). */
+    void countInto(org.postroom.bounce.processing.DeliveryCounters counters) {
+        this.deliveryCounters = counters;
+    }
+
+    private void count(MailAddress list, Counts counts) {
+        org.postroom.bounce.processing.DeliveryCounters counters = deliveryCounters;
+        if (counters == null) {
+            return;
+        }
+        try {
+            counters.add(list, org.postroom.bounce.processing.DeliveryCounters.Outcome.SENT,
+                counts.delivered.get() + counts.relayed.get() + counts.failed.get());
+            counters.add(list, org.postroom.bounce.processing.DeliveryCounters.Outcome.DELIVERED, counts.delivered.get());
+        } catch (RuntimeException e) {
+            LOGGER.warn("list-post counters of {} not updated: {}", list.asString(), e.toString());
+        }
     }
 
     /** Starts handing copies to {@code handoff}, and resumes every post the journal still holds. */
@@ -162,6 +183,7 @@ public final class FanoutEngine implements AutoCloseable {
                     }
                     Set<MailAddress> suppressed = suppressions.suppressedAmong(page);
                     Counts counts = deliverPage(post, pool, page.stream().filter(member -> !suppressed.contains(member)).toList());
+                    count(job.list(), counts);
                     if (firstDelivery == null) {
                         firstDelivery = counts.first.get();
                     }

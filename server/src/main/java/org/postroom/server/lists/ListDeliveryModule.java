@@ -34,12 +34,15 @@ public class ListDeliveryModule extends AbstractModule {
     @Provides
     @Singleton
     FanoutEngine engine(ListStore lists, SuppressionList suppressions, UnsubscribeLinks links, DkimKeys keys, DNSService dns,
-                        DomainList domains, PostroomSettings settings, PostroomHome home) throws MessagingException, java.net.UnknownHostException {
-        return new FanoutEngine(lists, suppressions, links, keys,
+                        DomainList domains, PostroomSettings settings, PostroomHome home,
+                        org.postroom.bounce.processing.DeliveryCounters counters) throws MessagingException, java.net.UnknownHostException {
+        FanoutEngine engine = new FanoutEngine(lists, suppressions, links, keys,
             new DnsRoutes(dns, domains, DeliverRemotely.smarthostParameters(settings, home)),
             Verp.of(settings.get("postroom.lists.verp")),
             new PostJournal(home.var().resolve("lists").resolve("posts")),
             settings.hostname(), Integer.parseInt(settings.get("postroom.lists.connections")));
+        engine.countInto(counters);
+        return engine;
     }
 
     @Provides

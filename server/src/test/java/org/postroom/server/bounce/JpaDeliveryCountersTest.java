@@ -1,0 +1,40 @@
+package org.postroom.server.bounce;
+
+import java.nio.file.Path;
+
+import javax.persistence.EntityManagerFactory;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.io.TempDir;
+import org.postroom.bounce.processing.DeliveryCounters;
+import org.postroom.bounce.processing.DeliveryCountersContract;
+
+class JpaDeliveryCountersTest extends DeliveryCountersContract {
+    @TempDir
+    static Path folder;
+    private static EntityManagerFactory factory;
+    private DeliveryCounters testee;
+
+    @BeforeAll
+    static void openDatabase() throws Exception {
+        factory = BounceDerby.open(folder);
+    }
+
+    @AfterAll
+    static void closeDatabase() {
+        factory.close();
+    }
+
+    @BeforeEach
+    void setUp() {
+        BounceDerby.clear(factory);
+        testee = new JpaBounceStorage(factory);
+    }
+
+    @Override
+    protected DeliveryCounters testee() {
+        return testee;
+    }
+}
