@@ -64,9 +64,9 @@ public class SignDkim extends GenericMailet {
             LOGGER.debug("dkim: no key for the From: domain {} of {}", domain.orElse("(none)"), mail.getName());
             return;
         }
-        if (alreadySignedBy(message, key.get().domain())) {
+        if (alreadySignedBy(message, signing.get(0).domain())) {
             // A list member's copy handed to relay after a failed fast delivery carries the list domain's signature.
-            LOGGER.debug("dkim: {} already signed by d={}", mail.getName(), key.get().domain());
+            LOGGER.debug("dkim: {} already signed by d={}", mail.getName(), signing.get(0).domain());
             return;
         }
         // A receiving server without 8BITMIME would get a down-converted body that no longer matches the signature:
