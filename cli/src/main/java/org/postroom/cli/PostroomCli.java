@@ -147,13 +147,13 @@ public final class PostroomCli {
             DkimCommand.class,
             DnsCommand.class,
             QueueCommand.class,
-            BounceCommand.class,
-            ConfigCommand.class,
             ListCommand.class,
             MemberCommand.class,
-            SuppressionCommand.class,
             ModerationCommand.class,
+            SuppressionCommand.class,
             UnsubscribeCommand.class,
+            BounceCommand.class,
+            ConfigCommand.class,
             CommandLine.HelpCommand.class})
     static final class Root {
         /** Declared for --help; {@link #execute} reads it from the arguments, as it must decide before parsing. */
