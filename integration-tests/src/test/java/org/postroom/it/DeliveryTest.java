@@ -116,6 +116,41 @@ class DeliveryTest {
     }
 
     @Test
+    void mailFromATrustedNetworkIsNotEvaluatedButForgedResultsAreStillRemoved() throws Exception {
+        try (SmtpDialogue smtp = SmtpDialogue.connect(server.port("smtp"))) {
+            smtp.send("EHLO app.example.org");
+            assertThat(smtp.send("MAIL FROM:<reports@app.example.org>")).startsWith("250");
+            assertThat(smtp.send("RCPT TO:<" + ALICE + ">")).startsWith("250");
+            assertThat(smtp.data("Authentication-Results: " + PostroomProcess.HOSTNAME + "; dmarc=pass header.from=bank.test\r\n"
+                + "From: reports@app.example.org\r\nSubject: trusted report\r\n\r\nNightly numbers.")).startsWith("250");
+        }
+
+        await().atMost(30, SECONDS).ignoreExceptionsInstanceOf(MessagingException.class).untilAsserted(() -> {
+            Properties properties = new Properties();
+            properties.put("mail.imaps.ssl.trust", "*");
+            properties.put("mail.imaps.ssl.checkserveridentity", "false");
+            Store store = Session.getInstance(properties).getStore("imaps");
+            store.connect("127.0.0.1", server.port("imaps"), ALICE, PASSWORD);
+            try {
+                Folder inbox = store.getFolder("INBOX");
+                inbox.open(Folder.READ_ONLY);
+                Message report = null;
+                for (Message message : inbox.getMessages()) {
+                    if ("trusted report".equals(message.getSubject())) {
+                        report = message;
+                    }
+                }
+                assertThat(report).isNotNull();
+                assertThat(report.getHeader("Authentication-Results")).isNull();
+            } finally {
+                store.close();
+            }
+        });
+        assertThat(server.log()).contains("removed 1 Authentication-Results header(s) claiming " + PostroomProcess.HOSTNAME)
+            .doesNotContain("accepted from 127.0.0.1");
+    }
+
+    @Test
     void aPermanentFailureBouncesToTheSenderWithADeliveryStatusNotification() throws Exception {
         MailClients.submit(server.port("submission"), STARTTLS, ALICE, PASSWORD,
             MailClients.message(ALICE, "gone@remote.test", "doomed", "nobody reads this"));

@@ -26,6 +26,8 @@ import javax.mail.Session;
 import javax.mail.Store;
 
 import org.apache.james.jdkim.DKIMSigner;
+import org.apache.james.jdkim.DKIMVerifier;
+import org.apache.james.jdkim.api.SignatureRecord;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -206,6 +208,33 @@ class InboundAuthenticationTest {
             .contains("dkim=pass header.d=signed.test header.s=s1")
             .contains("dmarc=pass (p=reject dis=none) header.from=signed.test");
         assertThat(server.log()).contains("auth ").contains("accepted from 127.0.0.1");
+        // What was stored is what was signed, plus our header: the signature still verifies for the mail client.
+        String stored = rawMessage("INBOX", "signed invoice");
+        List<SignatureRecord> valid = new DKIMVerifier((method, selector, domain) -> List.of("v=DKIM1; k=rsa; p=" + publicKey()))
+            .verify(new ByteArrayInputStream(stored.getBytes(StandardCharsets.ISO_8859_1)));
+        assertThat(valid).extracting(signature -> signature.getDToken().toString()).containsExactly("signed.test");
+    }
+
+    private static String rawMessage(String folder, String subject) throws Exception {
+        Properties properties = new Properties();
+        properties.put("mail.imaps.ssl.trust", "*");
+        properties.put("mail.imaps.ssl.checkserveridentity", "false");
+        Store store = Session.getInstance(properties).getStore("imaps");
+        store.connect("127.0.0.1", server.port("imaps"), ALICE, PASSWORD);
+        try {
+            Folder box = store.getFolder(folder);
+            box.open(Folder.READ_ONLY);
+            for (Message message : box.getMessages()) {
+                if (subject.equals(message.getSubject())) {
+                    java.io.ByteArrayOutputStream raw = new java.io.ByteArrayOutputStream();
+                    message.writeTo(raw);
+                    return raw.toString(StandardCharsets.ISO_8859_1);
+                }
+            }
+            throw new AssertionError("no message '" + subject + "' in " + folder);
+        } finally {
+            store.close();
+        }
     }
 
     @Test

@@ -338,13 +338,13 @@ class PostroomCommandTest {
 
             CliRun generated = postroom("dkim", "generate", domain, "--selector", "first");
             assertThat(generated.code()).as(generated.toString()).isZero();
-            assertThat(generated.out()).contains("DKIM key first of " + domain + " generated and active.")
+            assertThat(generated.out()).contains("DKIM key first (rsa) of " + domain + " generated and active.")
                 .contains("first._domainkey." + domain + ". IN TXT ( \"v=DKIM1; k=rsa; p=");
             assertThat(server.home().resolve("var/dkim/" + domain + "/first.pem")).exists();
 
             CliRun rotated = postroom("dkim", "rotate", domain);
             assertThat(rotated.code()).as(rotated.toString()).isZero();
-            assertThat(rotated.out()).containsPattern("DKIM key pr\\d{8} of " + domain + " generated and active.");
+            assertThat(rotated.out()).containsPattern("DKIM key pr\\d{8} \\(rsa\\) of " + domain + " generated and active.");
 
             JsonNode keys = json(postroom("dkim", "list", "--json"));
             List<String> selectors = new java.util.ArrayList<>();
@@ -355,6 +355,35 @@ class PostroomCommandTest {
             });
             assertThat(selectors).hasSize(2).contains("first").anyMatch(selector -> selector.matches("pr\\d{8}\\*"));
             assertThat(postroom("dkim", "list").out().lines()).anyMatch(line -> line.startsWith(domain) && line.contains("first"));
+        }
+
+        @Test
+        void anEd25519KeySignsBesideTheRsaKeyAndDnsPrintsItsRecord() throws Exception {
+            String domain = "ed.example.org";
+            assertThat(postroom("domain", "add", domain).code()).isZero();
+            assertThat(postroom("dkim", "generate", domain, "--selector", "r1").code()).isZero();
+
+            CliRun generated = postroom("dkim", "generate", domain, "--selector", "e1", "--algorithm", "ed25519");
+            assertThat(generated.code()).as(generated.toString()).isZero();
+            assertThat(generated.out()).contains("DKIM key e1 (ed25519) of " + domain + " generated and active.")
+                .containsPattern("e1\\._domainkey\\." + domain.replace(".", "\\.") + "\\. IN TXT \"v=DKIM1; k=ed25519; p=[A-Za-z0-9+/]{43}=\"");
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(server.home().resolve("var/dkim/" + domain + "/e1.pem"))))
+                .isEqualTo("rw-------");
+            CliRun rotated = postroom("dkim", "rotate", domain, "--algorithm", "ed25519");
+            assertThat(rotated.out()).containsPattern("DKIM key ed\\d{8} \\(ed25519\\) of " + domain);
+
+            List<String> active = new java.util.ArrayList<>();
+            for (JsonNode key : json(postroom("dkim", "list", "--json"))) {
+                if (key.path("domain").asText().equals(domain) && key.path("active").asBoolean()) {
+                    active.add(key.path("selector").asText() + ":" + key.path("algorithm").asText());
+                }
+            }
+            assertThat(active).hasSize(2).contains("r1:rsa").anyMatch(key -> key.matches("ed\\d{8}:ed25519"));
+            assertThat(postroom("dkim", "list").out()).containsPattern("ed\\.example\\.org\\s+e1\\s+ed25519\\s+no");
+            assertThat(postroom("dns", domain).out()).contains("r1._domainkey." + domain + ".")
+                .containsPattern("ed\\d{8}\\._domainkey\\." + domain.replace(".", "\\.") + "\\.\\s+IN TXT\\s+\"v=DKIM1; k=ed25519; p=");
+            assertFails(postroom("dkim", "generate", domain, "--algorithm", "dsa"), 2,
+                "ERROR: 'dsa' is not a DKIM algorithm: rsa or ed25519");
         }
 
         @Test

@@ -90,14 +90,14 @@ public final class InboundAuthenticator {
             spfDomain = helo;
             clauses.add("spf=" + mailFromResult + " smtp.helo=" + helo);
         }
+        // A lookup that failed for now defers the message unless DMARC passes without it (an aligned pass stands).
+        Optional<String> temporary = Optional.empty();
         if (mailFromResult.equals("temperror")) {
-            return defer("4.7.24", "SPF of " + spfDomain + " could not be checked: DNS did not answer", clauses);
-        }
-        if (envelope.mailFrom().isPresent() && isDomainName(helo)) {
+            temporary = Optional.of("4.7.24 SPF of " + spfDomain + " could not be checked: DNS did not answer");
+        } else if (envelope.mailFrom().isPresent() && isDomainName(helo)) {
             String heloResult = normalizeSpf(spf.checkSPF(envelope.clientAddress(), "postmaster@" + helo, helo).getResult());
             if (heloResult.equals("temperror")) {
-                clauses.add("spf=temperror smtp.helo=" + helo);
-                return defer("4.7.24", "SPF of HELO " + helo + " could not be checked: DNS did not answer", clauses);
+                temporary = Optional.of("4.7.24 SPF of HELO " + helo + " could not be checked: DNS did not answer");
             }
             clauses.add("spf=" + heloResult + " smtp.helo=" + helo);
         }
@@ -114,15 +114,18 @@ public final class InboundAuthenticator {
         }
         Optional<DkimCheck.Outcome> dkimTemporary = signatures.stream()
             .filter(signature -> signature.result() == DkimCheck.Result.TEMPERROR).findFirst();
-        if (dkimTemporary.isPresent()) {
-            return defer("4.7.0", "DKIM key " + dkimTemporary.get().selector() + "._domainkey." + dkimTemporary.get().domain()
-                + " could not be fetched: DNS did not answer", clauses);
+        if (dkimTemporary.isPresent() && temporary.isEmpty()) {
+            temporary = Optional.of("4.7.0 DKIM key " + dkimTemporary.get().selector() + "._domainkey."
+                + dkimTemporary.get().domain() + " could not be fetched: DNS did not answer");
         }
 
         // DMARC: the From: domain, with the SPF and DKIM identifiers that passed.
         Optional<String> fromDomain = singleFromDomain(message);
         if (fromDomain.isEmpty()) {
             clauses.add("dmarc=permerror (no single From: domain)");
+            if (temporary.isPresent()) {
+                return defer(temporary.get(), clauses);
+            }
             return new Verdict(Action.DELIVER, "", header(clauses), "dmarc=permerror");
         }
         List<DmarcEvaluator.Authenticated> dkimIdentifiers = signatures.stream()
@@ -132,10 +135,14 @@ public final class InboundAuthenticator {
             new DmarcEvaluator.Authenticated(spfDomain, mailFromResult.equals("pass")), dkimIdentifiers);
         clauses.add(result.authenticationResult());
         String summary = result.authenticationResult();
+        if (result.result() == DmarcResult.Result.TEMPERROR) {
+            return defer("4.7.0 the DMARC policy of " + result.fromDomain() + " could not be fetched: DNS did not answer",
+                clauses);
+        }
+        if (result.result() != DmarcResult.Result.PASS && temporary.isPresent()) {
+            return defer(temporary.get(), clauses);
+        }
         switch (result.result()) {
-            case TEMPERROR:
-                return defer("4.7.0", "the DMARC policy of " + result.fromDomain() + " could not be fetched: DNS did not"
-                    + " answer", clauses);
             case FAIL:
                 if (result.disposition() == DmarcRecord.Policy.REJECT) {
                     return new Verdict(Action.REJECT, "5.7.1 DMARC policy of " + result.fromDomain() + " rejects this"
@@ -151,8 +158,8 @@ public final class InboundAuthenticator {
         }
     }
 
-    private Verdict defer(String status, String why, List<String> clauses) {
-        return new Verdict(Action.DEFER, status + " " + why + ", try again later", header(clauses), why);
+    private Verdict defer(String statusAndWhy, List<String> clauses) {
+        return new Verdict(Action.DEFER, statusAndWhy + ", try again later", header(clauses), statusAndWhy);
     }
 
     /** Why neither SPF nor DKIM gave an aligned pass, for the 550 text. */

@@ -238,11 +238,30 @@ class InboundAuthenticatorTest {
 
         @Test
         void dkimKeyLookupFailureDefers() throws Exception {
-            Verdict verdict = evaluate(dns("reject").fail("s1._domainkey.remote.test"), CLIENT, "billing@remote.test",
+            Verdict verdict = evaluate(dns("reject").fail("s1._domainkey.remote.test"), "198.51.100.7", "billing@remote.test",
                 signed(message("billing@remote.test"), "remote.test", "s1"));
 
             assertThat(verdict.action()).isEqualTo(Action.DEFER);
             assertThat(verdict.reason()).startsWith("4.7.0 DKIM key s1._domainkey.remote.test could not be fetched");
+        }
+
+        @Test
+        void aFailedLookupDoesNotDeferWhenDmarcPassesWithoutIt() throws Exception {
+            Verdict verdict = evaluate(dns("reject").fail("s1._domainkey.remote.test"), CLIENT, "billing@remote.test",
+                signed(message("billing@remote.test"), "remote.test", "s1"));
+
+            assertThat(verdict.action()).isEqualTo(Action.DELIVER);
+            assertThat(verdict.header()).contains("spf=pass smtp.mailfrom=billing@remote.test")
+                .contains("dkim=temperror (key lookup failed) header.d=remote.test header.s=s1").contains("dmarc=pass");
+        }
+
+        @Test
+        void aFailedSpfLookupDefersEvenWithoutDmarcRecord() throws Exception {
+            FixedDns dns = new FixedDns().fail("other.test");
+            Verdict verdict = evaluate(dns, CLIENT, "a@other.test", message("a@other.test"));
+
+            assertThat(verdict.action()).isEqualTo(Action.DEFER);
+            assertThat(verdict.reason()).startsWith("4.7.24 SPF of other.test could not be checked");
         }
 
         @Test

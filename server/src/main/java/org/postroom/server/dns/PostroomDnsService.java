@@ -47,7 +47,7 @@ import org.xbill.DNS.Type;
 @Singleton
 public class PostroomDnsService implements DNSService, AuthDns {
     private static final Logger LOGGER = LoggerFactory.getLogger(PostroomDnsService.class);
-    /** Time given to one query at one resolver; each resolver is asked at most twice. */
+    /** Time given to one query, over all resolvers and retries. */
     static final Duration TIMEOUT = Duration.ofSeconds(3);
 
     private final Resolver resolver;
