@@ -195,9 +195,10 @@ class MailingListsTest {
             JsonNode shown = json(postroom("member", "show", list, "alice@example.net", "--json"));
             assertThat(shown.path("status").asText()).isEqualTo("active");
             List<String> steps = new ArrayList<>();
-            shown.path("history").forEach(event -> steps.add(event.path("from").asText("-") + ">"
-                + event.path("to").asText("removed") + " " + event.path("method").asText()));
-            assertThat(steps).containsExactly("null>active cli", "active>null cli", "null>active cli");
+            shown.path("history").forEach(event -> steps.add((event.path("from").isNull() ? "-"
+                : event.path("from").asText()) + ">" + (event.path("to").isNull() ? "removed"
+                : event.path("to").asText()) + " " + event.path("method").asText()));
+            assertThat(steps).containsExactly("->active cli", "active>removed cli", "->active cli");
             assertThat(ok(postroom("member", "show", list, "gone@example.net")).out())
                 .contains("suppressed:  yes, installation-wide since").contains(": complaint");
 
@@ -217,14 +218,14 @@ class MailingListsTest {
             Files.writeString(csv, "address,name\nok1@example.net,One\nnot-an-address\n\"open@example.net\n"
                 + "ok2@example.net,\"Two, Second\"\nx@y@z\nok3@example.net,a,b\n");
             CliRun run = postroom("member", "import", list, csv.toString());
-            fails(run, 2, csv + ": 4 invalid row(s), nothing imported: line 3: 'not-an-address' is not a mail"
-                + " address; line 4: a double quote is not closed; line 6: 'x@y@z' is not a mail address; line 7: 3"
-                + " columns, expected address[,name]");
+            fails(run, 2, csv + ": 3 invalid row(s), nothing imported: line 3: 'not-an-address' is not a mail"
+                + " address; line 4: a double quote is not closed; line 6: 'x@y@z' is not a mail address (fix them,"
+                + " or import the rest with --skip-invalid)");
             assertThat(json(postroom("member", "list", list, "--json"))).isEmpty();
 
             assertThat(ok(postroom("member", "import", list, csv.toString(), "--skip-invalid")).out())
-                .startsWith("imported into " + list + ": 2 added, 0 skipped (already members or repeated in the"
-                    + " file), 4 invalid: line 3");
+                .startsWith("imported into " + list + ": 3 added, 0 skipped (already members or repeated in the"
+                    + " file), 3 invalid: line 3");
             fails(postroom("member", "import", list, folder.resolve("missing.csv").toString()), 3, "no file ");
             fails(postroom("member", "import", unique("nope"), csv.toString(), "--skip-invalid"), 3, "no list ");
         }
@@ -381,16 +382,16 @@ class MailingListsTest {
                 ? held.get(0).path("id").asText() : held.get(1).path("id").asText();
             String second = held.get(0).path("id").asText().equals(first)
                 ? held.get(1).path("id").asText() : held.get(0).path("id").asText();
-            assertThat(ok(postroom("moderation", "reject", list, first, "--reason", "off topic")).out())
-                .isEqualTo("post " + first + " rejected; the poster was told\n");
+            // The quiet one first: had it sent a notice, that notice would be delivered before the other's.
             assertThat(ok(postroom("moderation", "reject", list, second, "--quiet")).out())
                 .isEqualTo("post " + second + " rejected; the poster was not told\n");
+            assertThat(ok(postroom("moderation", "reject", list, first, "--reason", "off topic")).out())
+                .isEqualTo("post " + first + " rejected; the poster was told\n");
             assertThat(json(postroom("moderation", "list", list, "--json"))).isEmpty();
             String notice = "Your post to " + list + " was not accepted";
-            await().atMost(60, SECONDS).until(() -> MailClients.imapSubjects(server.port("imaps"), IMPLICIT_TLS,
-                POSTER, PASSWORD).contains(notice));
-            assertThat(MailClients.imapSubjects(server.port("imaps"), IMPLICIT_TLS, POSTER, PASSWORD)
-                .stream().filter(notice::equals)).hasSize(1);
+            await().atMost(60, SECONDS).ignoreExceptionsInstanceOf(MessagingException.class).untilAsserted(() ->
+                assertThat(MailClients.imapSubjects(server.port("imaps"), IMPLICIT_TLS, POSTER, PASSWORD))
+                    .containsOnlyOnce(notice));
 
             fails(postroom("moderation", "reject", list, "hzzzzzzzzzz"), 3, "no held post hzzzzzzzzzz");
             fails(postroom("moderation", "reject", list, "12345"), 2, "'12345' is not a held post id");
