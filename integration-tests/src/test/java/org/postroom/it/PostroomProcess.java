@@ -115,7 +115,9 @@ public final class PostroomProcess implements AutoCloseable {
                 return this;
             }
             if (!process.isAlive()) {
-                throw new IllegalStateException("Postroom exited with " + process.exitValue() + " at start:\n" + text);
+                // Read again: what it printed just before exiting came after the read above.
+                throw new IllegalStateException("Postroom exited with " + process.exitValue() + " at start:\n"
+                    + Files.readString(output, StandardCharsets.UTF_8));
             }
             Thread.sleep(200);
         }
