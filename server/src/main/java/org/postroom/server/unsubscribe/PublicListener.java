@@ -92,7 +92,8 @@ public class PublicListener implements org.apache.james.lifecycle.api.Startable 
         http.setIdleTimeout(options.timeout().toMillis());
         // A body trickling in holds a worker thread: below this rate the request is cut off (408).
         http.setMinRequestDataRate(MIN_BODY_RATE);
-        http.setDelayDispatchUntilContent(true);
+        // Dispatch on the headers, so that a declared oversized body is refused before it is sent.
+        http.setDelayDispatchUntilContent(false);
         ServerConnector connector;
         if (options.tls()) {
             http.addCustomizer(new SecureRequestCustomizer(false));
