@@ -425,6 +425,34 @@ class UnsubscribeTest {
         }
 
         @Test
+        void anOutsideMembersMailtoOnTheMxPortUnsubscribesAndAnotherSenderCannot() throws Exception {
+            String member = "outside@remote.test";
+            addMembers(LIST, List.of(member));
+            String mailto = links(LIST, member).path("mailto").asText().substring("mailto:".length());
+            try (org.postroom.it.SmtpDialogue smtp = org.postroom.it.SmtpDialogue.connect(server.port("smtp"))) {
+                smtp.send("EHLO mx.remote.test");
+                assertThat(smtp.send("MAIL FROM:<mallory@remote.test>")).startsWith("250");
+                assertThat(smtp.send("RCPT TO:<" + mailto + ">")).startsWith("250");
+                assertThat(smtp.data("From: " + member + "x\r\nSubject: unsubscribe\r\n\r\nforged")).startsWith("250");
+            }
+            await().atMost(30, SECONDS).until(() -> server.log().contains("list-command unsubscribe refused"));
+            assertThat(member(LIST, member).path("status").asText()).isEqualTo("active");
+
+            try (org.postroom.it.SmtpDialogue smtp = org.postroom.it.SmtpDialogue.connect(server.port("smtp"))) {
+                smtp.send("EHLO mx.remote.test");
+                assertThat(smtp.send("MAIL FROM:<" + member + ">")).startsWith("250");
+                assertThat(smtp.send("RCPT TO:<" + mailto + ">")).startsWith("250");
+                assertThat(smtp.data("From: Outside <" + member + ">\r\nSubject: unsubscribe\r\n\r\n")).startsWith("250");
+            }
+
+            await().atMost(60, SECONDS).untilAsserted(() ->
+                assertThat(member(LIST, member).path("status").asText()).isEqualTo("unsubscribed"));
+            JsonNode history = member(LIST, member).path("history");
+            assertThat(history.get(history.size() - 1).path("method").asText()).isEqualTo("mailto");
+            assertThat(history.get(history.size() - 1).path("origin").asText()).isEqualTo(member);
+        }
+
+        @Test
         void subscribeThenReplyToTheConfirmationActivatesAndLiftsTheSuppression() throws Exception {
             String user = "joiner@" + PostroomProcess.DOMAIN;
             admin.addUser(user, "secret-pw-2");
