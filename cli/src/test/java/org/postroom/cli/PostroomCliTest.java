@@ -140,7 +140,7 @@ class PostroomCliTest {
 
             assertThat(run.code()).isEqualTo(2);
             assertThat(run.errLines()).containsExactly("ERROR: postroom needs a command: status, domain, user, alias,"
-                + " dkim, dns, queue, config, list, member, suppression, moderation (see 'postroom --help')");
+                + " dkim, dns, queue, config, list, member, suppression, moderation, unsubscribe (see 'postroom --help')");
         }
 
         @Test
