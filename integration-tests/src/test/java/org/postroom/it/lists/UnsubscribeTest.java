@@ -286,11 +286,20 @@ class UnsubscribeTest {
         void anOversizedBodyIs413AndChangesNothing() throws Exception {
             addMembers(LIST, List.of("big@example.net"));
 
+            String path = URI.create(oneClick("big@example.net")).getPath();
+            // The refusal comes on the headers alone, before any of the announced body is sent.
+            String declared = raw("POST " + path + " HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n"
+                + "Content-Type: application/x-www-form-urlencoded\r\n\r\n");
             HttpResponse<String> response = post(oneClick("big@example.net"), "application/x-www-form-urlencoded",
-                ONE_CLICK + "&padding=" + "x".repeat(100_000));
+                ONE_CLICK + "&padding=" + "x".repeat(3000) + "&more=" + "y".repeat(3000));
+            String chunked = raw("POST " + URI.create(oneClick("big@example.net")).getPath() + " HTTP/1.1\r\nHost: x\r\n"
+                + "Transfer-Encoding: chunked\r\nContent-Type: application/x-www-form-urlencoded\r\n\r\n"
+                + "1000\r\n" + "x".repeat(4096) + "\r\n1000\r\n" + "x".repeat(4096) + "\r\n0\r\n\r\n");
 
             assertThat(response.statusCode()).isEqualTo(413);
             assertPlainPage(response);
+            assertThat(chunked).startsWith("HTTP/1.1 413");
+            assertThat(declared).startsWith("HTTP/1.1 413");
             assertThat(member(LIST, "big@example.net").path("status").asText()).isEqualTo("active");
         }
 
@@ -352,6 +361,37 @@ class UnsubscribeTest {
             assertThat(member(LIST, "slow@example.net").path("status").asText()).isEqualTo("active");
         }
 
+        @Test
+        void aBodyTricklingInIsCutOffWellBeforeTheConnectionLifetime() throws Exception {
+            addMembers(LIST, List.of("trickle@example.net"));
+            String path = URI.create(oneClick("trickle@example.net")).getPath();
+            long started = System.nanoTime();
+            String answer = "";
+            try (Socket socket = new Socket("127.0.0.1", server.port("public"))) {
+                socket.setSoTimeout(15_000);
+                OutputStream out = socket.getOutputStream();
+                out.write(("POST " + path + " HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+                    + "Content-Length: " + ONE_CLICK.length() + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                out.flush();
+                for (byte b : ONE_CLICK.getBytes(StandardCharsets.US_ASCII)) {
+                    out.write(b);
+                    out.flush();
+                    Thread.sleep(1000);
+                    if (socket.getInputStream().available() > 0) {
+                        break;
+                    }
+                }
+                answer = new String(socket.getInputStream().readNBytes(12), StandardCharsets.US_ASCII);
+            } catch (IOException e) {
+                answer = "closed: " + e.getMessage();
+            }
+            long seconds = (System.nanoTime() - started) / 1_000_000_000L;
+
+            assertThat(answer).isIn("HTTP/1.1 408", "HTTP/1.1 400");
+            assertThat(seconds).isLessThan(5L);
+            assertThat(member(LIST, "trickle@example.net").path("status").asText()).isEqualTo("active");
+        }
+
         static String raw(String request) throws IOException {
             try (Socket socket = new Socket("127.0.0.1", server.port("public"))) {
                 socket.setSoTimeout(10_000);
@@ -382,6 +422,34 @@ class UnsubscribeTest {
                 assertThat(member(LIST, user).path("status").asText()).isEqualTo("unsubscribed"));
             JsonNode history = member(LIST, user).path("history");
             assertThat(history.get(history.size() - 1).path("method").asText()).isEqualTo("mailto");
+        }
+
+        @Test
+        void anOutsideMembersMailtoOnTheMxPortUnsubscribesAndAnotherSenderCannot() throws Exception {
+            String member = "outside@remote.test";
+            addMembers(LIST, List.of(member));
+            String mailto = links(LIST, member).path("mailto").asText().substring("mailto:".length());
+            try (org.postroom.it.SmtpDialogue smtp = org.postroom.it.SmtpDialogue.connect(server.port("smtp"))) {
+                smtp.send("EHLO mx.remote.test");
+                assertThat(smtp.send("MAIL FROM:<mallory@remote.test>")).startsWith("250");
+                assertThat(smtp.send("RCPT TO:<" + mailto + ">")).startsWith("250");
+                assertThat(smtp.data("From: " + member + "x\r\nSubject: unsubscribe\r\n\r\nforged")).startsWith("250");
+            }
+            await().atMost(30, SECONDS).until(() -> server.log().contains("list-command unsubscribe refused"));
+            assertThat(member(LIST, member).path("status").asText()).isEqualTo("active");
+
+            try (org.postroom.it.SmtpDialogue smtp = org.postroom.it.SmtpDialogue.connect(server.port("smtp"))) {
+                smtp.send("EHLO mx.remote.test");
+                assertThat(smtp.send("MAIL FROM:<" + member + ">")).startsWith("250");
+                assertThat(smtp.send("RCPT TO:<" + mailto + ">")).startsWith("250");
+                assertThat(smtp.data("From: Outside <" + member + ">\r\nSubject: unsubscribe\r\n\r\n")).startsWith("250");
+            }
+
+            await().atMost(60, SECONDS).untilAsserted(() ->
+                assertThat(member(LIST, member).path("status").asText()).isEqualTo("unsubscribed"));
+            JsonNode history = member(LIST, member).path("history");
+            assertThat(history.get(history.size() - 1).path("method").asText()).isEqualTo("mailto");
+            assertThat(history.get(history.size() - 1).path("origin").asText()).isEqualTo(member);
         }
 
         @Test

@@ -46,7 +46,8 @@ import org.slf4j.LoggerFactory;
  *       on an unauthenticated From: alone;</li>
  *   <li>{@code LIST+help@}: the list's commands.</li>
  * </ul>
- * Auto-replies, bounces and mail from other lists are never answered (logged and dropped), so no mail loops. Notices
+ * Auto-replies, bounces and mail from other lists are never answered (logged and dropped), so no mail loops; nor
+ * are tokens that do not verify (no backscatter to forged senders). Notices
  * go out with the null sender and {@code Auto-Submitted: auto-replied}. Other sub-addresses ({@code LIST+bounces...})
  * are left for the mailets after this one. Place it in the transport processor before anything handles local
  * recipients:
@@ -207,6 +208,10 @@ public class HandleListCommands extends GenericMailet {
         notices.confirmUnsubscribe(list, from, tokens.confirmationLifetime(), mail.getMessage());
     }
 
+    /**
+     * A token that does not verify is logged and not answered: it is what a forged sender looks like, and an answer
+     * would go to that forged address (backscatter).
+     */
     private void unsubscribeWithToken(Mail mail, MailingList list, String token, MailAddress from) throws MessagingException {
         MailAddress member;
         try {
@@ -214,7 +219,6 @@ public class HandleListCommands extends GenericMailet {
         } catch (InvalidTokenException e) {
             LOGGER.info("list-command unsubscribe refused {} list={} from={}: token {} ({})", mail.getName(),
                 list.address().asString(), from.asString(), e.reason(), e.getMessage());
-            notices.badToken(list, from, mail.getMessage());
             return;
         }
         unsubscribe(mail, list, member, Change.now(ChangeMethod.MAILTO, origin(mail, from)));
@@ -242,7 +246,6 @@ public class HandleListCommands extends GenericMailet {
         }
         LOGGER.info("list-command confirm refused {} list={} from={}: token {} ({})", mail.getName(),
             list.address().asString(), from.asString(), failure.reason(), failure.getMessage());
-        notices.badToken(list, from, mail.getMessage());
     }
 
     private void confirmSubscription(Mail mail, MailingList list, MailAddress member, MailAddress from)

@@ -108,18 +108,6 @@ final class Notices {
             """.formatted(to.asString(), describe(list)));
     }
 
-    void badToken(MailingList list, MailAddress to, MimeMessage request) throws MessagingException {
-        send(list, command(list, "help"), to, "Request for " + name(list) + " not done", request, """
-            Your mail to a command address of the list %s could not be matched: the code in the address is
-            wrong or has expired, or your mail came from another address than the one it was sent to.
-            Nothing changed.
-
-            To subscribe, send any mail to %s.
-            To unsubscribe, use the link at the bottom of a list message, or send any mail to %s
-            from your subscribed address and answer the confirmation.
-            """.formatted(describe(list), command(list, "subscribe").asString(), command(list, "unsubscribe").asString()));
-    }
-
     void help(MailingList list, MailAddress to, MimeMessage request) throws MessagingException {
         send(list, command(list, "help"), to, "Help for " + name(list), request, """
             The list %s%s

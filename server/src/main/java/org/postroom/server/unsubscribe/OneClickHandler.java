@@ -14,6 +14,7 @@ import javax.servlet.http.HttpServletRequest;
 import javax.servlet.http.HttpServletResponse;
 
 import org.apache.james.core.MailAddress;
+import org.eclipse.jetty.http.BadMessageException;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.handler.AbstractHandler;
 import org.postroom.lists.Change;
@@ -84,6 +85,9 @@ public class OneClickHandler extends AbstractHandler {
         } catch (IOException e) {
             LOGGER.debug("one-click request from {} aborted: {}", client, e.toString());
             throw e;
+        } catch (BadMessageException e) {
+            LOGGER.info("one-click request from {} refused: {} {}", client, e.getCode(), e.getReason());
+            Pages.write(response, e.getCode(), Pages.title(e.getCode()), "<p>The request was refused.</p>");
         } catch (RuntimeException e) {
             LOGGER.error("one-click request from {} failed: {}", client, e.toString(), e);
             Pages.write(response, 500, "Something went wrong",

@@ -32,6 +32,9 @@ final class Pages {
     }
 
     static void securityHeaders(HttpServletResponse response) {
+        // One request per connection: nothing is kept alive that the connection lifetime limit could cut while a
+        // client reuses it.
+        response.setHeader("Connection", "close");
         response.setHeader("Cache-Control", "no-store");
         response.setHeader("X-Content-Type-Options", "nosniff");
         response.setHeader("X-Frame-Options", "DENY");

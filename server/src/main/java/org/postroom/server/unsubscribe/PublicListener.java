@@ -49,14 +49,17 @@ import org.slf4j.LoggerFactory;
 /**
  * The public HTTP(S) listener for one-click unsubscribe: its own Jetty instance on its own port, sharing nothing
  * with the admin API (a separate server, thread pool, connector and handler; it serves {@code /u/} and nothing
- * else). Jetty parses requests without holding a thread, so slow clients cost a connection, not a worker; every
- * connection is closed after {@code postroom.public.timeout} whatever it does (slow-loris), the number of
- * connections is capped, request headers are limited to 8 KB and bodies to 4 KB.
+ * else). Jetty parses request headers without holding a thread, so slow clients cost a connection, not a worker;
+ * a body that trickles in below {@value #MIN_BODY_RATE} bytes/s is cut off; every connection is closed after
+ * {@code postroom.public.timeout} whatever it does (slow-loris), the number of connections is capped, request
+ * headers are limited to 8 KB and bodies to 4 KB.
  */
 public class PublicListener implements org.apache.james.lifecycle.api.Startable {
     private static final Logger LOGGER = LoggerFactory.getLogger(PublicListener.class);
     static final int MAX_THREADS = 16;
     static final int HEADER_SIZE = 8192;
+    /** Bytes per second; a one-click body is 26 bytes, sent at once by every real client. */
+    static final long MIN_BODY_RATE = 64;
 
     public record Options(String address, int port, boolean tls, Path certificate, Path privateKey,
                           Duration timeout, int maxConnections) {
@@ -87,6 +90,10 @@ public class PublicListener implements org.apache.james.lifecycle.api.Startable 
         http.setRequestHeaderSize(HEADER_SIZE);
         http.setResponseHeaderSize(HEADER_SIZE);
         http.setIdleTimeout(options.timeout().toMillis());
+        // A body trickling in holds a worker thread: below this rate the request is cut off (408).
+        http.setMinRequestDataRate(MIN_BODY_RATE);
+        // Dispatch on the headers, so that a declared oversized body is refused before it is sent.
+        http.setDelayDispatchUntilContent(false);
         ServerConnector connector;
         if (options.tls()) {
             http.addCustomizer(new SecureRequestCustomizer(false));
@@ -193,6 +200,7 @@ public class PublicListener implements org.apache.james.lifecycle.api.Startable 
         public ByteBuffer badMessageError(int status, String reason, HttpFields fields) {
             fields.put(new HttpField(HttpHeader.CONTENT_TYPE, "text/html; charset=utf-8"));
             fields.put(new HttpField(HttpHeader.CACHE_CONTROL, "no-store"));
+            fields.put(new HttpField(HttpHeader.CONNECTION, "close"));
             fields.put(new HttpField("X-Content-Type-Options", "nosniff"));
             return ByteBuffer.wrap(Pages.html(Pages.title(status), "<p>The request was refused.</p>")
                 .getBytes(StandardCharsets.UTF_8));
