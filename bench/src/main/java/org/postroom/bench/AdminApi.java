@@ -42,6 +42,27 @@ final class AdminApi {
         expect(send("PUT", "/users/" + address, "{\"password\":\"" + password + "\"}"), 204);
     }
 
+    /** Creates an announce list owned by {@code owner}. */
+    void createList(String list, String owner) throws IOException, InterruptedException {
+        expect(send("POST", "/postroom/lists/" + list, "{\"owners\":[\"" + owner + "\"],\"posting\":\"announce\","
+            + "\"name\":\"Bench News\"}"), 201);
+    }
+
+    /** Imports members in one request (the bulk path of {@code postroom member import}). */
+    void importMembers(String list, java.util.List<String> members) throws IOException, InterruptedException {
+        StringBuilder body = new StringBuilder(members.size() * 32).append("{\"addresses\":[");
+        for (int i = 0; i < members.size(); i++) {
+            body.append(i == 0 ? "\"" : ",\"").append(members.get(i)).append('"');
+        }
+        body.append("],\"origin\":\"bench\"}");
+        expect(send("POST", "/postroom/lists/" + list + "/members/import", body.toString()), 200);
+    }
+
+    /** A DKIM key for the domain, so that list copies are signed as in production. */
+    void generateDkimKey(String domain, String selector) throws IOException, InterruptedException {
+        expect(send("POST", "/postroom/dkim/" + domain + "?selector=" + selector, null), 201);
+    }
+
     /** Mails in a queue ({@code spool}, {@code outgoing}). */
     int queueSize(String queue) throws IOException, InterruptedException {
         HttpResponse<String> response = send("GET", "/mailQueues/" + queue, null);
@@ -55,7 +76,7 @@ final class AdminApi {
 
     private HttpResponse<String> send(String method, String path, String body) throws IOException, InterruptedException {
         HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-            .timeout(Duration.ofSeconds(30))
+            .timeout(Duration.ofSeconds(600))
             .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body))
             .header("Content-Type", "application/json")
             .header("Authorization", "Bearer " + token())

@@ -6,20 +6,27 @@ import java.util.Set;
 
 /** The command line of {@code bench/run}, validated. Unknown options and bad values are usage errors. */
 record Options(int messages, int clients, int size, Set<String> scenarios, Path distribution, String jvmOptions,
-               int timeoutSeconds, boolean keep) {
+               int timeoutSeconds, boolean keep, int members) {
     static final int DEFAULT_MESSAGES = 10_000;
     static final int DEFAULT_CLIENTS = 8;
     static final int DEFAULT_SIZE = 5 * 1024;
     static final int DEFAULT_TIMEOUT_SECONDS = 1200;
+    static final int DEFAULT_MEMBERS = 100_000;
+    /** The scenarios of {@code all}. */
     static final List<String> SCENARIOS = List.of("ingest", "relay", "read");
+    /** Run only when asked for: seeding a large list takes a while. */
+    static final String LIST = "list";
 
     static final String USAGE = """
-        Usage: bench/run [--messages N] [--clients C] [--size BYTES] [--scenario ingest|relay|read|all]
-                         [--jvm-opts "FLAGS"] [--timeout SECONDS] [--keep]
+        Usage: bench/run [--messages N] [--clients C] [--size BYTES] [--scenario ingest|relay|read|list|all]
+                         [--members N] [--jvm-opts "FLAGS"] [--timeout SECONDS] [--keep]
           --messages N      messages per scenario (default 10000)
           --clients C       concurrent SMTP clients (default 8)
           --size BYTES      size of each message (default 5120)
-          --scenario S      ingest, relay, read (ingests first, then reads) or all (default all)
+          --scenario S      ingest, relay, read (ingests first, then reads), all (those three; default) or
+                            list: one post of --size to a list of --members, fanned out to the sink, with the
+                            server's heap capped at 512 MB
+          --members N       members of the list scenario's list (default 100000)
           --jvm-opts FLAGS  extra server JVM flags, added to JAVA_OPTS (e.g. -XX:StartFlightRecording=...)
           --timeout SECONDS upper bound for each phase (default 1200)
           --keep            keep the server's temporary folder (logs, var/) instead of deleting it
@@ -36,6 +43,7 @@ record Options(int messages, int clients, int size, Set<String> scenarios, Path 
         String jvmOptions = "";
         int timeout = DEFAULT_TIMEOUT_SECONDS;
         boolean keep = false;
+        int members = DEFAULT_MEMBERS;
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
             switch (arg) {
@@ -47,6 +55,7 @@ record Options(int messages, int clients, int size, Set<String> scenarios, Path 
                 case "--jvm-opts" -> jvmOptions = value(args, ++i, arg);
                 case "--timeout" -> timeout = positive(arg, value(args, ++i, arg));
                 case "--keep" -> keep = true;
+                case "--members" -> members = positive(arg, value(args, ++i, arg));
                 case "--help", "-h" -> throw new UsageException(null);
                 default -> throw new UsageException("unknown option " + arg);
             }
@@ -54,10 +63,10 @@ record Options(int messages, int clients, int size, Set<String> scenarios, Path 
         Set<String> scenarios;
         if (scenario.equals("all")) {
             scenarios = Set.copyOf(SCENARIOS);
-        } else if (SCENARIOS.contains(scenario)) {
+        } else if (SCENARIOS.contains(scenario) || LIST.equals(scenario)) {
             scenarios = Set.of(scenario);
         } else {
-            throw new UsageException("--scenario must be ingest, relay, read or all, not " + scenario);
+            throw new UsageException("--scenario must be ingest, relay, read, list or all, not " + scenario);
         }
         if (size < 512) {
             throw new UsageException("--size must be at least 512 bytes (room for the headers)");
@@ -65,7 +74,7 @@ record Options(int messages, int clients, int size, Set<String> scenarios, Path 
         if (distribution == null) {
             throw new UsageException("--distribution DIR (the unpacked tar.gz) is required; bench/run passes it");
         }
-        return new Options(messages, clients, size, scenarios, distribution, jvmOptions, timeout, keep);
+        return new Options(messages, clients, size, scenarios, distribution, jvmOptions, timeout, keep, members);
     }
 
     private static String value(String[] args, int index, String option) {

@@ -16,6 +16,7 @@ final class SmtpSink implements AutoCloseable {
     private final ServerSocket server;
     private final AtomicInteger received = new AtomicInteger();
     private final AtomicLong lastReceivedNanos = new AtomicLong();
+    private final AtomicLong firstReceivedNanos = new AtomicLong();
 
     SmtpSink(int port) throws IOException {
         server = new ServerSocket();
@@ -36,6 +37,18 @@ final class SmtpSink implements AutoCloseable {
 
     long lastReceivedNanos() {
         return lastReceivedNanos.get();
+    }
+
+    /** When the first message since the last {@link #reset()} arrived (0 if none). */
+    long firstReceivedNanos() {
+        return firstReceivedNanos.get();
+    }
+
+    /** Starts counting again, for the next scenario. */
+    void reset() {
+        received.set(0);
+        firstReceivedNanos.set(0);
+        lastReceivedNanos.set(0);
     }
 
     private void accept() {
@@ -69,8 +82,10 @@ final class SmtpSink implements AutoCloseable {
                         while ((data = connection.readLine()) != null && !data.equals(".")) {
                             // discarded
                         }
+                        long now = System.nanoTime();
                         received.incrementAndGet();
-                        lastReceivedNanos.set(System.nanoTime());
+                        firstReceivedNanos.compareAndSet(0, now);
+                        lastReceivedNanos.set(now);
                         connection.reply("250 2.0.0 queued");
                     }
                     case "QUIT" -> {

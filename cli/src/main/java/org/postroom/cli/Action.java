@@ -52,6 +52,15 @@ abstract class Action implements Callable<Integer> {
         return true;
     }
 
+    /** Fails when the address is a mailing list's: a user or alias must not shadow it. */
+    void refuseListAddress(String address) {
+        AdminApi.Response response = api().get("/postroom/lists/" + AdminApi.segment(address));
+        if (response.ok()) {
+            throw CliException.failure(address + " is the address of a mailing list (postroom list show " + address
+                + ")");
+        }
+    }
+
     /** The answer when it is a success, else a failure carrying the server's message. */
     static AdminApi.Response require(AdminApi.Response response, String what) {
         if (!response.ok()) {

@@ -74,6 +74,7 @@ final class AliasCommand {
                 throw CliException.usage("an alias cannot point to itself");
             }
             requireLocalDomain(Names.domainOf(from));
+            refuseListAddress(from);
             String targetDomain = Names.domainOf(to);
             if (!domainExists(targetDomain)) {
                 throw CliException.notFound("domain " + targetDomain + " of the target is not a local domain: aliases"

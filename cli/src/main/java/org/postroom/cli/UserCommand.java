@@ -108,6 +108,7 @@ final class UserCommand {
         public Integer call() {
             String user = Names.address(address);
             requireLocalDomain(Names.domainOf(user));
+            refuseListAddress(user);
             if (userExists(user)) {
                 throw CliException.failure("user " + user + " already exists (change its password with"
                     + " postroom user passwd " + user + ")");

@@ -41,6 +41,12 @@ public final class SmtpSink implements AutoCloseable {
         return this;
     }
 
+    /** Lifts a fixed reply: the recipient is accepted again. */
+    public SmtpSink acceptRecipient(String address) {
+        recipientReplies.remove(address.toLowerCase());
+        return this;
+    }
+
     public List<Received> received() {
         return received;
     }

@@ -40,7 +40,7 @@ public class HoldForModeration extends GenericMailet {
         for (MailAddress list : List.copyOf(mail.getRecipients())) {
             String id = queue.hold(list, mail);
             LOGGER.info("held {} list={} from=<{}> moderation-id={}", mail.getName(), list.asString(),
-                mail.getMaybeSender().asString(), id);
+                mail.getMaybeSender().asString(""), id);
         }
         mail.setState(Mail.GHOST);
     }

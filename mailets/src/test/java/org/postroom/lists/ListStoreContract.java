@@ -334,6 +334,28 @@ public abstract class ListStoreContract {
     }
 
     @Test
+    void addMembersFailingHalfwayAddsNothing() {
+        testee().create(list(NEWS));
+        List<MailAddress> failing = new java.util.AbstractList<>() {
+            @Override
+            public MailAddress get(int index) {
+                if (index == 1500) {
+                    throw new IllegalStateException("the source broke");
+                }
+                return address("half" + index + "@example.net");
+            }
+
+            @Override
+            public int size() {
+                return 3000;
+            }
+        };
+        assertThatThrownBy(() -> testee().addMembers(NEWS, failing, cli(T1))).hasMessageContaining("broke");
+        assertThat(testee().members(NEWS, Optional.empty())).isEmpty();
+        assertThat(testee().history(NEWS, address("half1@example.net"))).isEmpty();
+    }
+
+    @Test
     void addMembersTakesThousandsAtOnce() {
         testee().create(list(NEWS));
         List<MailAddress> many = new ArrayList<>();

@@ -130,18 +130,20 @@ public class MemoryListStore implements ListStore {
     @Override
     public synchronized List<MailAddress> addMembers(MailAddress list, List<MailAddress> members, Change change) {
         Entry entry = entry(list);
-        List<MailAddress> added = new ArrayList<>();
+        java.util.Map<String, MailAddress> added = new java.util.LinkedHashMap<>();
         for (MailAddress member : members) {
             String key = key(member);
             if (!entry.members.containsKey(key)) {
-                entry.members.put(key, new Member(member, MemberStatus.ACTIVE, change.at()));
-                entry.history.computeIfAbsent(key, k -> new ArrayList<>())
-                    .add(new MemberEvent(entry.settings.address(), member, Optional.empty(),
-                        Optional.of(MemberStatus.ACTIVE), change));
-                added.add(member);
+                added.putIfAbsent(key, member);
             }
         }
-        return added;
+        added.forEach((key, member) -> {
+            entry.members.put(key, new Member(member, MemberStatus.ACTIVE, change.at()));
+            entry.history.computeIfAbsent(key, k -> new ArrayList<>())
+                .add(new MemberEvent(entry.settings.address(), member, Optional.empty(),
+                    Optional.of(MemberStatus.ACTIVE), change));
+        });
+        return List.copyOf(added.values());
     }
 
     @Override

@@ -19,6 +19,8 @@ import javax.mail.internet.MimeUtility;
 import org.apache.james.core.MailAddress;
 import org.apache.james.core.MaybeSender;
 import org.apache.james.lifecycle.api.LifecycleUtil;
+import org.apache.james.mailetcontainer.api.MailProcessor;
+import org.apache.james.mailetcontainer.lib.AbstractStateCompositeProcessor;
 import org.apache.james.server.core.MailImpl;
 import org.apache.james.webadmin.Routes;
 import org.apache.james.webadmin.utils.JsonTransformer;
@@ -59,14 +61,16 @@ public class ModerationRoutes implements Routes {
     private final ListStore lists;
     private final ModerationQueue queue;
     private final MailetContext mailetContext;
+    private final MailProcessor processors;
     private final JsonTransformer json;
 
     @Inject
     public ModerationRoutes(ListStore lists, ModerationQueue queue, MailetContext mailetContext,
-                            JsonTransformer json) {
+                            MailProcessor processors, JsonTransformer json) {
         this.lists = lists;
         this.queue = queue;
         this.mailetContext = mailetContext;
+        this.processors = processors;
         this.json = json;
     }
 
@@ -100,6 +104,12 @@ public class ModerationRoutes implements Routes {
         String id = request.params("id");
         Change change = ListsApi.change(ListsApi.body(request));
         Mail mail = heldPost(list, id);
+        if (processors instanceof AbstractStateCompositeProcessor composite
+            && composite.getProcessor(LIST_POST_PROCESSOR) == null) {
+            LifecycleUtil.dispose(mail);
+            throw ListsApi.conflict("conf/mailetcontainer.xml has no '" + LIST_POST_PROCESSOR + "' processor to"
+                + " expand the post: it stays held");
+        }
         String sender = mail.getMaybeSender().asString();
         try {
             mail.setAttribute(PostNeedsModeration.approved());

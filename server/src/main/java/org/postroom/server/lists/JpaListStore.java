@@ -1,6 +1,10 @@
 package org.postroom.server.lists;
 
 import java.net.URI;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -22,8 +26,12 @@ import javax.inject.Singleton;
 import javax.mail.internet.AddressException;
 import javax.persistence.EntityManager;
 import javax.persistence.EntityManagerFactory;
+import javax.persistence.PersistenceException;
 
 import org.apache.james.core.MailAddress;
+import org.apache.openjpa.persistence.Generator;
+import org.apache.openjpa.persistence.OpenJPAEntityManager;
+import org.apache.openjpa.persistence.OpenJPAPersistence;
 import org.postroom.lists.Change;
 import org.postroom.lists.ChangeMethod;
 import org.postroom.lists.ListStore;
@@ -198,30 +206,96 @@ public class JpaListStore implements ListStore {
             .getResultList().stream().map(JpaListStore::address).toList());
     }
 
+    /**
+     * One JDBC transaction with batched inserts: entity by entity, OpenJPA sends one statement per row (Derby gets
+     * no statement batching), which made a 100,000-row import several times slower. Ids come from the entities'
+     * own table generators, so rows written here and through JPA never collide.
+     */
     @Override
     public List<MailAddress> addMembers(MailAddress list, List<MailAddress> members, Change change) {
         String listKey = key(list);
-        return exclusively(listKey, () -> transactions.apply(manager -> {
-            long id = listEntity(manager, list).id();
-            Set<String> present = new HashSet<>(manager.createNamedQuery("PostroomListMember.keys", String.class)
-                .setParameter("list", id).getResultList());
-            List<MailAddress> added = new ArrayList<>();
-            long at = change.at().toEpochMilli();
-            for (MailAddress member : members) {
-                String key = key(member);
-                if (present.add(key)) {
-                    manager.persist(new JpaMemberEntity(id, key, member.asString(), MemberStatus.ACTIVE.name(), at));
-                    manager.persist(event(id, key, member.asString(), Optional.empty(),
-                        Optional.of(MemberStatus.ACTIVE), change));
-                    added.add(member);
-                    if (added.size() % BATCH == 0) {
-                        manager.flush();
-                        manager.clear();
+        return exclusively(listKey, () -> {
+            EntityManager manager = transactions.factory().createEntityManager();
+            try {
+                long id = listEntity(manager, list).id();
+                OpenJPAEntityManager openJpa = OpenJPAPersistence.cast(manager);
+                Generator memberIds = openJpa.getFieldGenerator(JpaMemberEntity.class, "id");
+                Generator eventIds = openJpa.getFieldGenerator(JpaMemberEventEntity.class, "id");
+                Connection connection = (Connection) openJpa.getConnection();
+                try {
+                    return insertMembers(connection, id, members, change, memberIds, eventIds);
+                } finally {
+                    connection.close();
+                }
+            } catch (SQLException e) {
+                throw new PersistenceException("cannot add members to " + list.asString() + ": " + e.getMessage(), e);
+            } finally {
+                manager.close();
+            }
+        });
+    }
+
+    private static List<MailAddress> insertMembers(Connection connection, long listId, List<MailAddress> members,
+                                                   Change change, Generator memberIds, Generator eventIds)
+        throws SQLException {
+        boolean autoCommit = connection.getAutoCommit();
+        connection.setAutoCommit(false);
+        try {
+            Set<String> present = new HashSet<>();
+            try (PreparedStatement keys = connection.prepareStatement(
+                "SELECT ADDRESS_KEY FROM POSTROOM_LIST_MEMBER WHERE LIST_ID = ?")) {
+                keys.setLong(1, listId);
+                try (ResultSet rows = keys.executeQuery()) {
+                    while (rows.next()) {
+                        present.add(rows.getString(1));
                     }
                 }
             }
+            List<MailAddress> added = new ArrayList<>();
+            long at = change.at().toEpochMilli();
+            try (PreparedStatement member = connection.prepareStatement("INSERT INTO POSTROOM_LIST_MEMBER"
+                    + " (ID, LIST_ID, ADDRESS_KEY, ADDRESS, STATUS, SINCE) VALUES (?, ?, ?, ?, ?, ?)");
+                 PreparedStatement event = connection.prepareStatement("INSERT INTO POSTROOM_LIST_EVENT"
+                     + " (ID, LIST_ID, ADDRESS_KEY, ADDRESS, FROM_STATUS, TO_STATUS, CHANGED_AT, METHOD, ORIGIN)"
+                     + " VALUES (?, ?, ?, ?, NULL, ?, ?, ?, ?)")) {
+                for (MailAddress address : members) {
+                    String key = key(address);
+                    if (!present.add(key)) {
+                        continue;
+                    }
+                    member.setLong(1, ((Number) memberIds.next()).longValue());
+                    member.setLong(2, listId);
+                    member.setString(3, key);
+                    member.setString(4, address.asString());
+                    member.setString(5, MemberStatus.ACTIVE.name());
+                    member.setLong(6, at);
+                    member.addBatch();
+                    event.setLong(1, ((Number) eventIds.next()).longValue());
+                    event.setLong(2, listId);
+                    event.setString(3, key);
+                    event.setString(4, address.asString());
+                    event.setString(5, MemberStatus.ACTIVE.name());
+                    event.setLong(6, at);
+                    event.setString(7, change.method().name());
+                    event.setString(8, change.origin().orElse(null));
+                    event.addBatch();
+                    added.add(address);
+                    if (added.size() % BATCH == 0) {
+                        member.executeBatch();
+                        event.executeBatch();
+                    }
+                }
+                member.executeBatch();
+                event.executeBatch();
+            }
+            connection.commit();
             return added;
-        }));
+        } catch (SQLException | RuntimeException e) {
+            connection.rollback();
+            throw e;
+        } finally {
+            connection.setAutoCommit(autoCommit);
+        }
     }
 
     @Override

@@ -44,7 +44,7 @@ public class JpaMemberEventEntity {
     @Column(name = "TO_STATUS", length = 16)
     private String toStatus;
 
-    @Column(name = "AT", nullable = false)
+    @Column(name = "CHANGED_AT", nullable = false)
     private long at;
 
     @Column(name = "METHOD", nullable = false, length = 32)

@@ -24,7 +24,7 @@ public class JpaSuppressionEntity {
     @Column(name = "REASON", nullable = false, length = 1000)
     private String reason;
 
-    @Column(name = "AT", nullable = false)
+    @Column(name = "CHANGED_AT", nullable = false)
     private long at;
 
     @Column(name = "METHOD", nullable = false, length = 32)

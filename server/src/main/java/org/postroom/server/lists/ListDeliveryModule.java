@@ -1,7 +1,5 @@
 package org.postroom.server.lists;
 
-import java.util.List;
-
 import javax.mail.MessagingException;
 
 import org.apache.james.dnsservice.api.DNSService;
@@ -50,6 +48,6 @@ public class ListDeliveryModule extends AbstractModule {
     @Provides
     @Singleton
     FromMunging munging(DNSService dns) {
-        return new FromMunging(name -> List.copyOf(dns.findTXTRecords(name)));
+        return new FromMunging(name -> dns.findTXTRecords(name).stream().map(TxtRecords::text).toList());
     }
 }

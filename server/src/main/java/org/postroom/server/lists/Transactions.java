@@ -15,6 +15,10 @@ final class Transactions {
         this.factory = factory;
     }
 
+    EntityManagerFactory factory() {
+        return factory;
+    }
+
     <T> T apply(Function<EntityManager, T> work) {
         EntityManager manager = factory.createEntityManager();
         EntityTransaction transaction = manager.getTransaction();

@@ -102,7 +102,7 @@ public class EnforceListPostingPolicy implements RcptHook {
 
     private static HookResult refuse(SMTPSession session, MaybeSender sender, MailingList list, String reply) {
         LOGGER.info("smtp refused RCPT TO:<{}> from=<{}> client={} user={} (session {}): 550 {}",
-            list.address().asString(), sender.asString(),
+            list.address().asString(), sender.asString(""),
             session.getRemoteAddress().getAddress().getHostAddress(),
             session.getUsername() == null ? "-" : session.getUsername().asString(), session.getSessionID(), reply);
         return HookResult.builder()

@@ -1,0 +1,210 @@
+package org.postroom.it.lists;
+
+import static java.util.concurrent.TimeUnit.SECONDS;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.postroom.it.MailClients.Security.STARTTLS;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+import javax.mail.MessagingException;
+import javax.mail.internet.InternetAddress;
+import javax.mail.internet.MimeMessage;
+
+import org.apache.james.jdkim.DKIMVerifier;
+import org.apache.james.jdkim.api.SignatureRecord;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.postroom.cli.CliRun;
+import org.postroom.cli.Environment;
+import org.postroom.it.FakeDns;
+import org.postroom.it.MailClients;
+import org.postroom.it.PostroomProcess;
+import org.postroom.it.SmtpSink;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+/**
+ * A list made with the {@code postroom} CLI, posted to over submission, delivered to members whose MX is a
+ * loopback sink (the smarthost setting): one copy each with its VERP sender, the list headers and a DKIM
+ * signature of the list's domain that jDKIM verifies; suppressed members get nothing; a 5xx member goes to
+ * list-bounces, a 4xx member through relay retries; a poster from a p=reject domain has From: rewritten; a
+ * post carrying the list's own List-Id is parked, not expanded.
+ */
+class ListDeliveryTest {
+    static final String DOMAIN = PostroomProcess.DOMAIN;
+    static final String LIST = "news@" + DOMAIN;
+    static final String ALICE = "alice@" + DOMAIN;
+    static final String BOB = "bob@strict.test";
+    static final String PASSWORD = "list-Secret-42";
+    static final List<String> MEMBERS = List.of("m1@remote.test", "m2+tag@remote.test", "gone@remote.test",
+        "busy@remote.test", "quiet@remote.test", "m3@other.test");
+
+    static FakeDns dns;
+    static SmtpSink mx;
+    static PostroomProcess server;
+    static String dkimRecord;
+
+    @BeforeAll
+    static void start() throws Exception {
+        dns = FakeDns.onPort53().add("_dmarc.strict.test.", "TXT", "\"v=DMARC1; p=reject\"");
+        mx = new SmtpSink(PostroomProcess.freePort())
+            .rejectRecipient("gone@remote.test", "550 5.1.1 <gone@remote.test>: Recipient address rejected: User unknown")
+            .rejectRecipient("busy@remote.test", "451 4.2.0 <busy@remote.test>: try again later")
+            .start();
+        server = PostroomProcess.create()
+            .with("postroom.relayhost", "[127.0.0.1]:" + mx.port())
+            .with("postroom.relayhost.starttls", "false")
+            .with("postroom.dns.servers", dns.host())
+            .start();
+        server.admin().addUser(ALICE, PASSWORD);
+        ok(postroom("domain", "add", "strict.test"));
+        server.admin().addUser(BOB, PASSWORD);
+        var generated = server.admin().send("POST", "/postroom/dkim/" + DOMAIN + "?selector=lists", null);
+        assertThat(generated.statusCode()).isEqualTo(201);
+        dkimRecord = new ObjectMapper().readTree(generated.body()).path("dnsRecord").asText();
+        ok(postroom("list", "create", LIST, "--owner", ALICE, "--posting", "open", "--name", "Example News"));
+        ok(postroom(concat(List.of("member", "add", LIST), MEMBERS)));
+        ok(postroom("suppression", "add", "quiet@remote.test", "--reason", "complained"));
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (server != null) {
+            server.close();
+        }
+        mx.close();
+        dns.close();
+    }
+
+    static String[] concat(List<String> first, List<String> second) {
+        return java.util.stream.Stream.concat(first.stream(), second.stream()).toArray(String[]::new);
+    }
+
+    static CliRun postroom(String... args) throws IOException {
+        return CliRun.run(Environment.forHome(server.home()).withInstallation(PostroomProcess.unpacked())
+            .withSetting("postroom.port.admin", String.valueOf(server.port("admin"))), args);
+    }
+
+    static void ok(CliRun run) {
+        assertThat(run.code()).as(run.toString()).isZero();
+    }
+
+    static List<SmtpSink.Received> copies(String subject) {
+        return mx.received().stream().filter(received -> received.content().contains("Subject: " + subject + "\r\n")).toList();
+    }
+
+    static SmtpSink.Received copyFor(String subject, String member) {
+        return copies(subject).stream().filter(received -> received.recipients().contains(member)).findFirst().orElseThrow();
+    }
+
+    static List<SignatureRecord> verify(String wire) throws Exception {
+        DKIMVerifier verifier = new DKIMVerifier((method, selector, domain) ->
+            selector.toString().equals("lists") && domain.toString().equals(DOMAIN) ? List.of(dkimRecord) : List.of());
+        return verifier.verify(new ByteArrayInputStream(wire.getBytes(StandardCharsets.ISO_8859_1)));
+    }
+
+    static int repositorySize(String path) throws Exception {
+        String id = URLEncoder.encode(path, StandardCharsets.UTF_8);
+        return new ObjectMapper().readTree(server.admin().get("/mailRepositories/" + id + "/mails")).size();
+    }
+
+    static MimeMessage header(MimeMessage message, String name, String value) throws MessagingException {
+        message.setHeader(name, value);
+        message.saveChanges();
+        return message;
+    }
+
+    @Test
+    void eachActiveMemberGetsOneSignedCopyWithItsVerpSenderAndTheListHeaders() throws Exception {
+        MailClients.submit(server.port("submission"), STARTTLS, ALICE, PASSWORD,
+            MailClients.message(ALICE, LIST + ", dave@remote.test", "first post", "Hello members, caf\u00e9."));
+
+        await().atMost(60, SECONDS).untilAsserted(() -> assertThat(copies("first post")).extracting(r -> r.recipients().get(0))
+            .contains("m1@remote.test", "m2+tag@remote.test", "m3@other.test", "dave@remote.test"));
+        // The other recipient of the mail went on as ordinary mail, from Alice.
+        assertThat(copyFor("first post", "dave@remote.test").sender()).isEqualTo(ALICE);
+        for (String member : List.of("m1@remote.test", "m2+tag@remote.test", "m3@other.test")) {
+            List<SmtpSink.Received> mine = copies("first post").stream().filter(r -> r.recipients().equals(List.of(member))).toList();
+            assertThat(mine).as(member).hasSize(1);
+            String local = member.substring(0, member.indexOf('@'));
+            String domain = member.substring(member.indexOf('@') + 1);
+            assertThat(mine.get(0).sender()).isEqualTo("news-bounces+" + local + "=" + domain + "@" + DOMAIN);
+            String wire = mine.get(0).content();
+            assertThat(wire)
+                .contains("List-Id: \"Example News\" <news." + DOMAIN + ">")
+                .contains("List-Post: <mailto:" + LIST + ">")
+                .contains("List-Help: <mailto:news+help@" + DOMAIN + ">")
+                .contains("List-Subscribe: <mailto:news+subscribe@" + DOMAIN + ">")
+                .contains("List-Unsubscribe: <mailto:news+unsubscribe@" + DOMAIN + ">")
+                .contains("Precedence: list")
+                .contains("From: " + ALICE);
+            List<SignatureRecord> signatures = verify(wire);
+            assertThat(signatures).extracting(signature -> signature.getDToken().toString()).containsExactly(DOMAIN);
+            assertThat(signatures.get(0).getHeaders().stream().map(CharSequence::toString))
+                .contains("list-unsubscribe", "list-id", "list-post");
+        }
+        assertThat(copies("first post")).noneSatisfy(r -> assertThat(r.recipients()).contains("quiet@remote.test"));
+        await().atMost(30, SECONDS).untilAsserted(() -> assertThat(server.log())
+            .containsPattern("list-post finished \\S+ list=" + LIST + " members=6 delivered=3 queued=1 failed=1 suppressed=1 "));
+    }
+
+    @Test
+    void aPermanentRefusalGoesToListBouncesWithTheMemberAndATemporaryOneThroughRelayRetries() throws Exception {
+        MailClients.submit(server.port("submission"), STARTTLS, ALICE, PASSWORD,
+            MailClients.message(ALICE, LIST, "second post", "Some will fail."));
+
+        await().atMost(60, SECONDS).untilAsserted(() -> assertThat(server.log())
+            .containsPattern("list-post failed \\S+ list=" + LIST + " member=gone@remote.test from=<news-bounces\\+gone=remote.test@"
+                + DOMAIN + "> reply=550 5.1.1")
+            .containsPattern("list-bounce \\S+ from=<news-bounces\\+gone=remote.test@" + DOMAIN + "> to=\\[gone@remote.test] error=550 5.1.1"));
+        await().atMost(30, SECONDS).ignoreExceptions().until(() -> repositorySize("var/mail/list-bounces/") >= 1);
+        assertThat(copies("second post")).noneSatisfy(r -> assertThat(r.recipients()).contains("gone@remote.test"));
+
+        // busy@ answered 451: the copy waits in the outgoing queue; once the member's server accepts, a retry delivers it.
+        await().atMost(60, SECONDS).untilAsserted(() -> assertThat(server.log())
+            .containsPattern("list-post deferred \\S+ member=busy@remote.test reply=451"));
+        mx.acceptRecipient("busy@remote.test");
+        await().atMost(90, SECONDS).pollInterval(3, SECONDS).untilAsserted(() -> {
+            server.admin().flushOutgoing();
+            assertThat(copies("second post")).anySatisfy(r -> assertThat(r.recipients()).containsExactly("busy@remote.test"));
+        });
+        SmtpSink.Received busy = copyFor("second post", "busy@remote.test");
+        assertThat(busy.sender()).isEqualTo("news-bounces+busy=remote.test@" + DOMAIN);
+        assertThat(verify(busy.content())).hasSize(1);
+        mx.rejectRecipient("busy@remote.test", "451 4.2.0 <busy@remote.test>: try again later");
+    }
+
+    @Test
+    void aPosterFromADomainPublishingDmarcRejectHasFromRewrittenToTheList() throws Exception {
+        MailClients.submit(server.port("submission"), STARTTLS, BOB, PASSWORD,
+            MailClients.message("Bob Strict <" + BOB + ">", LIST, "strict post", "From a p=reject domain."));
+
+        await().atMost(60, SECONDS).until(() -> copies("strict post").stream().anyMatch(r -> r.recipients().contains("m1@remote.test")));
+        MimeMessage copy = new MimeMessage(null, new ByteArrayInputStream(
+            copyFor("strict post", "m1@remote.test").content().getBytes(StandardCharsets.ISO_8859_1)));
+        InternetAddress from = (InternetAddress) copy.getFrom()[0];
+        assertThat(from.getAddress()).isEqualTo(LIST);
+        assertThat(from.getPersonal()).isEqualTo("Bob Strict via Example News");
+        assertThat(copy.getReplyTo()).extracting(address -> ((InternetAddress) address).getAddress()).containsExactly(BOB);
+        assertThat(verify(copyFor("strict post", "m1@remote.test").content())).hasSize(1);
+        assertThat(server.log()).contains("dmarc-from-rewritten=true");
+    }
+
+    @Test
+    void aPostCarryingTheListsOwnListIdIsParkedNotExpanded() throws Exception {
+        MailClients.submit(server.port("submission"), STARTTLS, ALICE, PASSWORD, header(
+            MailClients.message(ALICE, LIST, "looping post", "Came back."), "List-Id", "\"Example News\" <news." + DOMAIN + ">"));
+
+        await().atMost(60, SECONDS).untilAsserted(() -> assertThat(server.log())
+            .containsPattern("list-loop \\S+ from=<" + ALICE + "> list=" + LIST + " not expanded: already sent by this list"));
+        await().atMost(30, SECONDS).ignoreExceptions().until(() -> repositorySize("var/mail/list-loops/") >= 1);
+        Thread.sleep(2000);
+        assertThat(copies("looping post")).isEmpty();
+    }
+}
