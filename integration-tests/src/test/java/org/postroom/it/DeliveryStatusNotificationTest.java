@@ -52,7 +52,7 @@ class DeliveryStatusNotificationTest {
             .with("postroom.relayhost", "[127.0.0.1]:" + remoteMx.port())
             .with("postroom.relayhost.starttls", "false")
             .with("postroom.delivery.retry.delays", "2s")
-            .with("postroom.delivery.lifetime", "12s")
+            .with("postroom.delivery.lifetime", "6s")
             .with("postroom.dsn.delay.after", "3s")
             .start();
         server.admin().addUser(ALICE, PASSWORD);
@@ -150,10 +150,13 @@ class DeliveryStatusNotificationTest {
             server.admin().send("DELETE", "/address/forwards/" + ALICE + "/targets/stranger@remote.test", null);
         }
 
-        String repository = "/mailRepositories/" + java.net.URLEncoder.encode("jpa://var/mail/undeliverable-null-sender/",
+        // James's admin API names a repository by its path, URL-encoded: var/mail/undeliverable-null-sender/
+        String repository = "/mailRepositories/" + java.net.URLEncoder.encode("var/mail/undeliverable-null-sender/",
             StandardCharsets.UTF_8) + "/mails";
-        await().atMost(60, SECONDS).ignoreExceptions().untilAsserted(() -> assertThat(server.admin().get(repository)).contains("Mail"));
-        assertThat(server.log()).containsPattern("bounced Mail\\S+ from=<> to=\\[stranger@remote.test]");
+        await().atMost(60, SECONDS).ignoreExceptions().untilAsserted(() -> assertThat(server.admin().get(repository))
+            .contains("Mail"));
+        assertThat(server.log()).containsPattern("bounced Mail\\S+ from=<<?>>? to=\\[stranger@remote.test]")
+            .containsPattern("Storing mail Mail\\S+ in MailRepositoryUrl\\{value=jpa://var/mail/undeliverable-null-sender}");
     }
 
     // ---- helpers --------------------------------------------------------------------------------------------

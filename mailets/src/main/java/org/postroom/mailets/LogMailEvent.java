@@ -39,7 +39,7 @@ public class LogMailEvent extends GenericMailet {
 
     @Override
     public void service(Mail mail) {
-        LOGGER.info("{} {} from=<{}> to=[{}] error={}", event, mail.getName(), mail.getMaybeSender().asString(),
+        LOGGER.info("{} {} from=<{}> to=[{}] error={}", event, mail.getName(), mail.getMaybeSender().asString(""),
             mail.getRecipients().stream().map(Object::toString).collect(Collectors.joining(",")),
             error(mail).replaceAll("\\s+", " ").strip());
     }

@@ -68,7 +68,7 @@ final class DeferralLoggingQueueFactory implements MailQueueFactory<MailQueue> {
             delegate.enQueue(mail, delay);
             if (!delay.isZero() && !delay.isNegative()) {
                 LOGGER.info("deferred {} from=<{}> to=[{}] retry in {} error={}", mail.getName(),
-                    mail.getMaybeSender().asString(),
+                    mail.getMaybeSender().asString(""),
                     mail.getRecipients().stream().map(Object::toString).collect(Collectors.joining(",")),
                     delay, mail.getErrorMessage() == null ? "-" : mail.getErrorMessage().replaceAll("\\s+", " ").strip());
             }
