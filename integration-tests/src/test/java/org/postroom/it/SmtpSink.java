@@ -27,6 +27,7 @@ public final class SmtpSink implements AutoCloseable {
     private final Map<String, String> recipientReplies = new ConcurrentHashMap<>();
     private final List<String> attempted = new CopyOnWriteArrayList<>();
     private volatile ServerSocket server;
+    private volatile long delayMillis;
 
     public SmtpSink(int port) {
         this.port = port;
@@ -38,6 +39,12 @@ public final class SmtpSink implements AutoCloseable {
 
     public SmtpSink rejectRecipient(String address, String reply) {
         recipientReplies.put(address.toLowerCase(), reply);
+        return this;
+    }
+
+    /** Answers each end of data this much later: a slow remote MX. */
+    public SmtpSink delayEachMessage(long millis) {
+        delayMillis = millis;
         return this;
     }
 
@@ -112,6 +119,14 @@ public final class SmtpSink implements AutoCloseable {
                     String dataLine;
                     while ((dataLine = in.readLine()) != null && !dataLine.equals(".")) {
                         content.append(dataLine.startsWith("..") ? dataLine.substring(1) : dataLine).append("\r\n");
+                    }
+                    if (delayMillis > 0) {
+                        try {
+                            Thread.sleep(delayMillis);
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                            return;
+                        }
                     }
                     received.add(new Received(sender, List.copyOf(recipients), content.toString()));
                     write(out, "250 2.0.0 queued");

@@ -48,6 +48,18 @@ class ConfigCheckTest {
     }
 
     @Test
+    void aVerpFormatThatCannotNameTheMemberAndABadConnectionCountAreNamed() throws IOException {
+        append("postroom.properties", "postroom.lists.verp={list}-bounces@{listdomain}\npostroom.lists.connections=0\n");
+
+        Output output = run(conf.toString());
+
+        assertThat(output.code).isNotZero();
+        assertThat(output.out + output.err)
+            .contains("postroom.lists.verp='{list}-bounces@{listdomain}' must contain {local} and {domain} before the @")
+            .contains("postroom.lists.connections=0 must be a whole number from 1 to 999");
+    }
+
+    @Test
     void everyProblemIsNamedNotOnlyTheFirst() throws IOException {
         append("postroom.properties", "postroom.prot.smtp=25\npostroom.port.imap=99999\n"
             + "postroom.tls.certificate=certs/missing.pem\npostroom.tls.key=certs/missing-key.pem\n"
