@@ -244,7 +244,8 @@ final class MemberCommand {
 
     @Command(name = "import", description = "Add the addresses of a CSV file as active members, all at once: the "
         + "file is read and checked first, then written in one transaction, so nothing is half-imported. Columns: "
-        + "address[,name] (the name is read but not stored); a first line whose first field is not an address is a "
+        + "address[,name[,...]] (only the address is stored; a file written by postroom member export imports as "
+        + "it is); a first line whose first field is not an address is a "
         + "header. Addresses already members (whatever their status) are skipped. Rows that are not addresses are "
         + "named by line number and stop the import (exit 2), unless --skip-invalid. A progress bar is shown on "
         + "standard error when it is a terminal.",
@@ -351,10 +352,6 @@ final class MemberCommand {
                     String text = fields.get(0);
                     if (number == 1 && HEADER.matcher(text).matches()) {
                         continue; // a header: "address", "email", "E-mail address", ...
-                    }
-                    if (fields.size() > 2) {
-                        invalid.add("line " + number + ": " + fields.size() + " columns, expected address[,name]");
-                        continue;
                     }
                     try {
                         String address = Names.address(text);

@@ -60,6 +60,12 @@ public class JpaListStore implements ListStore {
     private static final int BATCH = 1000;
 
     private final Transactions transactions;
+    /**
+     * The keys of every list, so that "is this address a list?" (asked for every recipient at RCPT and in the
+     * pipeline) needs no query for the addresses that are not. Loaded at first use; this process is the only
+     * writer, and create/remove keep it exact.
+     */
+    private volatile Set<String> listKeys;
     private final Striped<ReadWriteLock> listLocks = Striped.readWriteLock(64);
     private final Striped<Lock> memberLocks = Striped.lock(1024);
 
@@ -84,6 +90,7 @@ public class JpaListStore implements ListStore {
             manager.persist(entity);
             return null;
         }));
+        changeKeys(keys -> keys.add(key));
     }
 
     @Override
@@ -98,7 +105,31 @@ public class JpaListStore implements ListStore {
 
     @Override
     public Optional<MailingList> find(MailAddress list) {
-        return transactions.read(manager -> findEntity(manager, key(list)).map(JpaListStore::read));
+        String key = key(list);
+        if (!listKeys().contains(key)) {
+            return Optional.empty();
+        }
+        return transactions.read(manager -> findEntity(manager, key).map(JpaListStore::read));
+    }
+
+    private Set<String> listKeys() {
+        Set<String> keys = listKeys;
+        if (keys == null) {
+            synchronized (this) {
+                if (listKeys == null) {
+                    listKeys = Set.copyOf(transactions.read(manager -> manager.createQuery(
+                        "SELECT l.addressKey FROM PostroomList l", String.class).getResultList()));
+                }
+                keys = listKeys;
+            }
+        }
+        return keys;
+    }
+
+    private synchronized void changeKeys(java.util.function.Consumer<Set<String>> change) {
+        Set<String> keys = new HashSet<>(listKeys());
+        change.accept(keys);
+        listKeys = Set.copyOf(keys);
     }
 
     @Override
@@ -117,6 +148,7 @@ public class JpaListStore implements ListStore {
             manager.remove(entity);
             return null;
         }));
+        changeKeys(keys -> keys.remove(key));
     }
 
     @Override

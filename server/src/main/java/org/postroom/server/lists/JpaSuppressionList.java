@@ -13,10 +13,16 @@ import org.postroom.lists.Change;
 import org.postroom.lists.ChangeMethod;
 import org.postroom.lists.SuppressionList;
 
-/** The installation's {@link SuppressionList} on Derby (table {@code POSTROOM_SUPPRESSION}), keyed lower-cased. */
+/**
+ * The installation's {@link SuppressionList} on Derby (table {@code POSTROOM_SUPPRESSION}), keyed lower-cased.
+ * {@link #isSuppressed}, asked for every member of every expanded post, answers from an in-memory set of the
+ * suppressed keys, loaded at first use and kept exact by {@link #suppress} and {@link #lift} (this process is the
+ * database's only writer).
+ */
 @Singleton
 public class JpaSuppressionList implements SuppressionList {
     private final Transactions transactions;
+    private volatile java.util.Set<String> keys;
 
     @Inject
     public JpaSuppressionList(EntityManagerFactory factory) {
@@ -25,7 +31,23 @@ public class JpaSuppressionList implements SuppressionList {
 
     @Override
     public boolean isSuppressed(MailAddress address) {
-        return find(address).isPresent();
+        return keys().contains(JpaListStore.key(address));
+    }
+
+    private java.util.Set<String> keys() {
+        java.util.Set<String> loaded = keys;
+        if (loaded == null) {
+            synchronized (this) {
+                if (keys == null) {
+                    java.util.Set<String> read = java.util.concurrent.ConcurrentHashMap.newKeySet();
+                    read.addAll(transactions.read(manager -> manager.createQuery(
+                        "SELECT s.addressKey FROM PostroomSuppression s", String.class).getResultList()));
+                    keys = read;
+                }
+                loaded = keys;
+            }
+        }
+        return loaded;
     }
 
     @Override
@@ -47,11 +69,12 @@ public class JpaSuppressionList implements SuppressionList {
                 write(entity, address, reason, change);
             }
         });
+        keys().add(JpaListStore.key(address));
     }
 
     @Override
     public synchronized boolean lift(MailAddress address, Change change) {
-        return transactions.apply(manager -> {
+        boolean lifted = transactions.apply(manager -> {
             JpaSuppressionEntity entity = manager.find(JpaSuppressionEntity.class, JpaListStore.key(address));
             if (entity == null) {
                 return false;
@@ -59,6 +82,8 @@ public class JpaSuppressionList implements SuppressionList {
             manager.remove(entity);
             return true;
         });
+        keys().remove(JpaListStore.key(address));
+        return lifted;
     }
 
     @Override

@@ -37,4 +37,16 @@ class JpaSuppressionListTest extends SuppressionListContract {
     protected SuppressionList testee() {
         return testee;
     }
+
+    @org.junit.jupiter.api.Test
+    void anotherInstanceReadsTheSuppressionsFromTheDatabase() throws Exception {
+        org.apache.james.core.MailAddress alice = new org.apache.james.core.MailAddress("alice@example.net");
+        testee.isSuppressed(alice);
+        testee.suppress(alice, "bounces", org.postroom.lists.Change.now(org.postroom.lists.ChangeMethod.BOUNCE, null));
+        SuppressionList another = new JpaSuppressionList(factory);
+        org.assertj.core.api.Assertions.assertThat(another.isSuppressed(alice)).isTrue();
+        another.lift(alice, org.postroom.lists.Change.now(org.postroom.lists.ChangeMethod.CLI, null));
+        org.assertj.core.api.Assertions.assertThat(another.isSuppressed(alice)).isFalse();
+        org.assertj.core.api.Assertions.assertThat(new JpaSuppressionList(factory).isSuppressed(alice)).isFalse();
+    }
 }
