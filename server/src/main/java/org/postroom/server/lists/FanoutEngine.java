@@ -55,6 +55,8 @@ public final class FanoutEngine implements AutoCloseable {
     static final int PAGE = 1000;
     /** Members of one destination sent over one connection before it is handed back. */
     static final int RUN = 100;
+    /** A post interrupted by an error (database, disk) is taken up again after this long. */
+    static final long RETRY_SECONDS = 60;
 
     private final ListStore lists;
     private final SuppressionList suppressions;
@@ -67,6 +69,7 @@ public final class FanoutEngine implements AutoCloseable {
     private final int connections;
     private final ExecutorService coordinator;
     private final ExecutorService workers;
+    private final java.util.concurrent.ScheduledExecutorService retries;
     private final Set<String> queued = ConcurrentHashMap.newKeySet();
     private volatile Handoff handoff;
     /** Where copies sent and delivered are counted for {@code postroom bounce stats}; nowhere until set. */
@@ -87,6 +90,7 @@ public final class FanoutEngine implements AutoCloseable {
         this.coordinator = Executors.newSingleThreadExecutor(runnable -> daemon(runnable, "list-fanout"));
         this.workers = Executors.newFixedThreadPool(connections,
             runnable -> daemon(runnable, "list-fanout-" + threads.incrementAndGet()));
+        this.retries = Executors.newSingleThreadScheduledExecutor(runnable -> daemon(runnable, "list-fanout-retry"));
     }
 
     private static Thread daemon(Runnable runnable, String name) {
@@ -151,25 +155,33 @@ public final class FanoutEngine implements AutoCloseable {
     private void schedule(PostJournal.Job job) {
         if (queued.add(job.id())) {
             coordinator.execute(() -> {
+                boolean done = false;
                 try {
-                    expand(job);
+                    done = expand(job);
                 } finally {
                     queued.remove(job.id());
+                }
+                if (!done) {
+                    retries.schedule(() -> schedule(job), RETRY_SECONDS, java.util.concurrent.TimeUnit.SECONDS);
                 }
             });
         }
     }
 
-    /** Runs one post to its end; public for tests that drive expansion synchronously. */
-    void expand(PostJournal.Job job) {
+    /**
+     * Runs one post to its end (package-private for tests that drive expansion synchronously).
+     *
+     * @return false when an error interrupted it: the journal keeps it, to be taken up again
+     */
+    boolean expand(PostJournal.Job job) {
         MDC.put("mail", job.queueId());
         Instant started = Instant.now();
         try {
             Optional<MailingList> found = lists.find(job.list());
             if (found.isEmpty()) {
-                LOGGER.warn("list-post {} list={} dropped: the list no longer exists (post kept in {})", job.queueId(),
+                LOGGER.warn("list-post {} list={} not expanded: the list no longer exists (post kept in {})", job.queueId(),
                     job.list().asString(), journal.root().resolve(job.id()));
-                return;
+                return true;
             }
             Post post = new Post(job, found.get(), RawMessage.parse(journal.post(job.id())));
             PostJournal.Progress progress = journal.progress(job.id());
@@ -207,10 +219,12 @@ public final class FanoutEngine implements AutoCloseable {
                 firstDelivery == null ? "-" : Duration.between(job.accepted(), firstDelivery).toMillis(),
                 duration.toMillis() == 0 ? members - resumedAt : (members - resumedAt) * 1000 / duration.toMillis(),
                 resumedAt > 0 ? " resumed-after=" + resumedAt : "");
+            return true;
         } catch (Exception e) {
-            // The journal keeps the post and its progress: the next start resumes it.
-            LOGGER.error("list-post {} list={} interrupted, resumed at the next start: {}", job.queueId(), job.list().asString(),
-                e.toString(), e);
+            // The journal keeps the post and its progress: it is taken up again from the last saved page.
+            LOGGER.error("list-post {} list={} interrupted, taken up again in {} s: {}", job.queueId(), job.list().asString(),
+                RETRY_SECONDS, e.toString(), e);
+            return false;
         } finally {
             MDC.remove("mail");
         }
@@ -460,5 +474,6 @@ public final class FanoutEngine implements AutoCloseable {
     public void close() {
         coordinator.shutdownNow();
         workers.shutdownNow();
+        retries.shutdownNow();
     }
 }

@@ -142,7 +142,7 @@ class FanoutEngineTest {
         lists.setStatus(LIST, address("left@remote.test"), MemberStatus.UNSUBSCRIBED, ADMIN);
         testee.start(handoff);
         PostJournal.Job job = store("Mail1");
-        testee.expand(job);
+        assertThat(testee.expand(job)).isTrue();
 
         assertThat(mx.received).hasSize(2501);
         assertThat(mx.received).extracting(LoopbackMx.Received::recipient).doesNotHaveDuplicates()
@@ -168,7 +168,7 @@ class FanoutEngineTest {
         mx.replies.put("busy@remote.test", "452 4.2.2 mailbox full");
         testee.start(handoff);
         PostJournal.Job job = store("Mail2");
-        testee.expand(job);
+        assertThat(testee.expand(job)).isTrue();
 
         assertThat(mx.received).extracting(LoopbackMx.Received::recipient).containsExactly("ok@remote.test");
         assertThat(handoff.handed).extracting(Handed::kind, h -> h.member().asString()).containsExactlyInAnyOrder(
@@ -191,7 +191,7 @@ class FanoutEngineTest {
         mx.close();
         testee.start(handoff);
         PostJournal.Job job = store("Mail3");
-        testee.expand(job);
+        assertThat(testee.expand(job)).isTrue();
 
         assertThat(handoff.handed).extracting(Handed::kind).containsExactly("relay", "relay");
     }
@@ -217,6 +217,38 @@ class FanoutEngineTest {
     }
 
     @Test
+    void anErrorInTheMiddleKeepsTheProgressOfTheSavedPagesAndTheNextRunContinuesFromThere() throws Exception {
+        java.util.concurrent.atomic.AtomicBoolean failOnce = new java.util.concurrent.atomic.AtomicBoolean(true);
+        MemoryListStore flaky = new MemoryListStore() {
+            @Override
+            public List<MailAddress> activeMembers(MailAddress list, Optional<MailAddress> after, int limit) {
+                if (after.isPresent() && failOnce.getAndSet(false)) {
+                    throw new IllegalStateException("database unavailable");
+                }
+                return super.activeMembers(list, after, limit);
+            }
+        };
+        flaky.create(lists.find(LIST).orElseThrow());
+        flaky.addMembers(LIST, IntStream.range(0, 1500).mapToObj(i -> address(String.format("m%04d@remote.test", i))).toList(), ADMIN);
+        lists = flaky;
+        Routes routes = domain -> new Routes.Remote("mx", List.of(mx.target()));
+        try (FanoutEngine engine = new FanoutEngine(flaky, suppressions, UnsubscribeLinks.commandAddressOnly(),
+            domain -> Optional.empty(), routes, Verp.of(Verp.DEFAULT_FORMAT), journal, "mail.example.org", 2)) {
+            engine.start(handoff);
+            PostJournal.Job job = store("Mail6");
+
+            assertThat(engine.expand(job)).isFalse();
+            assertThat(journal.progress(job.id()).after()).contains(address("m0999@remote.test"));
+            assertThat(journal.progress(job.id()).delivered()).isEqualTo(1000);
+
+            assertThat(engine.expand(job)).isTrue();
+        }
+        assertThat(mx.received).hasSize(1500);
+        assertThat(mx.received).extracting(LoopbackMx.Received::recipient).doesNotHaveDuplicates();
+        assertThat(journal.pending()).isEmpty();
+    }
+
+    @Test
     void aServerWithoutPipeliningIsServedCommandByCommand() throws Exception {
         mx.close();
         mx = new LoopbackMx(false);
@@ -227,7 +259,7 @@ class FanoutEngineTest {
             mx.replies.put("b@remote.test", "550 5.1.1 unknown");
             engine.start(handoff);
             PostJournal.Job job = store("Mail5");
-            engine.expand(job);
+            assertThat(engine.expand(job)).isTrue();
         }
         assertThat(mx.received).extracting(LoopbackMx.Received::recipient).containsExactlyInAnyOrder("a@remote.test", "c@remote.test");
         assertThat(handoff.handed).extracting(Handed::kind).containsExactly("bounce");
