@@ -135,6 +135,18 @@ class DeliveryStatusNotificationTest {
     }
 
     @Test
+    void successIsConfirmedForLocalDeliveryWhenAsked() throws Exception {
+        submit("MAIL FROM:<" + ALICE + ">", List.of("RCPT TO:<" + ALICE + "> NOTIFY=SUCCESS"), "note to self");
+
+        Notification delivered = awaitNotification("Final-Recipient: rfc822; " + ALICE, "Action: delivered");
+        assertThat(delivered.status).contains("Status: 2.0.0").doesNotContain("Remote-MTA");
+        assertThat(delivered.returnedType).isEqualTo("text/rfc822-headers");
+        assertThat(delivered.returned).contains("Subject: note to self");
+        assertThat(MailClients.imapSubjects(server.port("imaps"), MailClients.Security.IMPLICIT_TLS, ALICE, PASSWORD))
+            .contains("note to self");
+    }
+
+    @Test
     void aFailedNullSenderMailIsKeptForThePostmaster() throws Exception {
         // A notification to a stranger whose own server refuses it: a failing mail with the null sender, which
         // James 3.8.1's RemoteDelivery would drop (JAMES-4006).

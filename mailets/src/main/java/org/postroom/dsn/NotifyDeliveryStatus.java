@@ -86,14 +86,16 @@ public class NotifyDeliveryStatus extends GenericMailet {
 
     @Override
     public void service(Mail mail) throws MessagingException {
+        List<RecipientReport> recipients = recipientReports(mail);
+        if (recipients.isEmpty()) {
+            if (action == DsnAction.FAILED) {
+                LOGGER.info("dsn {} not sent: no recipient asked for {} notices (NOTIFY)", mail.getName(), action.keyword());
+            }
+            return;
+        }
         Optional<String> reason = reasonNotToNotify(mail);
         if (reason.isPresent()) {
             LOGGER.info("dsn {} not sent: {}", mail.getName(), reason.get());
-            return;
-        }
-        List<RecipientReport> recipients = recipientReports(mail);
-        if (recipients.isEmpty()) {
-            LOGGER.info("dsn {} not sent: no recipient asked for {} notices (NOTIFY)", mail.getName(), action.keyword());
             return;
         }
         DeliveryReport report = new DeliveryReport(reportingMta,

@@ -257,6 +257,22 @@ class NotifyDeliveryStatusTest {
         }
     }
 
+    @Test
+    void localDeliveryIsConfirmedWhenAsked() throws Exception {
+        FakeMail mail = mail("bob@example.org", "carol@example.org").build();
+        mail.setDsnParameters(DsnParameters.builder().addRcptParameter(new MailAddress("bob@example.org"),
+            DsnParameters.RecipientDsnParameters.of(EnumSet.of(DsnParameters.Notify.SUCCESS))).build().orElseThrow());
+
+        mailet("delivered").service(mail);
+
+        Report report = Report.parse(onlySentDsn());
+        assertThat(report.recipients).hasSize(1);
+        assertThat(report.recipients.get(0)).containsEntry("Final-Recipient", "rfc822; bob@example.org")
+            .containsEntry("Action", "delivered").containsEntry("Status", "2.0.0").doesNotContainKey("Remote-MTA");
+        assertThat(report.returnedType).isEqualTo("text/rfc822-headers");
+        assertThat(report.readable).contains("delivered to the mailbox of");
+    }
+
     @Nested
     class Silence {
         @Test
