@@ -382,16 +382,16 @@ class MailingListsTest {
                 ? held.get(0).path("id").asText() : held.get(1).path("id").asText();
             String second = held.get(0).path("id").asText().equals(first)
                 ? held.get(1).path("id").asText() : held.get(0).path("id").asText();
-            assertThat(ok(postroom("moderation", "reject", list, first, "--reason", "off topic")).out())
-                .isEqualTo("post " + first + " rejected; the poster was told\n");
+            // The quiet one first: had it sent a notice, that notice would be delivered before the other's.
             assertThat(ok(postroom("moderation", "reject", list, second, "--quiet")).out())
                 .isEqualTo("post " + second + " rejected; the poster was not told\n");
+            assertThat(ok(postroom("moderation", "reject", list, first, "--reason", "off topic")).out())
+                .isEqualTo("post " + first + " rejected; the poster was told\n");
             assertThat(json(postroom("moderation", "list", list, "--json"))).isEmpty();
             String notice = "Your post to " + list + " was not accepted";
-            await().atMost(60, SECONDS).until(() -> MailClients.imapSubjects(server.port("imaps"), IMPLICIT_TLS,
-                POSTER, PASSWORD).contains(notice));
-            assertThat(MailClients.imapSubjects(server.port("imaps"), IMPLICIT_TLS, POSTER, PASSWORD)
-                .stream().filter(notice::equals)).hasSize(1);
+            await().atMost(60, SECONDS).ignoreExceptionsInstanceOf(MessagingException.class).untilAsserted(() ->
+                assertThat(MailClients.imapSubjects(server.port("imaps"), IMPLICIT_TLS, POSTER, PASSWORD))
+                    .containsOnlyOnce(notice));
 
             fails(postroom("moderation", "reject", list, "hzzzzzzzzzz"), 3, "no held post hzzzzzzzzzz");
             fails(postroom("moderation", "reject", list, "12345"), 2, "'12345' is not a held post id");
