@@ -126,7 +126,7 @@ public class BounceRoutes implements Routes {
     private Map<String, Object> stats(MailAddress list, String period) {
         Duration duration = PostroomSettings.period(period).orElseThrow(() -> error(HttpStatus.BAD_REQUEST_400,
             ErrorResponder.ErrorType.INVALID_ARGUMENT, "'" + period + "' is not a period such as 30d, 12h or 90m"));
-        Instant since = policy.now().minus(duration);
+        Instant since = policy.now().minus(duration).truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
         Map<BounceKind, Long> bounced = new EnumMap<>(BounceKind.class);
         for (BounceKind kind : BounceKind.values()) {
             bounced.put(kind, 0L);
