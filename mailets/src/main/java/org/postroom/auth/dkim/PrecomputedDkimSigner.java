@@ -12,12 +12,16 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * DKIM signing (RFC 6376, {@code rsa-sha256}, relaxed/relaxed) for many copies of one body: the body hash is
- * computed once, each copy costs only the canonicalization of its signed header fields and one RSA signature.
- * List expansion signs every member's copy with it; {@link SignDkim} signs single messages with jDKIM. The
- * header fields signed are {@link SignDkim#SIGNED_HEADERS} that are present, with {@code From} oversigned.
+ * DKIM signing (RFC 6376, relaxed/relaxed) with {@code rsa-sha256} or, for an Ed25519 key, {@code ed25519-sha256}
+ * (RFC 8463), for many copies of one body: the body hash is computed once, each copy costs only the
+ * canonicalization of its signed header fields and one signature. List expansion signs every member's copy with
+ * it; {@link SignDkim} signs single messages with jDKIM (RSA) and with it (Ed25519). The header fields signed are
+ * {@link SignDkim#SIGNED_HEADERS} that are present, with {@code From} oversigned.
  */
 public final class PrecomputedDkimSigner {
+    public static final String RSA = "rsa-sha256";
+    public static final String ED25519 = "ed25519-sha256";
+
     private final DkimKeys.SigningKey key;
     private final String bodyHash;
     private final long timestamp;
@@ -25,12 +29,16 @@ public final class PrecomputedDkimSigner {
     /** @param body the message body exactly as it will be sent (after any transfer-encoding conversion) */
     public PrecomputedDkimSigner(DkimKeys.SigningKey key, byte[] body, long timestampSeconds) {
         this.key = key;
-        this.bodyHash = Base64.getEncoder().encodeToString(sha256(relaxedBody(body)));
+        this.bodyHash = Base64.getEncoder().encodeToString(sha256(RelaxedCanonicalization.body(body)));
         this.timestamp = timestampSeconds;
     }
 
     public String bodyHash() {
         return bodyHash;
+    }
+
+    public String algorithm() {
+        return key.ed25519() ? ED25519 : RSA;
     }
 
     /**
@@ -64,20 +72,19 @@ public final class PrecomputedDkimSigner {
             int taken = used.merge(name, 1, Integer::sum);
             int index = present.size() - taken;
             if (index >= 0) {
-                canonical.append(relaxedHeader(present.get(index))).append("\r\n");
+                canonical.append(canonicalField(present.get(index))).append("\r\n");
             }
         }
-        String unsigned = "DKIM-Signature: v=1; a=rsa-sha256; c=relaxed/relaxed; d=" + key.domain() + "; s=" + key.selector()
-            + ";\r\n\tt=" + timestamp + "; h=" + foldColons(String.join(":", names)) + ";\r\n\tbh=" + bodyHash + ";\r\n\tb=";
-        canonical.append(relaxedHeader(unsigned));
+        String unsigned = "DKIM-Signature: v=1; a=" + algorithm() + "; c=relaxed/relaxed; d=" + key.domain()
+            + "; s=" + key.selector() + ";\r\n\tt=" + timestamp + "; h=" + foldColons(String.join(":", names))
+            + ";\r\n\tbh=" + bodyHash + ";\r\n\tb=";
+        canonical.append(canonicalField(unsigned));
         String b;
         try {
-            Signature rsa = Signature.getInstance("SHA256withRSA");
-            rsa.initSign(key.privateKey());
-            rsa.update(canonical.toString().getBytes(StandardCharsets.UTF_8));
-            b = Base64.getEncoder().encodeToString(rsa.sign());
+            b = Base64.getEncoder().encodeToString(signature(canonical.toString().getBytes(StandardCharsets.ISO_8859_1)));
         } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("dkim: cannot sign for " + key.domain() + ": " + e.getMessage(), e);
+            throw new IllegalStateException("dkim: cannot sign for " + key.domain() + " with " + algorithm() + ": "
+                + e.getMessage(), e);
         }
         StringBuilder folded = new StringBuilder(unsigned);
         for (int i = 0; i < b.length(); i += 72) {
@@ -87,6 +94,25 @@ public final class PrecomputedDkimSigner {
             folded.append(b, i, Math.min(b.length(), i + 72));
         }
         return folded.toString();
+    }
+
+    /** RSA signs the header data with SHA-256; Ed25519 signs the SHA-256 of it (RFC 8463 section 3). */
+    private byte[] signature(byte[] headerData) throws GeneralSecurityException {
+        if (key.ed25519()) {
+            Signature ed25519 = Signature.getInstance("Ed25519");
+            ed25519.initSign(key.privateKey());
+            ed25519.update(sha256(headerData));
+            return ed25519.sign();
+        }
+        Signature rsa = Signature.getInstance("SHA256withRSA");
+        rsa.initSign(key.privateKey());
+        rsa.update(headerData);
+        return rsa.sign();
+    }
+
+    private static String canonicalField(String field) {
+        int colon = field.indexOf(':');
+        return RelaxedCanonicalization.header(field.substring(0, colon), field.substring(colon + 1));
     }
 
     private static String foldColons(String list) {
@@ -104,49 +130,6 @@ public final class PrecomputedDkimSigner {
             lineLength += part.length() + 1;
         }
         return folded.toString();
-    }
-
-    /** RFC 6376 section 3.4.2: lower-case name, unfolded, whitespace runs as one space, none around the colon or at the end. */
-    static String relaxedHeader(String field) {
-        int colon = field.indexOf(':');
-        String name = field.substring(0, colon).strip().toLowerCase(Locale.ROOT);
-        String value = field.substring(colon + 1).replace("\r\n", "").replace("\n", "")
-            .replaceAll("[ \t]+", " ").strip();
-        return name + ":" + value;
-    }
-
-    /** RFC 6376 section 3.4.4: whitespace runs as one space, none at line ends, no empty lines at the end. */
-    static byte[] relaxedBody(byte[] body) {
-        StringBuilder out = new StringBuilder(body.length + 2);
-        String text = new String(body, StandardCharsets.ISO_8859_1);
-        int pendingEmptyLines = 0;
-        int start = 0;
-        while (start < text.length()) {
-            int end = text.indexOf('\n', start);
-            boolean complete = end >= 0;
-            String line = text.substring(start, complete ? end : text.length());
-            if (line.endsWith("\r")) {
-                line = line.substring(0, line.length() - 1);
-            }
-            start = complete ? end + 1 : text.length();
-            String canonical = stripTrailingWhitespace(line.replaceAll("[ \t]+", " "));
-            if (canonical.isEmpty()) {
-                pendingEmptyLines++;
-                continue;
-            }
-            out.append("\r\n".repeat(pendingEmptyLines));
-            pendingEmptyLines = 0;
-            out.append(canonical).append("\r\n");
-        }
-        return out.toString().getBytes(StandardCharsets.ISO_8859_1);
-    }
-
-    private static String stripTrailingWhitespace(String line) {
-        int end = line.length();
-        while (end > 0 && (line.charAt(end - 1) == ' ' || line.charAt(end - 1) == '\t')) {
-            end--;
-        }
-        return line.substring(0, end);
     }
 
     private static byte[] sha256(byte[] data) {

@@ -90,7 +90,7 @@ public class SignDkim extends GenericMailet {
             message.addHeaderLine(signatures.get(i));
             DkimKeys.SigningKey key = signing.get(i);
             LOGGER.info("dkim signed {} d={} s={} a={}", mail.getName(), key.domain(), key.selector(),
-                key.ed25519() ? Ed25519Signer.ALGORITHM : "rsa-sha256");
+                key.ed25519() ? PrecomputedDkimSigner.ED25519 : PrecomputedDkimSigner.RSA);
         }
     }
 
@@ -111,14 +111,16 @@ public class SignDkim extends GenericMailet {
 
     static String signatureHeader(MimeMessage message, DkimKeys.SigningKey key) throws MessagingException {
         if (key.ed25519()) {
+            // jDKIM 0.3 signs only with RSA.
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
             try {
-                ByteArrayOutputStream bytes = new ByteArrayOutputStream();
                 message.writeTo(bytes);
-                return Ed25519Signer.sign(bytes.toByteArray(), key.domain(), key.selector(), headersToSign(message),
-                    key.privateKey());
-            } catch (IOException | java.security.GeneralSecurityException e) {
+            } catch (IOException e) {
                 throw new MessagingException("dkim: cannot sign for " + key.domain() + " with ed25519: " + e.getMessage(), e);
             }
+            RelaxedCanonicalization.Parsed parsed = RelaxedCanonicalization.parse(bytes.toByteArray());
+            List<String> fields = parsed.fields().stream().map(field -> field.name() + ":" + field.rawValue()).toList();
+            return new PrecomputedDkimSigner(key, parsed.body(), java.time.Instant.now().getEpochSecond()).sign(fields);
         }
         String template = "v=1; a=rsa-sha256; c=relaxed/relaxed; d=" + key.domain() + "; s=" + key.selector()
             + "; h=" + String.join(":", headersToSign(message)) + "; bh=; b=;";

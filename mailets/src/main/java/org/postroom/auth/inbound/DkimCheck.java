@@ -20,7 +20,7 @@ import org.apache.james.jdkim.exceptions.FailException;
 import org.apache.james.jdkim.exceptions.PermFailException;
 import org.apache.james.jdkim.exceptions.TempFailException;
 import org.apache.james.jdkim.impl.Message;
-import org.postroom.auth.dkim.Ed25519Signer;
+import org.postroom.auth.dkim.PrecomputedDkimSigner;
 import org.postroom.auth.dkim.Ed25519Verifier;
 import org.postroom.auth.dmarc.TxtLookup;
 
@@ -110,7 +110,7 @@ final class DkimCheck {
                 outcomes.add(new Outcome(Result.PASS, domain, selector, algorithm, ""));
             } else if (temporaryFailures.contains((selector + "._domainkey." + domain).toLowerCase(Locale.ROOT))) {
                 outcomes.add(new Outcome(Result.TEMPERROR, domain, selector, algorithm, "key lookup failed"));
-            } else if (algorithm.equals(Ed25519Signer.ALGORITHM)) {
+            } else if (algorithm.equals(PrecomputedDkimSigner.ED25519)) {
                 outcomes.add(verifyEd25519(message, domain, selector, b));
             } else if (!algorithm.startsWith("rsa-")) {
                 outcomes.add(new Outcome(Result.NEUTRAL, domain, selector, algorithm, "unsupported algorithm " + algorithm));
@@ -124,7 +124,7 @@ final class DkimCheck {
 
     /** RFC 8463: jDKIM 0.3 has no Ed25519, Postroom's verifier checks these. */
     private Outcome verifyEd25519(byte[] message, String domain, String selector, String b) {
-        String algorithm = Ed25519Signer.ALGORITHM;
+        String algorithm = PrecomputedDkimSigner.ED25519;
         List<String> records;
         try {
             records = dns.txt(selector + "._domainkey." + domain);

@@ -83,8 +83,9 @@ class Ed25519VerifierTest {
         byte[] raw = Arrays.copyOfRange(x509, x509.length - 32, x509.length);
         String message = "From: a@example.org\r\nTo: b@example.net\r\nSubject: hi\r\n\r\nbody\r\n";
 
-        String header = Ed25519Signer.sign(message.getBytes(StandardCharsets.US_ASCII), "example.org", "s", List.of("from", "to", "subject", "from"),
-            pair.getPrivate());
+        String header = new PrecomputedDkimSigner(new DkimKeys.SigningKey("example.org", "s", pair.getPrivate()),
+            "body\r\n".getBytes(StandardCharsets.US_ASCII), 1_700_000_000L)
+            .sign(List.of("From: a@example.org", "To: b@example.net", "Subject: hi"));
         ByteArrayOutputStream signed = new ByteArrayOutputStream();
         signed.writeBytes((header + "\r\n" + message).getBytes(StandardCharsets.US_ASCII));
 

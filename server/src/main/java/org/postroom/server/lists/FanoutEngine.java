@@ -236,39 +236,43 @@ public final class FanoutEngine implements AutoCloseable {
         final MailingList list;
         final RawMessage message;
         final List<String> fields;
-        final Optional<PrecomputedDkimSigner> signer;
-        /** The last signature made, for the unsubscribe fields it covers: copies that differ only in envelope share it. */
-        final AtomicReference<Map.Entry<List<String>, String>> lastSignature = new AtomicReference<>();
+        /** One per active key of the list's domain: RSA, and Ed25519 as a second signature when there is one. */
+        final List<PrecomputedDkimSigner> signers;
+        /** The last signatures made, for the unsubscribe fields they cover: copies that differ only in envelope share them. */
+        final AtomicReference<Map.Entry<List<String>, List<String>>> lastSignatures = new AtomicReference<>();
 
         Post(PostJournal.Job job, MailingList list, RawMessage message) {
             this.job = job;
             this.list = list;
             this.message = message;
             this.fields = message.fields();
-            this.signer = keys.activeKey(list.address().getDomain().asString())
-                .map(key -> new PrecomputedDkimSigner(key, message.body(), job.accepted().getEpochSecond()));
-            if (signer.isEmpty()) {
+            this.signers = keys.activeKeys(list.address().getDomain().asString()).stream()
+                .map(key -> new PrecomputedDkimSigner(key, message.body(), job.accepted().getEpochSecond()))
+                .toList();
+            if (signers.isEmpty()) {
                 LOGGER.warn("list-post {} list={}: no DKIM key for {}, copies leave unsigned (postroom dkim generate)",
                     job.queueId(), list.address().asString(), list.address().getDomain().asString());
             }
         }
 
-        /** The header block of one member's copy: unsubscribe fields, signature, then the post's fields. */
+        /** The header block of one member's copy: signatures, unsubscribe fields, then the post's fields. */
         byte[] header(MailAddress member) {
             List<String> perMember = ListHeaders.memberFields(list, member, unsubscribeLinks);
-            List<String> fields = new ArrayList<>(this.fields.size() + 3);
+            List<String> fields = new ArrayList<>(this.fields.size() + 4);
             fields.addAll(perMember);
             fields.addAll(this.fields);
-            if (signer.isPresent()) {
-                Map.Entry<List<String>, String> last = lastSignature.get();
-                String signature;
+            if (!signers.isEmpty()) {
+                Map.Entry<List<String>, List<String>> last = lastSignatures.get();
+                List<String> signatures;
                 if (last != null && last.getKey().equals(perMember)) {
-                    signature = last.getValue();
+                    signatures = last.getValue();
                 } else {
-                    signature = signer.get().sign(fields);
-                    lastSignature.set(Map.entry(perMember, signature));
+                    // Each signature covers the copy as it is without any DKIM-Signature of ours.
+                    List<String> unsigned = List.copyOf(fields);
+                    signatures = signers.stream().map(signer -> signer.sign(unsigned)).toList();
+                    lastSignatures.set(Map.entry(perMember, signatures));
                 }
-                fields.add(0, signature);
+                fields.addAll(0, signatures);
             }
             return RawMessage.headerBlock(fields);
         }
