@@ -23,6 +23,7 @@ import org.postroom.lists.ReplyToPolicy;
 import org.postroom.lists.SubscriptionPolicy;
 import org.postroom.lists.memory.MemoryListStore;
 import org.postroom.lists.memory.MemorySuppressionList;
+import org.postroom.testing.MutableClock;
 
 class BouncePolicyTest {
     static final MailAddress NEWS = BounceEventStoreContract.address("news@example.org");

@@ -17,6 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.postroom.lists.tokens.InvalidTokenException.Reason;
 
 import com.google.common.io.BaseEncoding;
+import org.postroom.testing.MutableClock;
 
 class TokensTest {
     static final Duration GRACE = Duration.ofDays(90);

@@ -12,7 +12,6 @@ import javax.inject.Singleton;
 import javax.mail.internet.AddressException;
 import javax.persistence.EntityManager;
 import javax.persistence.EntityManagerFactory;
-import javax.persistence.EntityTransaction;
 import javax.persistence.TypedQuery;
 
 import org.apache.james.core.MailAddress;
@@ -21,6 +20,7 @@ import org.postroom.bounce.processing.BounceEventStore;
 import org.postroom.bounce.processing.BounceKind;
 import org.postroom.bounce.processing.BounceSource;
 import org.postroom.bounce.processing.DeliveryCounters;
+import org.postroom.server.data.Transactions;
 
 /**
  * Bounce events ({@code POSTROOM_BOUNCE_EVENT}) and list delivery counts ({@code POSTROOM_LIST_DELIVERY_COUNT}) on
@@ -28,16 +28,16 @@ import org.postroom.bounce.processing.DeliveryCounters;
  */
 @Singleton
 public class JpaBounceStorage implements BounceEventStore, DeliveryCounters {
-    private final EntityManagerFactory factory;
+    private final Transactions transactions;
 
     @Inject
     public JpaBounceStorage(EntityManagerFactory factory) {
-        this.factory = factory;
+        this.transactions = new Transactions(factory);
     }
 
     @Override
     public void add(BounceEvent event) {
-        inTransaction(manager -> {
+        transactions.apply(manager -> {
             manager.persist(new JpaBounceEventEntity(event.at().toEpochMilli(), event.list().map(JpaBounceStorage::key)
                 .orElse(null), event.list().map(MailAddress::asString).orElse(null), key(event.address()),
                 event.address().asString(), event.kind().name(), event.status(), event.diagnostic(),
@@ -54,7 +54,7 @@ public class JpaBounceStorage implements BounceEventStore, DeliveryCounters {
         since.ifPresent(s -> conditions.add("e.at >= :since"));
         String jpql = "SELECT e FROM PostroomBounceEvent e"
             + (conditions.isEmpty() ? "" : " WHERE " + String.join(" AND ", conditions)) + " ORDER BY e.at, e.id";
-        return read(manager -> {
+        return transactions.read(manager -> {
             TypedQuery<JpaBounceEventEntity> query = manager.createQuery(jpql, JpaBounceEventEntity.class);
             list.ifPresent(l -> query.setParameter("list", key(l)));
             address.ifPresent(a -> query.setParameter("address", key(a)));
@@ -65,7 +65,7 @@ public class JpaBounceStorage implements BounceEventStore, DeliveryCounters {
 
     @Override
     public int removeList(MailAddress list) {
-        return inTransaction(manager -> manager.createQuery("DELETE FROM PostroomBounceEvent e WHERE e.listKey = :list")
+        return transactions.apply(manager -> manager.createQuery("DELETE FROM PostroomBounceEvent e WHERE e.listKey = :list")
             .setParameter("list", key(list)).executeUpdate());
     }
 
@@ -78,7 +78,7 @@ public class JpaBounceStorage implements BounceEventStore, DeliveryCounters {
         long hour = DeliveryCounters.hour(at).toEpochMilli();
         String listKey = key(list);
         String id = listKey + " " + hour + " " + outcome.name();
-        inTransaction(manager -> {
+        transactions.apply(manager -> {
             JpaDeliveryCountEntity entity = manager.find(JpaDeliveryCountEntity.class, id);
             if (entity == null) {
                 entity = new JpaDeliveryCountEntity(id, listKey, outcome.name(), hour);
@@ -93,7 +93,7 @@ public class JpaBounceStorage implements BounceEventStore, DeliveryCounters {
 
     @Override
     public long total(MailAddress list, Outcome outcome, Instant since) {
-        return read(manager -> {
+        return transactions.read(manager -> {
             Long total = manager.createQuery("SELECT SUM(c.total) FROM PostroomListDeliveryCount c WHERE c.listKey = :list"
                     + " AND c.outcome = :outcome AND c.hour >= :since", Long.class)
                 .setParameter("list", key(list))
@@ -106,7 +106,7 @@ public class JpaBounceStorage implements BounceEventStore, DeliveryCounters {
 
     @Override
     public synchronized void forgetList(MailAddress list) {
-        inTransaction(manager -> manager.createQuery("DELETE FROM PostroomListDeliveryCount c WHERE c.listKey = :list")
+        transactions.apply(manager -> manager.createQuery("DELETE FROM PostroomListDeliveryCount c WHERE c.listKey = :list")
             .setParameter("list", key(list)).executeUpdate());
     }
 
@@ -125,31 +125,6 @@ public class JpaBounceStorage implements BounceEventStore, DeliveryCounters {
             return new MailAddress(text);
         } catch (AddressException e) {
             throw new IllegalStateException("stored address " + text + " is not an address", e);
-        }
-    }
-
-    private <T> T inTransaction(Function<EntityManager, T> work) {
-        EntityManager manager = factory.createEntityManager();
-        EntityTransaction transaction = manager.getTransaction();
-        try {
-            transaction.begin();
-            T result = work.apply(manager);
-            transaction.commit();
-            return result;
-        } finally {
-            if (transaction.isActive()) {
-                transaction.rollback();
-            }
-            manager.close();
-        }
-    }
-
-    private <T> T read(Function<EntityManager, T> work) {
-        EntityManager manager = factory.createEntityManager();
-        try {
-            return work.apply(manager);
-        } finally {
-            manager.close();
         }
     }
 }

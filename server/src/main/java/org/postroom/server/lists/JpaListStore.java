@@ -44,6 +44,7 @@ import org.postroom.lists.ReplyToPolicy;
 import org.postroom.lists.SubscriptionPolicy;
 
 import com.google.common.util.concurrent.Striped;
+import org.postroom.server.data.Transactions;
 
 /**
  * The {@link ListStore} of the server: JPA entities on the embedded Derby database ({@code POSTROOM_LIST},

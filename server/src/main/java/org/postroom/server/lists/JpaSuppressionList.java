@@ -12,6 +12,7 @@ import org.apache.james.core.MailAddress;
 import org.postroom.lists.Change;
 import org.postroom.lists.ChangeMethod;
 import org.postroom.lists.SuppressionList;
+import org.postroom.server.data.Transactions;
 
 /**
  * The installation's {@link SuppressionList} on Derby (table {@code POSTROOM_SUPPRESSION}), keyed lower-cased.

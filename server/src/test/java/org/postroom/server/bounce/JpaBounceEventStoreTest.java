@@ -10,6 +10,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.io.TempDir;
 import org.postroom.bounce.processing.BounceEventStore;
 import org.postroom.bounce.processing.BounceEventStoreContract;
+import org.postroom.server.testing.DerbyForTests;
 
 class JpaBounceEventStoreTest extends BounceEventStoreContract {
     @TempDir
@@ -19,7 +20,7 @@ class JpaBounceEventStoreTest extends BounceEventStoreContract {
 
     @BeforeAll
     static void openDatabase() throws Exception {
-        factory = BounceDerby.open(folder);
+        factory = DerbyForTests.open(folder);
     }
 
     @AfterAll
@@ -29,7 +30,7 @@ class JpaBounceEventStoreTest extends BounceEventStoreContract {
 
     @BeforeEach
     void setUp() {
-        BounceDerby.clear(factory);
+        DerbyForTests.clear(factory, "PostroomBounceEvent", "PostroomListDeliveryCount");
         testee = new JpaBounceStorage(factory);
     }
 

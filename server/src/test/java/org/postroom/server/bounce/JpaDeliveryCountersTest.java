@@ -10,6 +10,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.io.TempDir;
 import org.postroom.bounce.processing.DeliveryCounters;
 import org.postroom.bounce.processing.DeliveryCountersContract;
+import org.postroom.server.testing.DerbyForTests;
 
 class JpaDeliveryCountersTest extends DeliveryCountersContract {
     @TempDir
@@ -19,7 +20,7 @@ class JpaDeliveryCountersTest extends DeliveryCountersContract {
 
     @BeforeAll
     static void openDatabase() throws Exception {
-        factory = BounceDerby.open(folder);
+        factory = DerbyForTests.open(folder);
     }
 
     @AfterAll
@@ -29,7 +30,7 @@ class JpaDeliveryCountersTest extends DeliveryCountersContract {
 
     @BeforeEach
     void setUp() {
-        BounceDerby.clear(factory);
+        DerbyForTests.clear(factory, "PostroomBounceEvent", "PostroomListDeliveryCount");
         testee = new JpaBounceStorage(factory);
     }
 

@@ -21,6 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.postroom.lists.ListStore;
 import org.postroom.lists.ListStoreContract;
 import org.postroom.lists.MemberStatus;
+import org.postroom.server.testing.DerbyForTests;
 
 /** The JPA list store on a real embedded Derby database, against the shared contract, plus what only it can do. */
 class JpaListStoreTest extends ListStoreContract {
@@ -41,7 +42,7 @@ class JpaListStoreTest extends ListStoreContract {
 
     @BeforeEach
     void setUp() {
-        DerbyForTests.clear(factory);
+        DerbyForTests.clear(factory, "PostroomListEvent", "PostroomListMember", "PostroomList", "PostroomSuppression");
         testee = new JpaListStore(factory);
     }
 

@@ -10,6 +10,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.io.TempDir;
 import org.postroom.lists.SuppressionList;
 import org.postroom.lists.SuppressionListContract;
+import org.postroom.server.testing.DerbyForTests;
 
 class JpaSuppressionListTest extends SuppressionListContract {
     @TempDir
@@ -29,7 +30,7 @@ class JpaSuppressionListTest extends SuppressionListContract {
 
     @BeforeEach
     void setUp() {
-        DerbyForTests.clear(factory);
+        DerbyForTests.clear(factory, "PostroomListEvent", "PostroomListMember", "PostroomList", "PostroomSuppression");
         testee = new JpaSuppressionList(factory);
     }
 

@@ -1,4 +1,4 @@
-package org.postroom.server.lists;
+package org.postroom.server.testing;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -9,11 +9,11 @@ import javax.persistence.EntityManagerFactory;
 import javax.persistence.Persistence;
 
 /** Postroom's persistence unit on a fresh embedded Derby database in a temporary folder. */
-final class DerbyForTests {
+public final class DerbyForTests {
     private DerbyForTests() {
     }
 
-    static EntityManagerFactory open(Path folder) throws Exception {
+    public static EntityManagerFactory open(Path folder) throws Exception {
         Files.createDirectories(folder);
         System.setProperty("derby.stream.error.file", folder.resolve("derby.log").toString());
         return Persistence.createEntityManagerFactory("Global", Map.of(
@@ -22,17 +22,19 @@ final class DerbyForTests {
             "openjpa.Multithreaded", "true"));
     }
 
-    /** Empties Postroom's list tables between tests. */
-    static void clear(EntityManagerFactory factory) {
+    /** Empties the tables of the given entities (JPQL names), in that order, between tests. */
+    public static void clear(EntityManagerFactory factory, String... entities) {
         EntityManager manager = factory.createEntityManager();
         try {
             manager.getTransaction().begin();
-            for (String entity : new String[] {"PostroomListEvent", "PostroomListMember", "PostroomList",
-                "PostroomSuppression"}) {
+            for (String entity : entities) {
                 manager.createQuery("DELETE FROM " + entity + " e").executeUpdate();
             }
             manager.getTransaction().commit();
         } finally {
+            if (manager.getTransaction().isActive()) {
+                manager.getTransaction().rollback();
+            }
             manager.close();
         }
     }

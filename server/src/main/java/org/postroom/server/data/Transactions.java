@@ -1,4 +1,4 @@
-package org.postroom.server.lists;
+package org.postroom.server.data;
 
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -8,18 +8,18 @@ import javax.persistence.EntityManagerFactory;
 import javax.persistence.EntityTransaction;
 
 /** Runs work in one JPA transaction on its own entity manager: committed when it returns, rolled back otherwise. */
-final class Transactions {
+public final class Transactions {
     private final EntityManagerFactory factory;
 
-    Transactions(EntityManagerFactory factory) {
+    public Transactions(EntityManagerFactory factory) {
         this.factory = factory;
     }
 
-    EntityManagerFactory factory() {
+    public EntityManagerFactory factory() {
         return factory;
     }
 
-    <T> T apply(Function<EntityManager, T> work) {
+    public <T> T apply(Function<EntityManager, T> work) {
         EntityManager manager = factory.createEntityManager();
         EntityTransaction transaction = manager.getTransaction();
         try {
@@ -35,7 +35,7 @@ final class Transactions {
         }
     }
 
-    void run(Consumer<EntityManager> work) {
+    public void run(Consumer<EntityManager> work) {
         apply(manager -> {
             work.accept(manager);
             return null;
@@ -43,7 +43,7 @@ final class Transactions {
     }
 
     /** Reads without a transaction. */
-    <T> T read(Function<EntityManager, T> work) {
+    public <T> T read(Function<EntityManager, T> work) {
         EntityManager manager = factory.createEntityManager();
         try {
             return work.apply(manager);
