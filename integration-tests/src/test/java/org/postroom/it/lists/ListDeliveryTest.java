@@ -68,7 +68,7 @@ class ListDeliveryTest {
         var generated = server.admin().send("POST", "/postroom/dkim/" + DOMAIN + "?selector=lists", null);
         assertThat(generated.statusCode()).isEqualTo(201);
         dkimRecord = new ObjectMapper().readTree(generated.body()).path("dnsRecord").asText();
-        ok(postroom("list", "create", LIST, "--owner", ALICE, "--posting", "open", "--name", "Example News"));
+        ok(postroom("list", "create", LIST, "--owner", ALICE, "--posting", "open", "--name", "Example News", "--footer"));
         ok(postroom(concat(List.of("member", "add", LIST), MEMBERS)));
         ok(postroom("suppression", "add", "quiet@remote.test", "--reason", "complained"));
     }
@@ -141,13 +141,17 @@ class ListDeliveryTest {
                 .contains("List-Post: <mailto:" + LIST + ">")
                 .contains("List-Help: <mailto:news+help@" + DOMAIN + ">")
                 .contains("List-Subscribe: <mailto:news+subscribe@" + DOMAIN + ">")
-                .contains("List-Unsubscribe: <mailto:news+unsubscribe@" + DOMAIN + ">")
+                .containsPattern("List-Unsubscribe: <https://[^>]+/u/[A-Za-z0-9_-]+>,\\s+<mailto:news\\+unsubscribe\\+[a-z2-7]+@"
+                    + DOMAIN.replace(".", "\\.") + ">")
+                .contains("List-Unsubscribe-Post: List-Unsubscribe=One-Click")
                 .contains("Precedence: list")
-                .contains("From: " + ALICE);
+                .contains("From: " + ALICE)
+                .contains("You receive this as a member of Example News")
+                .contains("news+unsubscribe@" + DOMAIN);
             List<SignatureRecord> signatures = verify(wire);
             assertThat(signatures).extracting(signature -> signature.getDToken().toString()).containsExactly(DOMAIN);
             assertThat(signatures.get(0).getHeaders().stream().map(CharSequence::toString))
-                .contains("list-unsubscribe", "list-id", "list-post");
+                .contains("list-unsubscribe", "list-unsubscribe-post", "list-id", "list-post");
         }
         assertThat(copies("first post")).noneSatisfy(r -> assertThat(r.recipients()).contains("quiet@remote.test"));
         await().atMost(30, SECONDS).untilAsserted(() -> assertThat(server.log())

@@ -15,11 +15,13 @@ import org.apache.james.core.MailAddress;
 import org.apache.mailet.Mail;
 import org.apache.mailet.base.Converter7Bit;
 import org.apache.mailet.base.GenericMailet;
+import org.postroom.lists.ListAddresses;
 import org.postroom.lists.ListStore;
 import org.postroom.lists.MailingList;
 import org.postroom.lists.delivery.FromMunging;
 import org.postroom.lists.delivery.ListHeaders;
 import org.postroom.lists.delivery.RawMessage;
+import org.postroom.lists.tokens.UnsubscribeFooter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -67,10 +69,16 @@ public class ExpandList extends GenericMailet {
             if (list.isEmpty()) {
                 continue;
             }
-            if (converted == null) {
-                converted = sevenBit(mail);
+            byte[] body;
+            if (list.get().footer()) {
+                body = sevenBit(mail, UnsubscribeFooter.withFooter(mail.getMessage(), footerLinks(list.get())));
+            } else {
+                if (converted == null) {
+                    converted = sevenBit(mail, mail.getMessage());
+                }
+                body = converted;
             }
-            RawMessage post = RawMessage.parse(converted);
+            RawMessage post = RawMessage.parse(body);
             ListHeaders.applyShared(post, list.get());
             Optional<javax.mail.internet.InternetAddress> poster = munging.needed(post, list.get());
             poster.ifPresent(address -> FromMunging.munge(post, list.get(), address));
@@ -93,8 +101,17 @@ public class ExpandList extends GenericMailet {
         }
     }
 
-    private byte[] sevenBit(Mail mail) throws MessagingException {
-        MimeMessage copy = new MimeMessage(mail.getMessage());
+    /**
+     * The visible footer is the same in every member's copy, so the post is still stored once: it names the list's
+     * unsubscribe command address (which asks for confirmation); the per-member one-click link and token address
+     * are in the signed {@code List-Unsubscribe} field.
+     */
+    private static UnsubscribeFooter.Links footerLinks(MailingList list) {
+        return UnsubscribeFooter.Links.of(list, Optional.empty(), ListAddresses.command(list.address(), "unsubscribe"));
+    }
+
+    private byte[] sevenBit(Mail mail, MimeMessage message) throws MessagingException {
+        MimeMessage copy = new MimeMessage(message);
         String messageId = mail.getMessage().getMessageID();
         try {
             new Converter7Bit(getMailetContext()).convertTo7Bit(copy);
