@@ -55,6 +55,7 @@ final class SmtpConnection implements AutoCloseable {
     private OutputStream out;
     private Set<String> extensions = new HashSet<>();
     private boolean dirty;
+    private boolean encrypted;
 
     private SmtpConnection(Target target) {
         this.target = target;
@@ -87,7 +88,10 @@ final class SmtpConnection implements AutoCloseable {
             write("STARTTLS\r\n");
             SmtpReply reply = read();
             if (reply.code() == 220) {
-                socket = tls(socket, target.host(), target.port());
+                // MX delivery is opportunistic (RFC 7435): any certificate beats plain text. A smarthost that gets
+                // our password must present a certificate the JDK trusts, as on RemoteDelivery's path.
+                socket = tls(socket, target.host(), target.port(), target.username().isPresent());
+                encrypted = true;
                 streams();
                 ehlo(heloName);
             } else if (target.requireTls()) {
@@ -97,6 +101,10 @@ final class SmtpConnection implements AutoCloseable {
             throw new ConnectionFailure(target + " does not offer STARTTLS", Optional.empty());
         }
         if (target.username().isPresent()) {
+            if (!encrypted) {
+                throw new ConnectionFailure(target + " offers no STARTTLS: the smarthost password is never sent in"
+                    + " plain text", Optional.empty());
+            }
             String token = Base64.getEncoder().encodeToString(("\0" + target.username().get() + "\0"
                 + target.password().orElse("")).getBytes(StandardCharsets.UTF_8));
             write("AUTH PLAIN " + token + "\r\n");
@@ -264,23 +272,28 @@ final class SmtpConnection implements AutoCloseable {
         }
     }
 
-    private static Socket tls(Socket plain, String host, int port) throws IOException {
+    private static Socket tls(Socket plain, String host, int port, boolean verify) throws IOException {
         try {
-            SSLContext context = SSLContext.getInstance("TLS");
-            context.init(null, new TrustManager[] {new X509TrustManager() {
-                @Override
-                public void checkClientTrusted(X509Certificate[] chain, String authType) {
-                }
+            SSLContext context;
+            if (verify) {
+                context = SSLContext.getDefault();
+            } else {
+                context = SSLContext.getInstance("TLS");
+                context.init(null, new TrustManager[] {new X509TrustManager() {
+                    @Override
+                    public void checkClientTrusted(X509Certificate[] chain, String authType) {
+                    }
 
-                @Override
-                public void checkServerTrusted(X509Certificate[] chain, String authType) {
-                }
+                    @Override
+                    public void checkServerTrusted(X509Certificate[] chain, String authType) {
+                    }
 
-                @Override
-                public X509Certificate[] getAcceptedIssuers() {
-                    return new X509Certificate[0];
-                }
-            }}, null);
+                    @Override
+                    public X509Certificate[] getAcceptedIssuers() {
+                        return new X509Certificate[0];
+                    }
+                }}, null);
+            }
             SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket(plain, host, port, true);
             socket.setUseClientMode(true);
             socket.startHandshake();
