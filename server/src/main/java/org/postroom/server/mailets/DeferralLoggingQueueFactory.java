@@ -48,21 +48,6 @@ final class DeferralLoggingQueueFactory implements MailQueueFactory<MailQueue> {
         return delegate.listCreatedMailQueues();
     }
 
-    /**
-     * The queue's mails, dequeued again after an error. James 3.8.1's JMS queue ends its dequeue stream at the first
-     * exception it meets while receiving (a JMS error, an interrupted receive), and RemoteDelivery subscribes only
-     * once: without this, one such error would leave every later mail in the outgoing queue until a restart.
-     * A cancelled subscription (shutdown) is never resubscribed.
-     */
-    static Flux<MailQueue.MailQueueItem> resilient(MailQueue queue) {
-        return Flux.defer(() -> Flux.from(queue.deQueue()))
-            .retryWhen(reactor.util.retry.Retry.backoff(Long.MAX_VALUE, Duration.ofMillis(200))
-                .maxBackoff(Duration.ofSeconds(10))
-                .transientErrors(true)
-                .doBeforeRetry(signal -> LOGGER.warn("dequeue from {} failed, dequeuing again: {}", queue.getName().asString(),
-                    String.valueOf(signal.failure()).replaceAll("\\s+", " "))));
-    }
-
     private static final class DeferralLoggingQueue implements MailQueue {
         private final MailQueue delegate;
         private final OutboundHooks hooks;
@@ -101,7 +86,7 @@ final class DeferralLoggingQueueFactory implements MailQueueFactory<MailQueue> {
 
         @Override
         public Publisher<MailQueueItem> deQueue() {
-            return resilient(delegate).map(item -> new HookedItem(item, hooks.dequeued(item.getMail()), hooks));
+            return Flux.from(delegate.deQueue()).map(item -> new HookedItem(item, hooks.dequeued(item.getMail()), hooks));
         }
 
         @Override

@@ -62,7 +62,8 @@ public class ActiveMqQueueModule extends AbstractModule {
                                                  MailQueueItemDecoratorFactory decoratorFactory,
                                                  MetricFactory metricFactory, GaugeRegistry gaugeRegistry,
                                                  ActiveMQMetricCollector metricCollector) {
-        ActiveMQMailQueueFactory factory = new ActiveMQMailQueueFactory(connectionFactory, decoratorFactory,
+        // Dequeue streams that survive a receive error (see ResilientActiveMqQueueFactory).
+        ActiveMQMailQueueFactory factory = new ResilientActiveMqQueueFactory(connectionFactory, decoratorFactory,
             metricFactory, gaugeRegistry, metricCollector);
         factory.setUseJMX(false);
         // Message bodies travel inside the JMS message and are journalled by KahaDB with the envelope, in one

@@ -47,7 +47,7 @@ class EmbeddedBrokerQueueTest {
     void everyEnqueuedMailIsDequeuedWhileConsumersDeferAndTheQueueIsBrowsed() throws Exception {
         int total = Integer.getInteger("stress.mails", 2000);
         EmbeddedBroker broker = new EmbeddedBroker(dir.toFile());
-        ActiveMQMailQueueFactory factory = new ActiveMQMailQueueFactory(broker.connectionFactory(),
+        ActiveMQMailQueueFactory factory = new ResilientActiveMqQueueFactory(broker.connectionFactory(),
             new RawMailQueueItemDecoratorFactory(), new RecordingMetricFactory(), new NoopGaugeRegistry(),
             new ActiveMQMetricCollectorNoop());
         factory.setUseJMX(false);

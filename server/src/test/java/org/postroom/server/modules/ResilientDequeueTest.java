@@ -1,4 +1,4 @@
-package org.postroom.server.mailets;
+package org.postroom.server.modules;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -33,7 +33,7 @@ class ResilientDequeueTest {
         };
     }
 
-    /** Each subscription to deQueue() is a new receive loop, as in James's queue: the first one fails after a mail. */
+    /** The first subscription to its dequeue stream fails after one mail; the next ones deliver the rest. */
     private static final class FailingOnceQueue implements MailQueue {
         final AtomicInteger subscriptions = new AtomicInteger();
         final List<MailQueueItem> mails;
@@ -62,10 +62,10 @@ class ResilientDequeueTest {
 
         @Override
         public Publisher<MailQueueItem> deQueue() {
-            if (subscriptions.incrementAndGet() == 1) {
-                return Flux.just(mails.get(0)).concatWith(Flux.error(new MailQueueException("Unable to dequeue next message")));
-            }
-            return Flux.fromIterable(mails.subList(1, mails.size())).concatWith(Flux.never());
+            // One cold stream, like James's: each subscription starts a new receive loop.
+            return Flux.defer(() -> subscriptions.incrementAndGet() == 1
+                ? Flux.just(mails.get(0)).concatWith(Flux.error(new MailQueueException("Unable to dequeue next message")))
+                : Flux.fromIterable(mails.subList(1, mails.size())).concatWith(Flux.never()));
         }
 
         @Override
@@ -77,7 +77,7 @@ class ResilientDequeueTest {
     void aReceiveErrorDoesNotEndDequeuing() throws Exception {
         FailingOnceQueue queue = new FailingOnceQueue(List.of(item("first"), item("second"), item("third")));
 
-        List<String> dequeued = DeferralLoggingQueueFactory.resilient(queue)
+        List<String> dequeued = ResilientActiveMqQueueFactory.resilient(queue.getName(), queue.deQueue())
             .map(item -> item.getMail().getName())
             .take(3)
             .collectList()
