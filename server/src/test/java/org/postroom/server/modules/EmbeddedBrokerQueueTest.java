@@ -58,7 +58,7 @@ class EmbeddedBrokerQueueTest {
         Set<String> done = ConcurrentHashMap.newKeySet();
         AtomicInteger retried = new AtomicInteger();
         Set<String> retriedOnce = ConcurrentHashMap.newKeySet();
-        Flux.from(queue.deQueue())
+        reactor.core.Disposable consumers = Flux.from(queue.deQueue())
             .flatMap(item -> Mono.<Void>create(sink -> {
                 try {
                     String name = item.getMail().getName();
@@ -130,6 +130,7 @@ class EmbeddedBrokerQueueTest {
         assertThat(missing).as("never dequeued (%d retried)", retried.get()).isEmpty();
         assertThat(browseErrors).isEmpty();
         assertThat(queue.getSize()).isZero();
+        consumers.dispose();
         broker.stop();
     }
 }
