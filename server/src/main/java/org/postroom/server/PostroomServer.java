@@ -171,10 +171,16 @@ public final class PostroomServer {
             .workingDirectory(home.root().toFile())
             .configurationPath(new Configuration.ConfigurationPath("file://conf/"))
             .build();
+        // Start-up order: every storage component is configured as Guice builds it (see JpaDataModule), so the
+        // mailet container and the SMTP/IMAP/POP3 servers that James starts next only ever see configured ones;
+        // mail flow (spooler, remote delivery, list fan-out) starts when James reports every operation done.
+        MailFlowGate gate = new MailFlowGate();
         GuiceJamesServer server = GuiceJamesServer.forConfiguration(configuration)
             .combineWith(CONTAINER, STORAGE, PROTOCOLS)
-            .overrideWith(new PostroomModule(home, settings));
+            .overrideWith(new PostroomModule(home, settings, gate));
         server.start();
+        gate.open();
+        LoggerFactory.getLogger(PostroomServer.class).info("Postroom ready: every component configured, mail flow open");
         return server;
     }
 

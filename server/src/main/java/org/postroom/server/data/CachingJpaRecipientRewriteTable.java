@@ -2,11 +2,15 @@ package org.postroom.server.data;
 
 import java.util.Optional;
 
+import javax.inject.Inject;
+
+import org.apache.commons.configuration2.ex.ConfigurationException;
 import org.apache.james.rrt.api.RecipientRewriteTableException;
 import org.apache.james.rrt.jpa.JPARecipientRewriteTable;
 import org.apache.james.rrt.lib.Mapping;
 import org.apache.james.rrt.lib.MappingSource;
 import org.apache.james.rrt.lib.Mappings;
+import org.apache.james.server.core.configuration.ConfigurationProvider;
 
 /**
  * James's JPA recipient rewrite table (aliases, forwards, groups, domain aliases), answering lookups from memory.
@@ -17,6 +21,16 @@ import org.apache.james.rrt.lib.Mappings;
  */
 public class CachingJpaRecipientRewriteTable extends JPARecipientRewriteTable {
     private final OwnedCache<MappingSource, Mappings> cache = new OwnedCache<>();
+
+    /**
+     * Configured as soon as Guice has built it (after the superclass's setters), from {@code conf/recipientrewritetable.xml}, so no
+     * component, mail or SMTP session ever meets it unconfigured. James would configure it in a start-up
+     * operation ordered by when Guice happened to build it, after the spooler had started.
+     */
+    @Inject
+    void configureFrom(ConfigurationProvider configurationProvider) throws ConfigurationException {
+        configure(configurationProvider.getConfiguration("recipientrewritetable"));
+    }
 
     @Override
     public Mappings getStoredMappings(MappingSource source) throws RecipientRewriteTableException {

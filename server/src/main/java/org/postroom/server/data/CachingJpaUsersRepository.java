@@ -5,8 +5,10 @@ import java.util.Optional;
 
 import javax.inject.Inject;
 
+import org.apache.commons.configuration2.ex.ConfigurationException;
 import org.apache.james.core.Username;
 import org.apache.james.domainlist.api.DomainList;
+import org.apache.james.server.core.configuration.ConfigurationProvider;
 import org.apache.james.user.api.UsersRepositoryException;
 import org.apache.james.user.jpa.JPAUsersRepository;
 import org.reactivestreams.Publisher;
@@ -20,6 +22,17 @@ import reactor.core.publisher.Mono;
  */
 public class CachingJpaUsersRepository extends JPAUsersRepository {
     private final OwnedCache<String, Boolean> cache = new OwnedCache<>();
+
+    /**
+     * Configured as soon as Guice has built it (after the superclass's setters), from {@code conf/usersrepository.xml}, so no
+     * component, mail or SMTP session ever meets it unconfigured. James would configure it in a start-up
+     * operation ordered by when Guice happened to build it, after the spooler had started.
+     */
+    @Inject
+    void configureFrom(ConfigurationProvider configurationProvider) throws ConfigurationException {
+        configure(configurationProvider.getConfiguration("usersrepository"));
+        init();
+    }
 
     @Inject
     public CachingJpaUsersRepository(DomainList domainList) {

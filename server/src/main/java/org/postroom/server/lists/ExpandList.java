@@ -22,6 +22,7 @@ import org.postroom.lists.delivery.FromMunging;
 import org.postroom.lists.delivery.ListHeaders;
 import org.postroom.lists.delivery.RawMessage;
 import org.postroom.lists.tokens.UnsubscribeFooter;
+import org.postroom.server.MailFlowGate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,18 +44,21 @@ public class ExpandList extends GenericMailet {
     private final ListStore lists;
     private final FromMunging munging;
 
+    private final MailFlowGate gate;
+
     @Inject
-    public ExpandList(FanoutEngine engine, ListStore lists, FromMunging munging) {
+    public ExpandList(FanoutEngine engine, ListStore lists, FromMunging munging, MailFlowGate gate) {
         this.engine = engine;
         this.lists = lists;
         this.munging = munging;
+        this.gate = gate;
     }
 
     @Override
     public void init() throws MessagingException {
         checkInitParameters(Set.of());
         try {
-            engine.start(new MailetContextHandoff(getMailetContext()));
+            engine.start(new MailetContextHandoff(getMailetContext()), gate);
         } catch (IOException e) {
             throw new MessagingException("cannot read the list journal: " + e.getMessage(), e);
         }

@@ -30,6 +30,7 @@ import org.postroom.lists.UnsubscribeLinks;
 import org.postroom.lists.delivery.ListHeaders;
 import org.postroom.lists.delivery.RawMessage;
 import org.postroom.lists.delivery.Verp;
+import org.postroom.server.MailFlowGate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
@@ -119,17 +120,36 @@ public final class FanoutEngine implements AutoCloseable {
     }
 
     /** Starts handing copies to {@code handoff}, and resumes every post the journal still holds. */
-    synchronized void start(Handoff handoff) throws IOException {
+    void start(Handoff handoff) throws IOException {
+        MailFlowGate open = new MailFlowGate();
+        open.open();
+        start(handoff, open);
+    }
+
+    /**
+     * Starts handing copies to {@code handoff} once {@code gate} opens, and then resumes every post the journal
+     * holds. The journal is read at once, so that a journal that cannot be read stops the server's start.
+     */
+    synchronized void start(Handoff handoff, MailFlowGate gate) throws IOException {
         if (this.handoff != null) {
             return;
         }
         this.handoff = handoff;
-        for (PostJournal.Job job : journal.pending()) {
-            PostJournal.Progress progress = journal.progress(job.id());
-            LOGGER.info("list-post resumed {} list={} after={} handled={} suppressed={}", job.queueId(), job.list().asString(),
-                progress.after().map(MailAddress::asString).orElse("-"), progress.handled(), progress.suppressed());
-            schedule(job);
-        }
+        List<PostJournal.Job> pending = journal.pending();
+        gate.onOpen("list fan-out", () -> {
+            for (PostJournal.Job job : pending) {
+                PostJournal.Progress progress;
+                try {
+                    progress = journal.progress(job.id());
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+                LOGGER.info("list-post resumed {} list={} after={} handled={} suppressed={}", job.queueId(),
+                    job.list().asString(), progress.after().map(MailAddress::asString).orElse("-"),
+                    progress.handled(), progress.suppressed());
+                schedule(job);
+            }
+        });
     }
 
     boolean started() {

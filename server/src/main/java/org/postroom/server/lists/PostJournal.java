@@ -2,16 +2,11 @@ package org.postroom.server.lists;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -23,6 +18,7 @@ import java.util.stream.Stream;
 import javax.mail.internet.AddressException;
 
 import org.apache.james.core.MailAddress;
+import org.postroom.server.data.DurableFiles;
 
 /**
  * The durable side of list expansion: one folder per post under {@code var/lists/posts/}, holding the post
@@ -157,31 +153,15 @@ final class PostJournal {
     }
 
     private static void writeDurably(Path file, byte[] content) throws IOException {
-        Path temporary = file.resolveSibling(file.getFileName() + ".tmp");
-        try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-            StandardOpenOption.TRUNCATE_EXISTING);
-             OutputStream out = java.nio.channels.Channels.newOutputStream(channel)) {
-            out.write(content);
-            out.flush();
-            channel.force(true);
-        }
-        move(temporary, file);
+        DurableFiles.write(file, content);
     }
 
     private static void move(Path from, Path to) throws IOException {
-        try {
-            Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (AtomicMoveNotSupportedException e) {
-            Files.move(from, to, StandardCopyOption.REPLACE_EXISTING);
-        }
+        DurableFiles.move(from, to);
     }
 
     private static void forceDirectory(Path directory) {
-        try (FileChannel channel = FileChannel.open(directory, StandardOpenOption.READ)) {
-            channel.force(true);
-        } catch (IOException e) {
-            // Not every file system lets a directory be forced; the renames are still ordered by the journal.
-        }
+        DurableFiles.forceDirectory(directory);
     }
 
     private static void deleteTree(Path folder) throws IOException {

@@ -20,6 +20,7 @@ import org.apache.james.queue.api.MailQueueItemDecoratorFactory;
 import org.apache.james.queue.api.ManageableMailQueue;
 import org.apache.james.utils.InitializationOperation;
 import org.apache.james.utils.InitilizationOperationBuilder;
+import org.postroom.server.MailFlowGate;
 
 import com.google.inject.AbstractModule;
 import com.google.inject.Provides;
@@ -61,10 +62,11 @@ public class ActiveMqQueueModule extends AbstractModule {
     ActiveMQMailQueueFactory provideQueueFactory(ConnectionFactory connectionFactory,
                                                  MailQueueItemDecoratorFactory decoratorFactory,
                                                  MetricFactory metricFactory, GaugeRegistry gaugeRegistry,
-                                                 ActiveMQMetricCollector metricCollector) {
-        // Dequeue streams that survive a receive error (see ResilientActiveMqQueueFactory).
+                                                 ActiveMQMetricCollector metricCollector, MailFlowGate gate) {
+        // Dequeue streams that survive a receive error and wait for the mail flow gate (see
+        // ResilientActiveMqQueueFactory).
         ActiveMQMailQueueFactory factory = new ResilientActiveMqQueueFactory(connectionFactory, decoratorFactory,
-            metricFactory, gaugeRegistry, metricCollector);
+            metricFactory, gaugeRegistry, metricCollector, gate);
         factory.setUseJMX(false);
         // Message bodies travel inside the JMS message and are journalled by KahaDB with the envelope, in one
         // synced write: no side files that a crash could leave half-written.

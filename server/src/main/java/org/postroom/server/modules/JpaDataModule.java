@@ -12,12 +12,9 @@ import org.apache.james.user.api.DelegationUsernameChangeTaskStep;
 import org.apache.james.user.api.UsernameChangeTaskStep;
 import org.apache.james.domainlist.api.DomainList;
 import org.apache.james.domainlist.jpa.JPADomainList;
-import org.apache.james.domainlist.lib.DomainListConfiguration;
 import org.apache.james.mailrepository.api.MailRepositoryFactory;
 import org.apache.james.mailrepository.api.MailRepositoryUrlStore;
 import org.apache.james.mailrepository.api.Protocol;
-import org.apache.james.mailrepository.jpa.JPAMailRepository;
-import org.apache.james.mailrepository.jpa.JPAMailRepositoryFactory;
 import org.apache.james.mailrepository.jpa.JPAMailRepositoryUrlStore;
 import org.apache.james.mailrepository.memory.MailRepositoryStoreConfiguration;
 import org.apache.james.rrt.api.AliasReverseResolver;
@@ -26,14 +23,13 @@ import org.apache.james.rrt.api.RecipientRewriteTable;
 import org.apache.james.rrt.jpa.JPARecipientRewriteTable;
 import org.apache.james.rrt.lib.AliasReverseResolverImpl;
 import org.apache.james.rrt.lib.CanSendFromImpl;
-import org.apache.james.server.core.configuration.ConfigurationProvider;
 import org.apache.james.user.api.UsersRepository;
 import org.apache.james.user.jpa.JPAUsersRepository;
-import org.apache.james.utils.InitializationOperation;
-import org.apache.james.utils.InitilizationOperationBuilder;
 import org.postroom.server.data.CachingJpaDomainList;
 import org.postroom.server.data.CachingJpaRecipientRewriteTable;
 import org.postroom.server.data.CachingJpaUsersRepository;
+import org.postroom.server.data.DurableJpaMailRepository;
+import org.postroom.server.data.DurableJpaMailRepositoryFactory;
 
 import com.google.common.collect.ImmutableList;
 import com.google.inject.AbstractModule;
@@ -41,11 +37,11 @@ import com.google.inject.Provides;
 import com.google.inject.Scopes;
 import com.google.inject.Singleton;
 import com.google.inject.multibindings.Multibinder;
-import com.google.inject.multibindings.ProvidesIntoSet;
 
 /**
  * Server data on JPA: the domain list, users, the recipient rewrite table (aliases, forwards, groups) and the
- * mail repositories ({@code jpa://} URLs) where the mailet container parks mail for the postmaster.
+ * mail repositories ({@code jpa://} URLs) where the mailet container parks mail for the postmaster. The domain
+ * list, users and rewrite table configure themselves as they are built (see {@code CachingJpaDomainList}).
  */
 public class JpaDataModule extends AbstractModule {
     @Override
@@ -70,9 +66,10 @@ public class JpaDataModule extends AbstractModule {
 
         bind(JPAMailRepositoryUrlStore.class).in(Scopes.SINGLETON);
         bind(MailRepositoryUrlStore.class).to(JPAMailRepositoryUrlStore.class);
+        // jpa:// repositories that take any mail: bounded fields fitted, the database's refusals kept on disk.
         bind(MailRepositoryStoreConfiguration.Item.class).toProvider(() -> new MailRepositoryStoreConfiguration.Item(
-            ImmutableList.of(new Protocol("jpa")), JPAMailRepository.class.getName(), new BaseHierarchicalConfiguration()));
-        Multibinder.newSetBinder(binder(), MailRepositoryFactory.class).addBinding().to(JPAMailRepositoryFactory.class);
+            ImmutableList.of(new Protocol("jpa")), DurableJpaMailRepository.class.getName(), new BaseHierarchicalConfiguration()));
+        Multibinder.newSetBinder(binder(), MailRepositoryFactory.class).addBinding().to(DurableJpaMailRepositoryFactory.class);
 
         // A new user must not shadow an alias or group address, and the other way round.
         Multibinder<UserEntityValidator> validators = Multibinder.newSetBinder(binder(), UserEntityValidator.class);
@@ -88,30 +85,5 @@ public class JpaDataModule extends AbstractModule {
     @Singleton
     UserEntityValidator provideUserEntityValidator(Set<UserEntityValidator> validators) {
         return new AggregateUserEntityValidator(validators);
-    }
-
-    @ProvidesIntoSet
-    InitializationOperation configureDomainList(ConfigurationProvider configurationProvider, JPADomainList domainList) {
-        return InitilizationOperationBuilder
-            .forClass(JPADomainList.class)
-            .init(() -> domainList.configure(DomainListConfiguration.from(configurationProvider.getConfiguration("domainlist"))));
-    }
-
-    @ProvidesIntoSet
-    InitializationOperation configureUsers(ConfigurationProvider configurationProvider, JPAUsersRepository users) {
-        return InitilizationOperationBuilder
-            .forClass(JPAUsersRepository.class)
-            .init(() -> {
-                users.configure(configurationProvider.getConfiguration("usersrepository"));
-                users.init();
-            });
-    }
-
-    @ProvidesIntoSet
-    InitializationOperation configureRecipientRewriteTable(ConfigurationProvider configurationProvider,
-                                                           JPARecipientRewriteTable recipientRewriteTable) {
-        return InitilizationOperationBuilder
-            .forClass(JPARecipientRewriteTable.class)
-            .init(() -> recipientRewriteTable.configure(configurationProvider.getConfiguration("recipientrewritetable")));
     }
 }

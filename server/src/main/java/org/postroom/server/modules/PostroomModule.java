@@ -17,6 +17,7 @@ import org.apache.james.server.core.configuration.Configuration;
 import org.apache.james.server.core.configuration.ConfigurationProvider;
 import org.apache.james.server.core.configuration.FileConfigurationProvider;
 import org.apache.james.server.core.filesystem.FileSystemImpl;
+import org.postroom.server.MailFlowGate;
 import org.postroom.server.PostroomHome;
 import org.postroom.server.PostroomSettings;
 import org.postroom.server.dns.DkimKeyRetriever;
@@ -36,16 +37,19 @@ import com.google.inject.name.Names;
 public class PostroomModule extends AbstractModule {
     private final PostroomHome home;
     private final PostroomSettings settings;
+    private final MailFlowGate gate;
 
-    public PostroomModule(PostroomHome home, PostroomSettings settings) {
+    public PostroomModule(PostroomHome home, PostroomSettings settings, MailFlowGate gate) {
         this.home = home;
         this.settings = settings;
+        this.gate = gate;
     }
 
     @Override
     protected void configure() {
         bind(PostroomHome.class).toInstance(home);
         bind(PostroomSettings.class).toInstance(settings);
+        bind(MailFlowGate.class).toInstance(gate);
         bind(File.class).annotatedWith(Names.named(JpaMailboxModule.LUCENE_DIRECTORY)).toInstance(home.lucene().toFile());
         bind(File.class).annotatedWith(Names.named(ActiveMqQueueModule.BROKER_DIRECTORY)).toInstance(home.activemq().toFile());
         // Every James component that injects DNSService uses Postroom's resolver, which accepts host:port servers.

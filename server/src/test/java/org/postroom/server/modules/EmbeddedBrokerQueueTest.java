@@ -28,6 +28,7 @@ import org.apache.james.queue.api.ManageableMailQueue;
 import org.apache.james.queue.api.RawMailQueueItemDecoratorFactory;
 import org.apache.james.server.core.MailImpl;
 import org.junit.jupiter.api.Test;
+import org.postroom.server.MailFlowGate;
 import org.junit.jupiter.api.io.TempDir;
 
 import reactor.core.publisher.Flux;
@@ -43,13 +44,19 @@ class EmbeddedBrokerQueueTest {
     @TempDir
     Path dir;
 
+    static MailFlowGate openGate() {
+        MailFlowGate gate = new MailFlowGate();
+        gate.open();
+        return gate;
+    }
+
     @Test
     void everyEnqueuedMailIsDequeuedWhileConsumersDeferAndTheQueueIsBrowsed() throws Exception {
         int total = Integer.getInteger("stress.mails", 2000);
         EmbeddedBroker broker = new EmbeddedBroker(dir.toFile());
         ActiveMQMailQueueFactory factory = new ResilientActiveMqQueueFactory(broker.connectionFactory(),
             new RawMailQueueItemDecoratorFactory(), new RecordingMetricFactory(), new NoopGaugeRegistry(),
-            new ActiveMQMetricCollectorNoop());
+            new ActiveMQMetricCollectorNoop(), openGate());
         factory.setUseJMX(false);
         factory.setUseBlobMessages(false);
         factory.init();

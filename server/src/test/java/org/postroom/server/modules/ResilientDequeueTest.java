@@ -11,9 +11,11 @@ import org.apache.james.queue.api.MailQueueName;
 import org.apache.mailet.Mail;
 import org.apache.mailet.base.test.FakeMail;
 import org.junit.jupiter.api.Test;
+import org.postroom.server.MailFlowGate;
 import org.reactivestreams.Publisher;
 
 import reactor.core.publisher.Flux;
+import reactor.core.scheduler.Schedulers;
 import reactor.core.publisher.Mono;
 
 /** James 3.8.1's JMS queue ends its dequeue stream on the first receive error; RemoteDelivery must not stop with it. */
@@ -77,7 +79,8 @@ class ResilientDequeueTest {
     void aReceiveErrorDoesNotEndDequeuing() throws Exception {
         FailingOnceQueue queue = new FailingOnceQueue(List.of(item("first"), item("second"), item("third")));
 
-        List<String> dequeued = ResilientActiveMqQueueFactory.resilient(queue.getName(), queue.deQueue())
+        List<String> dequeued = ResilientActiveMqQueueFactory.resilient(queue.getName(), queue.deQueue(), openGate(),
+                Schedulers.newSingle("test-dequeue"))
             .map(item -> item.getMail().getName())
             .take(3)
             .collectList()
@@ -85,6 +88,34 @@ class ResilientDequeueTest {
 
         assertThat(dequeued).containsExactly("first", "second", "third");
         assertThat(queue.subscriptions).hasValue(2);
+    }
+
+    private static MailFlowGate openGate() {
+        MailFlowGate gate = new MailFlowGate();
+        gate.open();
+        return gate;
+    }
+
+    @Test
+    void nothingIsDequeuedBeforeTheGateOpensAndEverythingAfter() throws Exception {
+        FailingOnceQueue queue = new FailingOnceQueue(List.of(item("first"), item("second")));
+        MailFlowGate gate = new MailFlowGate();
+        List<String> dequeued = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+        reactor.core.Disposable subscription = ResilientActiveMqQueueFactory.resilient(queue.getName(), queue.deQueue(),
+                gate, Schedulers.newSingle("test-dequeue"))
+            .subscribe(item -> dequeued.add(item.getMail().getName()));
+        Thread.sleep(500);
+        assertThat(dequeued).isEmpty();
+        assertThat(queue.subscriptions).hasValue(0);
+
+        gate.open();
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (dequeued.size() < 2 && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertThat(dequeued).containsExactly("first", "second");
+        subscription.dispose();
     }
 
     @Test

@@ -1,0 +1,171 @@
+package org.postroom.server.modules;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Enumeration;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import javax.jms.Connection;
+import javax.jms.QueueBrowser;
+import javax.jms.Session;
+import javax.mail.internet.MimeMessage;
+
+import org.apache.james.core.MailAddress;
+import org.apache.james.metrics.api.NoopGaugeRegistry;
+import org.apache.james.metrics.tests.RecordingMetricFactory;
+import org.apache.james.queue.activemq.ActiveMQMailQueueFactory;
+import org.apache.james.queue.activemq.metric.ActiveMQMetricCollectorNoop;
+import org.apache.james.queue.api.MailQueue;
+import org.apache.james.queue.api.MailQueueName;
+import org.apache.james.queue.api.ManageableMailQueue;
+import org.apache.james.queue.api.RawMailQueueItemDecoratorFactory;
+import org.apache.james.server.core.MailImpl;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
+
+/**
+ * A mail that a consumer gives back ({@code done(REJECT)}: what James's spooler does when even the error repository
+ * cannot take it) is never dropped: the broker schedules it again, however often it is given back, across a
+ * restart of the broker, and nothing ever lands in the dead-letter queue.
+ */
+class GivenBackMailTest {
+    /** ActiveMQ's broker refuses a first wait of 1 s or less. */
+    static final EmbeddedBroker.Redelivery QUICK = new EmbeddedBroker.Redelivery(Duration.ofMillis(1100), 1, Duration.ofMillis(1100));
+
+    @TempDir
+    Path dir;
+
+    private static ManageableMailQueue spool(EmbeddedBroker broker) {
+        ActiveMQMailQueueFactory factory = new ResilientActiveMqQueueFactory(broker.connectionFactory(),
+            new RawMailQueueItemDecoratorFactory(), new RecordingMetricFactory(), new NoopGaugeRegistry(),
+            new ActiveMQMetricCollectorNoop(), EmbeddedBrokerQueueTest.openGate());
+        factory.setUseJMX(false);
+        factory.init();
+        return factory.createQueue(MailQueueName.of("spool"));
+    }
+
+    private static void enqueue(ManageableMailQueue queue, String name) throws Exception {
+        MimeMessage message = new MimeMessage(javax.mail.Session.getInstance(new java.util.Properties()));
+        message.setText("body of " + name);
+        message.setSubject(name);
+        message.saveChanges();
+        queue.enQueue(MailImpl.builder().name(name).sender("a@example.org")
+            .addRecipient(new MailAddress("b@example.org")).mimeMessage(message).build());
+    }
+
+    private static int deadLetters(EmbeddedBroker broker) throws Exception {
+        Connection connection = broker.connectionFactory().createConnection();
+        try {
+            connection.start();
+            Session session = connection.createSession(false, Session.AUTO_ACKNOWLEDGE);
+            QueueBrowser browser = session.createBrowser(session.createQueue("ActiveMQ.DLQ"));
+            int count = 0;
+            for (Enumeration<?> messages = browser.getEnumeration(); messages.hasMoreElements(); messages.nextElement()) {
+                count++;
+            }
+            return count;
+        } finally {
+            connection.close();
+        }
+    }
+
+    private static void awaitTrue(Duration limit, java.util.function.BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + limit.toNanos();
+        while (!condition.getAsBoolean() && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+    }
+
+    @Test
+    void mailGivenBackEightTimesComesBackEachTimeAndIsFinallyTakenNeverDeadLettered() throws Exception {
+        EmbeddedBroker broker = new EmbeddedBroker(dir.toFile(), QUICK);
+        ManageableMailQueue queue = spool(broker);
+        int mails = 20;
+        for (int i = 0; i < mails; i++) {
+            enqueue(queue, "mail-" + i);
+        }
+        Map<String, AtomicInteger> seen = new ConcurrentHashMap<>();
+        Set<String> taken = ConcurrentHashMap.newKeySet();
+        // Each mail is given back on its first 8 deliveries (more than ActiveMQ's default of 6 before the DLQ).
+        reactor.core.Disposable consumer = Flux.from(queue.deQueue())
+            .flatMap(item -> Mono.fromRunnable(() -> {
+                try {
+                    String name = item.getMail().getName();
+                    if (seen.computeIfAbsent(name, any -> new AtomicInteger()).incrementAndGet() <= 8) {
+                        item.done(MailQueue.MailQueueItem.CompletionStatus.REJECT);
+                    } else {
+                        taken.add(name);
+                        item.done(MailQueue.MailQueueItem.CompletionStatus.SUCCESS);
+                    }
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            }).subscribeOn(Schedulers.boundedElastic()), 4)
+            .subscribe();
+        try {
+            // 1.1 s between deliveries: about 10 s for the whole run.
+            awaitTrue(Duration.ofMinutes(2), () -> taken.size() == mails);
+            assertThat(taken).hasSize(mails);
+            assertThat(seen.values()).allSatisfy(count -> assertThat(count.get()).isEqualTo(9));
+            assertThat(deadLetters(broker)).isZero();
+        } finally {
+            consumer.dispose();
+            broker.stop();
+        }
+    }
+
+    @Test
+    void aMailGivenBackIsStillThereAfterTheBrokerRestarts() throws Exception {
+        EmbeddedBroker broker = new EmbeddedBroker(dir.toFile(), new EmbeddedBroker.Redelivery(Duration.ofSeconds(3), 1, Duration.ofSeconds(3)));
+        ManageableMailQueue queue = spool(broker);
+        enqueue(queue, "given-back");
+        Set<String> rejected = ConcurrentHashMap.newKeySet();
+        reactor.core.Disposable consumer = Flux.from(queue.deQueue())
+            .doOnNext(item -> {
+                try {
+                    rejected.add(item.getMail().getName());
+                    item.done(MailQueue.MailQueueItem.CompletionStatus.REJECT);
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            })
+            .subscribeOn(Schedulers.newSingle("rejecting"))
+            .subscribe();
+        awaitTrue(Duration.ofSeconds(20), () -> rejected.contains("given-back"));
+        consumer.dispose();
+        broker.stop();
+        assertThat(rejected).containsExactly("given-back");
+
+        EmbeddedBroker restarted = new EmbeddedBroker(dir.toFile(), new EmbeddedBroker.Redelivery(Duration.ofSeconds(3), 1, Duration.ofSeconds(3)));
+        ManageableMailQueue again = spool(restarted);
+        Set<String> taken = ConcurrentHashMap.newKeySet();
+        reactor.core.Disposable taker = Flux.from(again.deQueue())
+            .doOnNext(item -> {
+                try {
+                    taken.add(item.getMail().getName());
+                    item.done(MailQueue.MailQueueItem.CompletionStatus.SUCCESS);
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            })
+            .subscribeOn(Schedulers.newSingle("taking"))
+            .subscribe();
+        try {
+            awaitTrue(Duration.ofSeconds(60), () -> taken.contains("given-back"));
+            assertThat(taken).containsExactly("given-back");
+            assertThat(deadLetters(restarted)).isZero();
+        } finally {
+            taker.dispose();
+            restarted.stop();
+        }
+    }
+}
