@@ -126,6 +126,31 @@ public final class PostroomProcess implements AutoCloseable {
             + Files.readString(output, StandardCharsets.UTF_8));
     }
 
+    /**
+     * Starts the server and kills it (SIGKILL) as soon as {@code port} accepts a connection: a crash during
+     * start-up, after the listeners opened and before (or just as) mail flow starts. Returns whether the server had
+     * logged that it was ready when it was killed.
+     */
+    public boolean startAndKillWhenListening(int port) throws IOException, InterruptedException {
+        Path output = home.resolve("server.out");
+        Files.deleteIfExists(output);
+        process = launch(output);
+        Instant deadline = Instant.now().plus(START_TIMEOUT);
+        while (Instant.now().isBefore(deadline) && process.isAlive()) {
+            try (java.net.Socket probe = new java.net.Socket()) {
+                probe.connect(new java.net.InetSocketAddress("127.0.0.1", port), 200);
+                process.destroyForcibly();
+                process.waitFor(30, TimeUnit.SECONDS);
+                String printed = Files.readString(output, StandardCharsets.UTF_8);
+                return printed.contains("Postroom ready");
+            } catch (IOException notYet) {
+                Thread.sleep(5);
+            }
+        }
+        process.destroyForcibly();
+        throw new IllegalStateException("port " + port + " never opened:\n" + Files.readString(output, StandardCharsets.UTF_8));
+    }
+
     /** Starts the server expecting it to refuse to start; returns its exit code and what it printed. */
     public Result startExpectingFailure() throws IOException, InterruptedException {
         Path output = home.resolve("server.out");
