@@ -58,6 +58,8 @@ public final class DkimVerifier {
     private static final byte[] ED25519_X509_PREFIX = {0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00};
     private static final String RSA_SHA256 = "rsa-sha256";
     private static final String ED25519_SHA256 = "ed25519-sha256";
+    /** The time limit is checked at least every this many bytes. */
+    private static final int SLICE = 64 * 1024;
     private static final AtomicInteger THREADS = new AtomicInteger();
     /** Key lookups; daemon threads so that a lookup stuck past the time limit never holds the JVM. */
     private static final ExecutorService LOOKUPS = Executors.newCachedThreadPool(task -> {
@@ -206,8 +208,15 @@ public final class DkimVerifier {
 
         @Override
         public void write(byte[] bytes, int offset, int count) throws IOException {
+            // Large writes go in slices, the time limit checked between them.
+            for (int done = 0; done < count; done += SLICE) {
+                slice(bytes, offset + done, Math.min(SLICE, count - done));
+            }
+        }
+
+        private void slice(byte[] bytes, int offset, int count) throws IOException {
             sinceCheck += count;
-            if ((++writes & 63) == 0 || sinceCheck >= 65536) {
+            if ((++writes & 63) == 0 || sinceCheck >= SLICE) {
                 sinceCheck = 0;
                 checkTime(deadline);
             }
