@@ -25,7 +25,9 @@ record Options(int messages, int clients, int size, Set<String> scenarios, Path 
           --size BYTES      size of each message (default 5120)
           --scenario S      ingest, relay, read (ingests first, then reads), all (those three; default) or
                             list: one post of --size to a list of --members, fanned out to the sink, with the
-                            server's heap capped at 512 MB
+                            server's heap capped at 512 MB, or
+                            adversarial-dkim: in process, no server (bench/run starts AdversarialDkim): CPU ms
+                            per MB of DKIM verification of 1 and 10 MB hostile messages, RSA and Ed25519
           --members N       members of the list scenario's list (default 100000)
           --jvm-opts FLAGS  extra server JVM flags, added to JAVA_OPTS (e.g. -XX:StartFlightRecording=...)
           --timeout SECONDS upper bound for each phase (default 1200)

@@ -31,9 +31,27 @@ import javax.mail.internet.ParseException;
  * bounces), then tolerant heuristics for the human-readable formats still met: qmail's, Exchange and Office 365
  * non-delivery reports, and the texts of older Postfix and Sendmail. Detection only: what to do about a bounce is
  * someone else's business.
+ * <p>
+ * Bounded for hostile input: only the first {@value #MAX_PART_BYTES} bytes of each part are read (a report's
+ * fields, a human-readable notice and the headers of a returned message are all near its start), at most
+ * {@value #MAX_PARTS} MIME parts are visited and {@value #MAX_DEPTH} levels of nesting, at most
+ * {@value #MAX_RECIPIENTS} recipients are reported. The formats are read line by line; the regular expressions left
+ * are anchored or possessive, so that none backtracks over long lines or runs of whitespace: the work is linear in
+ * what is read.
  */
 public final class BounceParser {
-    private static final Pattern ADDRESS = Pattern.compile("[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(?:\\.[A-Za-z0-9-]+)+");
+    /** How much of each part's decoded content is read. */
+    public static final int MAX_PART_BYTES = 64 * 1024;
+    /** How many MIME parts are visited while looking for a report, a notice or a returned message. */
+    public static final int MAX_PARTS = 100;
+    /** How deep multiparts are followed. */
+    public static final int MAX_DEPTH = 8;
+    /** How many recipients one bounce reports. */
+    public static final int MAX_RECIPIENTS = 500;
+
+    /** An addr-spec; starts only where a run of local-part characters starts and never gives characters back. */
+    private static final Pattern ADDRESS = Pattern.compile("(?<![A-Za-z0-9.!#$%&'*+/=?^_`{|}~-])"
+        + "[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]++@[A-Za-z0-9-]++(?:\\.[A-Za-z0-9-]++)++");
     private static final Pattern AUTO_REPLY_SUBJECT = Pattern.compile("(?i)^(auto(matic)?[ -]?(reply|response|antwort)\\b|auto:|"
         + "out of (the )?office|abwesenheit|absence|r[ée]ponse automatique|vacation reply|on vacation|away from)");
 
@@ -79,7 +97,7 @@ public final class BounceParser {
     static List<BouncedRecipient> deliveryStatus(String text) {
         List<BouncedRecipient> recipients = new ArrayList<>();
         List<Map<String, String>> groups = fieldGroups(text);
-        for (int i = 1; i < groups.size(); i++) {
+        for (int i = 1; i < groups.size() && recipients.size() < MAX_RECIPIENTS; i++) {
             Map<String, String> group = groups.get(i);
             Optional<String> recipient = Optional.ofNullable(group.get("final-recipient"))
                 .or(() -> Optional.ofNullable(group.get("original-recipient")))
@@ -100,29 +118,52 @@ public final class BounceParser {
     /** Header-style groups separated by blank lines, field names in lower case, folded lines joined. */
     static List<Map<String, String>> fieldGroups(String text) {
         List<Map<String, String>> groups = new ArrayList<>();
-        Map<String, String> group = new LinkedHashMap<>();
-        String lastName = null;
-        for (String line : text.split("\\r?\\n", -1)) {
+        Map<String, StringBuilder> group = new LinkedHashMap<>();
+        StringBuilder last = null;
+        for (String line : lines(text)) {
             if (line.isBlank()) {
                 if (!group.isEmpty()) {
-                    groups.add(group);
+                    groups.add(values(group));
                     group = new LinkedHashMap<>();
                 }
-                lastName = null;
-            } else if ((line.startsWith(" ") || line.startsWith("\t")) && lastName != null) {
-                group.put(lastName, group.get(lastName) + " " + line.strip());
+                last = null;
+            } else if ((line.startsWith(" ") || line.startsWith("\t")) && last != null) {
+                last.append(' ').append(line.strip());
             } else {
                 int colon = line.indexOf(':');
                 if (colon > 0) {
-                    lastName = line.substring(0, colon).strip().toLowerCase(Locale.ROOT);
-                    group.putIfAbsent(lastName, line.substring(colon + 1).strip());
+                    String name = line.substring(0, colon).strip().toLowerCase(Locale.ROOT);
+                    // A repeated field keeps its first value; its continuation lines are dropped with it.
+                    last = group.containsKey(name) ? new StringBuilder() : new StringBuilder(line.substring(colon + 1).strip());
+                    group.putIfAbsent(name, last);
                 }
             }
         }
         if (!group.isEmpty()) {
-            groups.add(group);
+            groups.add(values(group));
         }
         return groups;
+    }
+
+    private static Map<String, String> values(Map<String, StringBuilder> group) {
+        Map<String, String> values = new LinkedHashMap<>();
+        group.forEach((name, value) -> values.put(name, value.toString()));
+        return values;
+    }
+
+    /** The lines of a text, split at CRLF or LF, in one pass. */
+    static List<String> lines(String text) {
+        List<String> lines = new ArrayList<>();
+        int start = 0;
+        while (true) {
+            int end = text.indexOf('\n', start);
+            if (end < 0) {
+                lines.add(text.substring(start));
+                return lines;
+            }
+            lines.add(text.substring(start, end > start && text.charAt(end - 1) == '\r' ? end - 1 : end));
+            start = end + 1;
+        }
     }
 
     /** {@code rfc822; bob@example.net} → {@code bob@example.net}; {@code smtp; 550 ...} → {@code 550 ...}. */
@@ -161,7 +202,7 @@ public final class BounceParser {
         }
         byte[] bytes;
         try (InputStream in = original.get().getInputStream()) {
-            bytes = in.readAllBytes();
+            bytes = in.readNBytes(MAX_PART_BYTES);
         }
         MimeMessage headers = new MimeMessage(Session.getInstance(new Properties()), new ByteArrayInputStream(bytes));
         return Optional.ofNullable(headers.getHeader(name, ","));
@@ -193,8 +234,8 @@ public final class BounceParser {
     private static final Pattern EXCHANGE = Pattern.compile("(?i)Delivery has failed to these recipients|Diagnostic information for administrators"
         + "|Your message to \\S+ couldn't be delivered|could not be delivered to the following recipients|Remote Server returned");
     private static final Pattern POSTFIX = Pattern.compile("(?i)This is the mail system at host|I'm sorry to have to inform you that your message could not");
-    private static final Pattern SENDMAIL = Pattern.compile("(?i)-+ ?The following addresses had permanent fatal errors ?-+"
-        + "|-+ ?Transcript of session follows ?-+");
+    private static final Pattern SENDMAIL = Pattern.compile("(?i)The following addresses had permanent fatal errors"
+        + "|Transcript of session follows");
 
     private static Optional<BounceReport> heuristics(MimeMessage message, String body) {
         if (QMAIL.matcher(body).find()) {
@@ -204,7 +245,7 @@ public final class BounceParser {
             return nonEmpty("exchange", exchange(body));
         }
         if (POSTFIX.matcher(body).find()) {
-            return nonEmpty("postfix", angleParagraphs(body, "(?s)^.*?(?=^<[^>\\s]+@[^>\\s]+>:)"));
+            return nonEmpty("postfix", angleParagraphs(body));
         }
         if (SENDMAIL.matcher(body).find()) {
             return nonEmpty("sendmail", sendmail(body));
@@ -221,54 +262,160 @@ public final class BounceParser {
 
     /** qmail (QSBMF): paragraphs {@code <addr>:} then the reason, until the copy of the message. */
     private static List<BouncedRecipient> qmail(String body) {
-        String report = body.split("(?m)^--- (Below this line is a copy of the message|Enclosed are the original headers)", 2)[0];
-        return angleParagraphs(report, "(?s)^.*?(?=^<[^>\\s]+@[^>\\s]+>:)");
+        StringBuilder report = new StringBuilder();
+        for (String line : lines(body)) {
+            if (line.startsWith("--- Below this line is a copy of the message") || line.startsWith("--- Enclosed are the original headers")) {
+                break;
+            }
+            report.append(line).append('\n');
+        }
+        return angleParagraphs(report.toString());
     }
 
-    /** Paragraphs starting with {@code <addr>:} (qmail, Postfix): the rest of the paragraph is the reason. */
-    private static List<BouncedRecipient> angleParagraphs(String body, String skipIntro) {
+    /** {@code <addr>} or {@code <addr>:} at the start of a line (qmail, Postfix): the address, else empty. */
+    private static Optional<String> angleAddress(String line) {
+        if (!line.startsWith("<")) {
+            return Optional.empty();
+        }
+        int close = line.indexOf('>');
+        if (close < 0) {
+            return Optional.empty();
+        }
+        String address = line.substring(1, close);
+        int at = address.indexOf('@');
+        if (at <= 0 || at == address.length() - 1 || address.chars().anyMatch(Character::isWhitespace)) {
+            return Optional.empty();
+        }
+        return Optional.of(address);
+    }
+
+    /**
+     * Paragraphs starting with {@code <addr>:} (qmail, Postfix): the rest of the paragraph is the reason. An empty
+     * line or the next {@code <addr>:} line ends a paragraph; outside one, a line {@code <addr>} without colon starts
+     * one too.
+     */
+    private static List<BouncedRecipient> angleParagraphs(String body) {
         List<BouncedRecipient> recipients = new ArrayList<>();
-        Matcher paragraph = Pattern.compile("(?m)^<([^>\\s]+@[^>\\s]+)>:?[ \\t]*(.*(?:\\r?\\n(?!\\r?\\n)(?!<[^>\\s]+@[^>\\s]+>:).*)*)")
-            .matcher(body.replaceFirst(skipIntro, ""));
-        while (paragraph.find()) {
-            String reason = oneLine(paragraph.group(2));
-            Optional<String> diagnostic = Optional.of(reason).filter(r -> !r.isEmpty());
-            Optional<String> status = diagnostic.flatMap(BounceClassifier::enhancedCode);
-            recipients.add(new BouncedRecipient(paragraph.group(1), status, Optional.of("failed"), diagnostic,
-                BounceClassifier.classify(status, diagnostic)));
+        String address = null;
+        StringBuilder reason = new StringBuilder();
+        for (String line : lines(body)) {
+            Optional<String> next = angleAddress(line);
+            int rest = next.isPresent() ? line.indexOf('>') + 1 : 0;
+            boolean colon = next.isPresent() && rest < line.length() && line.charAt(rest) == ':';
+            if (address != null && (line.isEmpty() || colon)) {
+                addFailed(recipients, address, reason.toString());
+                address = null;
+                if (recipients.size() >= MAX_RECIPIENTS) {
+                    return recipients;
+                }
+            }
+            if (address == null) {
+                if (next.isPresent()) {
+                    address = next.get();
+                    reason.setLength(0);
+                    reason.append(line, colon ? rest + 1 : rest, line.length());
+                }
+            } else {
+                reason.append('\n').append(line);
+            }
+        }
+        if (address != null) {
+            addFailed(recipients, address, reason.toString());
         }
         return recipients;
     }
 
+    private static void addFailed(List<BouncedRecipient> recipients, String address, String reasonText) {
+        String reason = oneLine(reasonText);
+        Optional<String> diagnostic = Optional.of(reason).filter(r -> !r.isEmpty());
+        Optional<String> status = diagnostic.flatMap(BounceClassifier::enhancedCode);
+        recipients.add(new BouncedRecipient(address, status, Optional.of("failed"), diagnostic,
+            BounceClassifier.classify(status, diagnostic)));
+    }
+
+    /** A line that is one token holding an '@' (leading and trailing whitespace allowed), else empty. */
+    private static Optional<String> addressLine(String line) {
+        String token = line.strip();
+        int at = token.indexOf('@');
+        if (at <= 0 || at == token.length() - 1 || token.chars().anyMatch(Character::isWhitespace)) {
+            return Optional.empty();
+        }
+        return Optional.of(token);
+    }
+
+    /** After the address line of Exchange 2007-2013: {@code [token ]#550 5.1.1 ...}; the reason from the '#'. */
+    private static final Pattern HASHED_REASON = Pattern.compile("[ \\t]*+(?:\\S++[ \\t]++)?#(<?[ \\t]*+#?[245].*+)");
+    private static final Pattern OFFICE = Pattern.compile("(?i)Your message to (\\S++) couldn't be delivered");
+    private static final Pattern REPORTED = Pattern.compile("(?i)[ \\t]*+(?:Reported error|Remote server returned|Error):?[ \\t]*+(\\d{3}[ -].*+)");
+    private static final Pattern LISTED = Pattern.compile("(?i)Delivery has failed to these recipients or groups"
+        + "|could not be delivered to the following recipients");
+
     /**
      * Exchange 2007-2013 ({@code addr\n#550 5.1.1 RESOLVER... ##}), Exchange 2010+ ({@code Remote Server returned
      * '550 5.1.1 ...'}) and Office 365 ({@code Your message to addr couldn't be delivered} ... {@code Reported
-     * error: 550 5.1.10 ...}).
+     * error: 550 5.1.10 ...}). Line by line.
      */
     private static List<BouncedRecipient> exchange(String body) {
         Map<String, String> reasons = new LinkedHashMap<>();
-        Matcher hashed = Pattern.compile("(?m)^\\s*(\\S+@\\S+?)\\s*\\r?\\n[ \\t]*(?:\\S+[ \\t]+)?#(<?[ \\t]*#?[245][^\\r\\n]*)")
-            .matcher(body);
-        while (hashed.find()) {
-            firstAddress(hashed.group(1)).ifPresent(address -> reasons.putIfAbsent(address, oneLine(hashed.group(2))));
+        List<String> lines = lines(body);
+        for (int i = 0; i + 1 < lines.size() && reasons.size() < MAX_RECIPIENTS; i++) {
+            Optional<String> address = addressLine(lines.get(i));
+            if (address.isEmpty()) {
+                continue;
+            }
+            Matcher hashed = HASHED_REASON.matcher(lines.get(i + 1));
+            if (hashed.matches()) {
+                String reason = oneLine(hashed.group(1));
+                firstAddress(address.get()).ifPresent(found -> reasons.putIfAbsent(found, reason));
+                continue;
+            }
+            for (int j = i + 1; j < Math.min(lines.size(), i + 5); j++) {
+                String next = lines.get(j).strip();
+                if (next.startsWith("Remote Server returned '")) {
+                    String rest = next.substring("Remote Server returned '".length());
+                    int quote = rest.indexOf('\'');
+                    String reason = oneLine(quote < 0 ? rest : rest.substring(0, quote));
+                    firstAddress(address.get()).ifPresent(found -> reasons.putIfAbsent(found, reason));
+                    break;
+                }
+            }
         }
-        Matcher returned = Pattern.compile("(?m)^\\s*(\\S+@\\S+?)\\s*\\r?\\n(?:.*\\r?\\n){0,3}?\\s*Remote Server returned '([^']*)'").matcher(body);
-        while (returned.find()) {
-            firstAddress(returned.group(1)).ifPresent(address -> reasons.putIfAbsent(address, oneLine(returned.group(2))));
+        // The reported error that follows each line (its own included), found in one backward pass.
+        String[] reportedFrom = new String[lines.size() + 1];
+        reportedFrom[lines.size()] = "";
+        for (int i = lines.size() - 1; i >= 0; i--) {
+            Matcher reported = REPORTED.matcher(lines.get(i));
+            reportedFrom[i] = reported.lookingAt() ? oneLine(reported.group(1)) : reportedFrom[i + 1];
         }
-        Matcher office = Pattern.compile("(?i)Your message to (\\S+@\\S+?) couldn't be delivered").matcher(body);
-        Matcher reported = Pattern.compile("(?im)^\\s*(?:Reported error|Remote server returned|Error):?\\s*(\\d{3}[ -].*)$").matcher(body);
-        while (office.find()) {
-            String reason = reported.find(office.end()) ? oneLine(reported.group(1)) : "";
-            firstAddress(office.group(1)).ifPresent(address -> reasons.putIfAbsent(address, reason));
+        for (int i = 0; i < lines.size() && reasons.size() < MAX_RECIPIENTS; i++) {
+            Matcher office = OFFICE.matcher(lines.get(i));
+            if (office.find() && office.group(1).indexOf('@') > 0) {
+                String found = reportedFrom[i];
+                firstAddress(office.group(1)).ifPresent(address -> reasons.putIfAbsent(address, found));
+            }
         }
         if (reasons.isEmpty()) {
-            Matcher listed = Pattern.compile("(?is)(?:Delivery has failed to these recipients or groups|could not be delivered to the"
-                + " following recipients):?\\s*\\r?\\n(.*?)(?:\\r?\\n\\s*\\r?\\n\\s*\\r?\\n|Diagnostic information|$)").matcher(body);
+            Matcher listed = LISTED.matcher(body);
             if (listed.find()) {
-                Matcher addresses = ADDRESS.matcher(listed.group(1));
-                while (addresses.find()) {
-                    reasons.putIfAbsent(addresses.group().toLowerCase(Locale.ROOT), oneLine(listed.group(1)));
+                int from = body.indexOf('\n', listed.end());
+                StringBuilder section = new StringBuilder();
+                int blank = 0;
+                for (String line : lines(from < 0 ? "" : body.substring(from + 1))) {
+                    int diagnostic = line.toLowerCase(Locale.ROOT).indexOf("diagnostic information");
+                    if (diagnostic >= 0) {
+                        section.append(line, 0, diagnostic);
+                        break;
+                    }
+                    blank = line.isBlank() ? blank + 1 : 0;
+                    if (blank == 2) {
+                        break;
+                    }
+                    section.append(line).append('\n');
+                }
+                Matcher addresses = ADDRESS.matcher(section);
+                String reason = oneLine(section.toString());
+                while (addresses.find() && reasons.size() < MAX_RECIPIENTS) {
+                    reasons.putIfAbsent(addresses.group().toLowerCase(Locale.ROOT), reason);
                 }
             }
         }
@@ -285,16 +432,49 @@ public final class BounceParser {
     /** Sendmail: the addresses under "permanent fatal errors", reasons from "(reason: ...)" or the transcript. */
     private static List<BouncedRecipient> sendmail(String body) {
         List<BouncedRecipient> recipients = new ArrayList<>();
-        Matcher section = Pattern.compile("(?is)permanent fatal errors ?-+\\s*\\r?\\n(.*?)(?:\\r?\\n\\s*\\r?\\n|-{3,})").matcher(body);
-        if (!section.find()) {
+        List<String> lines = lines(body);
+        int start = -1;
+        for (int i = 0; i < lines.size() && start < 0; i++) {
+            if (lines.get(i).toLowerCase(Locale.ROOT).contains("permanent fatal errors")) {
+                start = i + 1;
+            }
+        }
+        if (start < 0) {
             return recipients;
         }
-        Matcher entry = Pattern.compile("(?m)^\\s*<?([^<>\\s]+@[^<>\\s]+?)>?\\s*(?:\\r?\\n\\s*\\(reason: ([^)]*)\\))?\\s*$")
-            .matcher(section.group(1));
-        while (entry.find()) {
-            String address = entry.group(1);
-            Optional<String> diagnostic = Optional.ofNullable(entry.group(2)).map(BounceParser::oneLine)
-                .or(() -> transcriptLine(body, address));
+        List<String> section = new ArrayList<>();
+        for (int i = start; i < lines.size(); i++) {
+            String line = lines.get(i);
+            int dashes = line.indexOf("---");
+            if (dashes >= 0) {
+                section.add(line.substring(0, dashes));
+                break;
+            }
+            if (line.isBlank() && !section.isEmpty()) {
+                break;
+            }
+            section.add(line);
+        }
+        for (int i = 0; i < section.size() && recipients.size() < MAX_RECIPIENTS; i++) {
+            String token = section.get(i).strip();
+            if (token.startsWith("<")) {
+                token = token.substring(1);
+            }
+            if (token.endsWith(">")) {
+                token = token.substring(0, token.length() - 1);
+            }
+            if (token.indexOf('@') <= 0 || token.chars().anyMatch(c -> Character.isWhitespace(c) || c == '<' || c == '>')) {
+                continue;
+            }
+            String address = token;
+            Optional<String> reason = Optional.empty();
+            if (i + 1 < section.size() && section.get(i + 1).strip().startsWith("(reason: ")) {
+                String rest = section.get(i + 1).strip().substring("(reason: ".length());
+                int close = rest.indexOf(')');
+                reason = Optional.of(oneLine(close < 0 ? rest : rest.substring(0, close)));
+                i++;
+            }
+            Optional<String> diagnostic = reason.or(() -> transcriptLine(lines, address));
             Optional<String> status = diagnostic.flatMap(BounceClassifier::enhancedCode);
             recipients.add(new BouncedRecipient(address, status, Optional.of("failed"), diagnostic,
                 BounceClassifier.classify(status, diagnostic)));
@@ -302,9 +482,16 @@ public final class BounceParser {
         return recipients;
     }
 
-    private static Optional<String> transcriptLine(String body, String address) {
-        Matcher line = Pattern.compile("(?m)^(?:<<< )?([45]\\d{2}[ -].*" + Pattern.quote(address) + ".*)$").matcher(body);
-        return line.find() ? Optional.of(oneLine(line.group(1))) : Optional.empty();
+    /** The first reply line of the transcript ({@code [<<< ]5xx ...}) that names the address. */
+    private static Optional<String> transcriptLine(List<String> lines, String address) {
+        for (String line : lines) {
+            String reply = line.startsWith("<<< ") ? line.substring(4) : line;
+            if (reply.length() >= 4 && (reply.charAt(0) == '4' || reply.charAt(0) == '5') && Character.isDigit(reply.charAt(1))
+                && Character.isDigit(reply.charAt(2)) && (reply.charAt(3) == ' ' || reply.charAt(3) == '-') && reply.contains(address)) {
+                return Optional.of(oneLine(reply));
+            }
+        }
+        return Optional.empty();
     }
 
     // ---- MIME helpers -----------------------------------------------------------------------------------------
@@ -320,15 +507,23 @@ public final class BounceParser {
 
     /** The first part of this MIME type, anywhere in the tree (not inside attached messages). */
     static Optional<Part> findPart(Part part, String mimeType) throws MessagingException, IOException {
+        return findPart(part, mimeType, 0, new int[] {0});
+    }
+
+    private static Optional<Part> findPart(Part part, String mimeType, int depth, int[] visited)
+        throws MessagingException, IOException {
+        if (++visited[0] > MAX_PARTS) {
+            return Optional.empty();
+        }
         if (part.isMimeType(mimeType)) {
             return Optional.of(part);
         }
-        if (part.isMimeType("multipart/*")) {
+        if (part.isMimeType("multipart/*") && depth < MAX_DEPTH) {
             Object content = part.getContent();
             if (content instanceof Multipart multipart) {
-                for (int i = 0; i < multipart.getCount(); i++) {
+                for (int i = 0; i < multipart.getCount() && visited[0] < MAX_PARTS; i++) {
                     BodyPart child = multipart.getBodyPart(i);
-                    Optional<Part> found = findPart(child, mimeType);
+                    Optional<Part> found = findPart(child, mimeType, depth + 1, visited);
                     if (found.isPresent()) {
                         return found;
                     }
@@ -346,12 +541,37 @@ public final class BounceParser {
         }
         return findPart(message, "text/html").map(html -> {
             try {
-                return text(html).replaceAll("(?i)<br\\s*/?>|</p>|</div>|</tr>", "\n").replaceAll("<[^>]*>", " ")
+                return withoutMarkup(text(html))
                     .replace("&nbsp;", " ").replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&");
             } catch (MessagingException | IOException e) {
                 return "";
             }
         });
+    }
+
+    /** Tags removed in one pass: {@code <br>}, {@code </p>}, {@code </div>}, {@code </tr>} become line breaks. */
+    static String withoutMarkup(String html) {
+        StringBuilder text = new StringBuilder(html.length());
+        int i = 0;
+        while (i < html.length()) {
+            char c = html.charAt(i);
+            if (c != '<') {
+                text.append(c);
+                i++;
+                continue;
+            }
+            int close = html.indexOf('>', i);
+            if (close < 0) {
+                text.append(html, i, html.length());
+                break;
+            }
+            String tag = html.substring(i + 1, Math.min(close, i + 6)).toLowerCase(Locale.ROOT).strip();
+            boolean lineBreak = tag.equals("br") || tag.startsWith("br ") || tag.startsWith("br/") || tag.equals("/p")
+                || tag.startsWith("/div") || tag.startsWith("/tr");
+            text.append(lineBreak ? '\n' : ' ');
+            i = close + 1;
+        }
+        return text.toString();
     }
 
     /** A part's decoded content as text, in its charset (UTF-8 when it names none or an unknown one). */
@@ -366,7 +586,7 @@ public final class BounceParser {
             // keep UTF-8
         }
         try (InputStream in = decoded(part)) {
-            return new String(in.readAllBytes(), charset);
+            return new String(in.readNBytes(MAX_PART_BYTES), charset);
         }
     }
 

@@ -48,6 +48,8 @@ public final class PostroomSettings {
         DEFAULTS.put("postroom.port.admin", "8000");
         DEFAULTS.put("postroom.dns.servers", "");
         DEFAULTS.put("postroom.trusted.networks", "");
+        DEFAULTS.put("postroom.dkim.verify.timeout", "10s");
+        DEFAULTS.put("postroom.dkim.verify.signatures.max", "5");
         DEFAULTS.put("postroom.relayhost", "");
         DEFAULTS.put("postroom.relayhost.username", "");
         DEFAULTS.put("postroom.relayhost.password.file", "");
@@ -220,6 +222,18 @@ public final class PostroomSettings {
             problems.add("postroom.dsn.delay.after=" + get("postroom.dsn.delay.after")
                 + " must be a duration such as 4h (s, m, h or d), or 0 for no delay notices");
         }
+        try {
+            if (duration("postroom.dkim.verify.timeout").isZero()) {
+                problems.add("postroom.dkim.verify.timeout=0 must be longer than zero");
+            }
+        } catch (IllegalArgumentException e) {
+            problems.add("postroom.dkim.verify.timeout=" + get("postroom.dkim.verify.timeout")
+                + " must be a duration such as 10s (s, m, h or d; not zero)");
+        }
+        if (!get("postroom.dkim.verify.signatures.max").matches("[1-9]|[1-4][0-9]|50")) {
+            problems.add("postroom.dkim.verify.signatures.max=" + get("postroom.dkim.verify.signatures.max")
+                + " must be a whole number from 1 to 50");
+        }
         if (get("postroom.tls.certificate").isEmpty() != get("postroom.tls.key").isEmpty()) {
             problems.add("postroom.tls.certificate and postroom.tls.key must be set together (or both left empty"
                 + " for a generated self-signed certificate)");
@@ -357,6 +371,16 @@ public final class PostroomSettings {
 
     public Optional<String> relayhost() {
         return Optional.of(get("postroom.relayhost")).filter(s -> !s.isEmpty());
+    }
+
+    /** The bound of the inbound DKIM check of one message, key lookups included; past it {@code dkim=temperror}. */
+    public java.time.Duration dkimVerifyTimeout() {
+        return duration("postroom.dkim.verify.timeout");
+    }
+
+    /** How many DKIM-Signature fields of one inbound message are evaluated, from the top; further ones are ignored. */
+    public int dkimVerifySignaturesMax() {
+        return Integer.parseInt(get("postroom.dkim.verify.signatures.max"));
     }
 
     /** Networks (CIDR) whose unauthenticated clients may use our domains as sender on the MX port. */

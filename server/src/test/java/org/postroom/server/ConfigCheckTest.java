@@ -60,6 +60,18 @@ class ConfigCheckTest {
     }
 
     @Test
+    void aZeroDkimTimeLimitAndNoSignaturesAreNamed() throws IOException {
+        append("postroom.properties", "postroom.dkim.verify.timeout=0\npostroom.dkim.verify.signatures.max=0\n");
+
+        Output output = run(conf.toString());
+
+        assertThat(output.code).isNotZero();
+        assertThat(output.out + output.err)
+            .contains("postroom.dkim.verify.timeout=0 must be longer than zero")
+            .contains("postroom.dkim.verify.signatures.max=0 must be a whole number from 1 to 50");
+    }
+
+    @Test
     void everyProblemIsNamedNotOnlyTheFirst() throws IOException {
         append("postroom.properties", "postroom.prot.smtp=25\npostroom.port.imap=99999\n"
             + "postroom.tls.certificate=certs/missing.pem\npostroom.tls.key=certs/missing-key.pem\n"

@@ -28,8 +28,13 @@ public final class PrecomputedDkimSigner {
 
     /** @param body the message body exactly as it will be sent (after any transfer-encoding conversion) */
     public PrecomputedDkimSigner(DkimKeys.SigningKey key, byte[] body, long timestampSeconds) {
+        this(key, Base64.getEncoder().encodeToString(BodyCanonicalizer.BodyHash.of(true, body)), timestampSeconds);
+    }
+
+    /** @param relaxedBodyHash the base64 SHA-256 of the relaxed canonical body, computed by the caller (streamed) */
+    public PrecomputedDkimSigner(DkimKeys.SigningKey key, String relaxedBodyHash, long timestampSeconds) {
         this.key = key;
-        this.bodyHash = Base64.getEncoder().encodeToString(sha256(RelaxedCanonicalization.body(body)));
+        this.bodyHash = relaxedBodyHash;
         this.timestamp = timestampSeconds;
     }
 

@@ -1,9 +1,9 @@
 package org.postroom.auth.dkim;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -14,8 +14,6 @@ import javax.mail.MessagingException;
 import javax.mail.internet.MimeMessage;
 
 import org.apache.james.core.MailAddress;
-import org.apache.james.jdkim.DKIMSigner;
-import org.apache.james.jdkim.exceptions.FailException;
 import org.apache.mailet.Mail;
 import org.apache.mailet.base.Converter7Bit;
 import org.apache.mailet.base.GenericMailet;
@@ -28,7 +26,8 @@ import org.slf4j.LoggerFactory;
  * {@code rsa-sha256}, relaxed/relaxed canonicalization, the author, addressing, MIME and List-* headers that
  * are present, and {@code From} signed once more than it occurs (oversigning, so that no second From: can be
  * added without breaking the signature). Mail whose From: domain has no key passes unsigned. A domain that also
- * has an Ed25519 key gets a second signature, {@code ed25519-sha256} (RFC 8463), over the same headers.
+ * has an Ed25519 key gets a second signature, {@code ed25519-sha256} (RFC 8463), over the same headers. The
+ * message is read once for all its signatures, its body streamed into one relaxed body hash.
  * <pre>{@code
  * <mailet match="All" class="org.postroom.auth.dkim.SignDkim"/>
  * }</pre>
@@ -82,10 +81,7 @@ public class SignDkim extends GenericMailet {
             message.setHeader("Message-ID", messageId);
         }
         // Every signature is computed over the message as it is before any DKIM-Signature of ours is added.
-        List<String> signatures = new ArrayList<>();
-        for (DkimKeys.SigningKey key : signing) {
-            signatures.add(signatureHeader(message, key));
-        }
+        List<String> signatures = signatureHeaders(message, signing);
         for (int i = 0; i < signatures.size(); i++) {
             message.addHeaderLine(signatures.get(i));
             DkimKeys.SigningKey key = signing.get(i);
@@ -110,26 +106,51 @@ public class SignDkim extends GenericMailet {
     }
 
     static String signatureHeader(MimeMessage message, DkimKeys.SigningKey key) throws MessagingException {
-        if (key.ed25519()) {
-            // jDKIM 0.3 signs only with RSA.
-            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-            try {
-                message.writeTo(bytes);
-            } catch (IOException e) {
-                throw new MessagingException("dkim: cannot sign for " + key.domain() + " with ed25519: " + e.getMessage(), e);
-            }
-            RelaxedCanonicalization.Parsed parsed = RelaxedCanonicalization.parse(bytes.toByteArray());
-            List<String> fields = parsed.fields().stream().map(field -> field.name() + ":" + field.rawValue()).toList();
-            return new PrecomputedDkimSigner(key, parsed.body(), java.time.Instant.now().getEpochSecond()).sign(fields);
-        }
-        String template = "v=1; a=rsa-sha256; c=relaxed/relaxed; d=" + key.domain() + "; s=" + key.selector()
-            + "; h=" + String.join(":", headersToSign(message)) + "; bh=; b=;";
+        return signatureHeaders(message, List.of(key)).get(0);
+    }
+
+    /**
+     * One signature per key over the message as it is now. The message is written once into a stream that keeps
+     * its header fields and feeds the body through the relaxed canonicalization into SHA-256 (linear, the body is
+     * not copied); each key then only signs the canonical header data ({@link PrecomputedDkimSigner}).
+     */
+    static List<String> signatureHeaders(MimeMessage message, List<DkimKeys.SigningKey> keys) throws MessagingException {
+        SigningFeed feed = new SigningFeed();
         try {
-            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-            message.writeTo(bytes);
-            return new DKIMSigner(template, key.privateKey()).sign(new ByteArrayInputStream(bytes.toByteArray()));
-        } catch (IOException | FailException e) {
-            throw new MessagingException("dkim: cannot sign for " + key.domain() + ": " + e.getMessage(), e);
+            message.writeTo(feed);
+        } catch (IOException e) {
+            throw new MessagingException("dkim: cannot read the message to sign: " + e.getMessage(), e);
+        }
+        List<String> fields = feed.header.fields().stream().map(field -> field.name() + ":" + field.rawValue()).toList();
+        String bodyHash = Base64.getEncoder().encodeToString(feed.body.digest());
+        long now = java.time.Instant.now().getEpochSecond();
+        List<String> signatures = new ArrayList<>();
+        for (DkimKeys.SigningKey key : keys) {
+            try {
+                signatures.add(new PrecomputedDkimSigner(key, bodyHash, now).sign(fields));
+            } catch (IllegalStateException e) {
+                throw new MessagingException(e.getMessage(), e);
+            }
+        }
+        return signatures;
+    }
+
+    /** The header fields of the message written to it, and the relaxed body hash of its body. */
+    private static final class SigningFeed extends OutputStream {
+        final RelaxedCanonicalization.HeaderReader header = new RelaxedCanonicalization.HeaderReader();
+        final BodyCanonicalizer.BodyHash body = new BodyCanonicalizer.BodyHash(true, -1);
+
+        @Override
+        public void write(int b) {
+            write(new byte[] {(byte) b}, 0, 1);
+        }
+
+        @Override
+        public void write(byte[] bytes, int offset, int count) {
+            int used = header.done() ? 0 : header.update(bytes, offset, count);
+            if (header.done()) {
+                body.update(bytes, offset + used, count - used);
+            }
         }
     }
 

@@ -1,7 +1,7 @@
 package org.postroom.auth.inbound;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -9,6 +9,7 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.IntSupplier;
+import java.util.function.LongSupplier;
 
 import javax.mail.MessagingException;
 import javax.mail.internet.AddressException;
@@ -17,6 +18,7 @@ import javax.mail.internet.MimeMessage;
 
 import org.apache.james.jspf.executor.SPFResult;
 import org.apache.james.jspf.impl.SPF;
+import org.postroom.auth.dkim.DkimVerifier;
 import org.postroom.auth.dmarc.DmarcEvaluator;
 import org.postroom.auth.dmarc.DmarcRecord;
 import org.postroom.auth.dmarc.DmarcResult;
@@ -58,12 +60,22 @@ public final class InboundAuthenticator {
     private final DmarcEvaluator dmarc;
     private final String authservId;
 
-    public InboundAuthenticator(AuthDns dns, String authservId, IntSupplier percentile) {
+    /**
+     * @param dkimMaxSignatures how many DKIM-Signature fields are evaluated at most (from the top; more are ignored)
+     * @param dkimTimeLimit     the bound of the whole DKIM check, key lookups included; past it {@code dkim=temperror}
+     * @param nanoTime          the clock of that bound ({@code System::nanoTime}; a seam for tests)
+     */
+    public InboundAuthenticator(AuthDns dns, String authservId, IntSupplier percentile, int dkimMaxSignatures,
+                                Duration dkimTimeLimit, LongSupplier nanoTime) {
         this.spf = new SPF(new SpfDns(dns));
         this.spf.setUseBestGuess(false);
-        this.dkim = new DkimCheck(dns);
+        this.dkim = new DkimCheck(dns, dkimMaxSignatures, dkimTimeLimit, nanoTime);
         this.dmarc = new DmarcEvaluator(dns, percentile);
         this.authservId = authservId;
+    }
+
+    public InboundAuthenticator(AuthDns dns, String authservId, IntSupplier percentile) {
+        this(dns, authservId, percentile, DkimVerifier.DEFAULT_MAX_SIGNATURES, DkimVerifier.DEFAULT_TIME_LIMIT, System::nanoTime);
     }
 
     public InboundAuthenticator(AuthDns dns, String authservId) {
@@ -102,10 +114,8 @@ public final class InboundAuthenticator {
             clauses.add("spf=" + heloResult + " smtp.helo=" + helo);
         }
 
-        // DKIM: every signature.
-        ByteArrayOutputStream raw = new ByteArrayOutputStream();
-        message.writeTo(raw);
-        List<DkimCheck.Outcome> signatures = dkim.verify(raw.toByteArray());
+        // DKIM: the first signatures (DkimVerifier.DEFAULT_MAX_SIGNATURES), streamed, within the time limit.
+        List<DkimCheck.Outcome> signatures = dkim.verify(message);
         if (signatures.isEmpty()) {
             clauses.add("dkim=none");
         }
@@ -114,7 +124,11 @@ public final class InboundAuthenticator {
         }
         Optional<DkimCheck.Outcome> dkimTemporary = signatures.stream()
             .filter(signature -> signature.result() == DkimCheck.Result.TEMPERROR).findFirst();
-        if (dkimTemporary.isPresent() && temporary.isEmpty()) {
+        if (dkimTemporary.isPresent() && dkimTemporary.get().timedOut()) {
+            // Past the time limit nothing was decided: a temporary failure (451 4.7.5), the sender retries.
+            temporary = Optional.of("4.7.5 DKIM signatures could not be verified within " + dkim.timeLimit().toSeconds()
+                + " s");
+        } else if (dkimTemporary.isPresent() && temporary.isEmpty()) {
             temporary = Optional.of("4.7.0 DKIM key " + dkimTemporary.get().selector() + "._domainkey."
                 + dkimTemporary.get().domain() + " could not be fetched: DNS did not answer");
         }

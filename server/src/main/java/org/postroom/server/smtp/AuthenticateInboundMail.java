@@ -29,7 +29,8 @@ import org.slf4j.LoggerFactory;
  * A DMARC failure under {@code p=reject} is refused ({@code 550 5.7.1} naming the From: domain and why); under
  * {@code p=quarantine} the message is accepted and marked with the {@link #QUARANTINE} attribute, which
  * {@code conf/mailetcontainer.xml} turns into delivery to the recipient's Junk folder; a DNS failure is refused
- * for now ({@code 451 4.7.x}). Every accepted message gets an {@code Authentication-Results} header (RFC 8601)
+ * for now ({@code 451 4.7.x}), and so is a DKIM check that ran past {@code postroom.dkim.verify.timeout}
+ * ({@code 451 4.7.5}; only the first {@code postroom.dkim.verify.signatures.max} signatures are evaluated). Every accepted message gets an {@code Authentication-Results} header (RFC 8601)
  * with {@code postroom.hostname} as authserv-id, after any existing one claiming that id is removed.
  * Authenticated sessions and {@code postroom.trusted.networks} are not evaluated (forged headers are still removed).
  * <pre>{@code
@@ -48,7 +49,9 @@ public class AuthenticateInboundMail implements JamesMessageHook {
     @Inject
     public AuthenticateInboundMail(PostroomDnsService dns, DNSService jamesDns, PostroomSettings settings) {
         this.authservId = settings.hostname();
-        this.authenticator = new InboundAuthenticator(dns, authservId);
+        this.authenticator = new InboundAuthenticator(dns, authservId,
+            () -> java.util.concurrent.ThreadLocalRandom.current().nextInt(100), settings.dkimVerifySignaturesMax(),
+            settings.dkimVerifyTimeout(), System::nanoTime);
         List<String> networks = settings.trustedNetworks();
         this.trusted = networks.isEmpty() ? Optional.empty() : Optional.of(new NetMatcher(networks, jamesDns));
     }
