@@ -73,7 +73,7 @@ public class LimitHeaderSize implements DataLineFilter, MessageHook {
                 session.setAttachment(HEADER_BYTES, bytes, ProtocolSession.State.Transaction);
                 if (bytes > max) {
                     session.setAttachment(TOO_LARGE, true, ProtocolSession.State.Transaction);
-                    LOGGER.info("smtp refused DATA from {} (session {}): message header too large (over {} bytes,"
+                    LOGGER.info("smtp refused DATA from {} (session {}): message header too large (at least {} bytes,"
                             + " limit {}, postroom.smtp.header.size.max)",
                         session.getRemoteAddress().getAddress().getHostAddress(), session.getSessionID(), bytes, max);
                     return null;
