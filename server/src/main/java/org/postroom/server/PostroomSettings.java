@@ -63,6 +63,10 @@ public final class PostroomSettings {
         DEFAULTS.put("postroom.imap.connections.perip", "50");
         DEFAULTS.put("postroom.pop3.connections.max", "500");
         DEFAULTS.put("postroom.pop3.connections.perip", "20");
+        DEFAULTS.put("postroom.smtp.recipients.max", "1000");
+        DEFAULTS.put("postroom.smtp.messages.per.connection", "100");
+        DEFAULTS.put("postroom.smtp.header.size.max", "100K");
+        DEFAULTS.put("postroom.queue.minfree", "100M");
         DEFAULTS.put("postroom.delivery.threads", "10");
         DEFAULTS.put("postroom.delivery.retry.delays", "5m,15m,30m,1h,2h,4h");
         DEFAULTS.put("postroom.delivery.lifetime", "5d");
@@ -183,6 +187,7 @@ public final class PostroomSettings {
                 problems.add(key + "=" + get(key) + " must be a whole number");
             }
         }
+        problems.addAll(smtpLimitProblems());
         org.postroom.lists.delivery.Verp.problem(get("postroom.lists.verp"))
             .ifPresent(problem -> problems.add("postroom.lists.verp=" + problem));
         if (!get("postroom.lists.connections").matches("[1-9]\\d{0,2}")) {
@@ -239,6 +244,24 @@ public final class PostroomSettings {
                 + " for a generated self-signed certificate)");
         }
         problems.addAll(publicListenerProblems());
+        return problems;
+    }
+
+    private List<String> smtpLimitProblems() {
+        List<String> problems = new ArrayList<>();
+        for (String key : List.of("postroom.smtp.recipients.max", "postroom.smtp.messages.per.connection")) {
+            if (!get(key).matches("[1-9]\\d{0,8}")) {
+                problems.add(key + "=" + get(key) + " must be a whole number from 1 to 999999999");
+            }
+        }
+        if (!get("postroom.smtp.header.size.max").matches("(?i)0*[1-9]\\d{0,11}[KMG]?")) {
+            problems.add("postroom.smtp.header.size.max=" + get("postroom.smtp.header.size.max")
+                + " must be a size such as 102400 or 100K (not zero)");
+        }
+        if (org.postroom.server.smtp.QueueFreeSpace.MinFree.parse(get("postroom.queue.minfree")).isEmpty()) {
+            problems.add("postroom.queue.minfree=" + get("postroom.queue.minfree")
+                + " must be a size such as 100M or 2G, a share of the file system such as 5%, or 0 for no check");
+        }
         return problems;
     }
 

@@ -48,6 +48,31 @@ class ConfigCheckTest {
     }
 
     @Test
+    void badSmtpLimitsAreNamed() throws IOException {
+        append("postroom.properties", "postroom.smtp.recipients.max=0\npostroom.smtp.messages.per.connection=lots\n"
+            + "postroom.smtp.header.size.max=0K\npostroom.queue.minfree=120%\n");
+
+        Output output = run(conf.toString());
+
+        assertThat(output.code).isNotZero();
+        assertThat(output.out + output.err)
+            .contains("postroom.smtp.recipients.max=0 must be a whole number from 1 to 999999999")
+            .contains("postroom.smtp.messages.per.connection=lots must be a whole number from 1 to 999999999")
+            .contains("postroom.smtp.header.size.max=0K must be a size such as 102400 or 100K (not zero)")
+            .contains("postroom.queue.minfree=120% must be a size such as 100M or 2G, a share of the file system such as 5%,"
+                + " or 0 for no check");
+    }
+
+    @Test
+    void smtpLimitsInTheirOtherFormsAreValid() throws IOException {
+        append("postroom.properties", "postroom.smtp.header.size.max=102400\npostroom.queue.minfree=5%\n");
+
+        assertThat(ConfigCheck.check(conf)).isEmpty();
+        append("postroom.properties", "postroom.queue.minfree=0\n");
+        assertThat(ConfigCheck.check(conf)).isEmpty();
+    }
+
+    @Test
     void aVerpFormatThatCannotNameTheMemberAndABadConnectionCountAreNamed() throws IOException {
         append("postroom.properties", "postroom.lists.verp={list}-bounces@{listdomain}\npostroom.lists.connections=0\n");
 

@@ -56,6 +56,8 @@ public class PostroomModule extends AbstractModule {
         bind(PostroomDnsService.class).in(Scopes.SINGLETON);
         bind(DNSService.class).to(PostroomDnsService.class);
         bind(PublicKeyRecordRetriever.class).to(DkimKeyRetriever.class);
+        // One free-space reading (cached for a second) shared by the SMTP ports' RequireFreeQueueSpace hooks.
+        bind(org.postroom.server.smtp.QueueFreeSpace.class).in(Scopes.SINGLETON);
     }
 
     @Provides
