@@ -99,7 +99,12 @@ public class DurableJpaMailRepository extends JPAMailRepository {
     public MailKey store(Mail mail) throws MessagingException {
         Fitted fitted = Fitted.to(mail);
         try {
-            return super.store(mail);
+            MailKey key = super.store(mail);
+            fitted.restore();
+            LOGGER.info("parked {} repository={} from=<{}> to=[{}] error={}", mail.getName(), url,
+                mail.getMaybeSender().asString(""), String.join(",", mail.getRecipients().stream().map(MailAddress::asString).toList()),
+                mail.getErrorMessage() == null ? "-" : abbreviate(mail.getErrorMessage().replaceAll("\\s+", " ").strip()));
+            return key;
         } catch (MessagingException | RuntimeException e) {
             fitted.restore();
             Path kept;
@@ -119,6 +124,10 @@ public class DurableJpaMailRepository extends JPAMailRepository {
         } finally {
             fitted.restore();
         }
+    }
+
+    private static String abbreviate(String text) {
+        return text.length() <= 1000 ? text : text.substring(0, 1000) + "...";
     }
 
     private static String oneLine(Throwable error) {

@@ -4,7 +4,14 @@ import java.io.File;
 import java.time.Duration;
 
 import javax.annotation.PreDestroy;
+import javax.jms.Connection;
 import javax.jms.ConnectionFactory;
+import javax.jms.DeliveryMode;
+import javax.jms.JMSException;
+import javax.jms.Message;
+import javax.jms.MessageConsumer;
+import javax.jms.MessageProducer;
+import javax.jms.Session;
 
 import org.apache.activemq.ActiveMQConnectionFactory;
 import org.apache.activemq.ActiveMQPrefetchPolicy;
@@ -13,6 +20,8 @@ import org.apache.activemq.broker.BrokerPlugin;
 import org.apache.activemq.broker.BrokerService;
 import org.apache.activemq.broker.region.policy.RedeliveryPolicyMap;
 import org.apache.activemq.broker.util.RedeliveryPlugin;
+import org.apache.activemq.command.ActiveMQDestination;
+import org.apache.activemq.command.ActiveMQMessage;
 import org.apache.activemq.plugin.StatisticsBrokerPlugin;
 import org.apache.activemq.store.kahadb.KahaDBPersistenceAdapter;
 import org.slf4j.Logger;
@@ -29,6 +38,7 @@ import org.slf4j.LoggerFactory;
 public final class EmbeddedBroker {
     private static final Logger LOGGER = LoggerFactory.getLogger(EmbeddedBroker.class);
     static final String BROKER_NAME = "james";
+    static final String DEAD_LETTER_QUEUE = "ActiveMQ.DLQ";
     /** Mail given back comes again after 10 s, then 20 s, 40 s, ... up to every 10 minutes. */
     static final Redelivery REDELIVERY = new Redelivery(Duration.ofSeconds(10), 2, Duration.ofMinutes(10));
 
@@ -79,6 +89,7 @@ public final class EmbeddedBroker {
         connectionFactory.setRedeliveryPolicy(consumerRedelivery);
         connectionFactory.setTrustAllPackages(true);
         LOGGER.info("Mail queue broker started, journal in {}", directory);
+        requeueDeadLetters();
     }
 
     /**
@@ -101,6 +112,41 @@ public final class EmbeddedBroker {
         plugin.setFallbackToDeadLetter(false);
         plugin.setSendToDlqIfMaxRetriesExceeded(false);
         return plugin;
+    }
+
+    /**
+     * Puts every message of the dead-letter queue back on the queue it came from. Postroom never dead-letters
+     * (see {@link #redeliverForever}), but an installation that ran an earlier version may hold mail there that
+     * nothing would ever look at. One log line per message.
+     */
+    private void requeueDeadLetters() throws JMSException {
+        Connection connection = connectionFactory.createConnection();
+        try {
+            connection.start();
+            Session session = connection.createSession(true, Session.SESSION_TRANSACTED);
+            MessageConsumer deadLetters = session.createConsumer(session.createQueue(DEAD_LETTER_QUEUE));
+            MessageProducer producer = session.createProducer(null);
+            producer.setDeliveryMode(DeliveryMode.PERSISTENT);
+            int moved = 0;
+            for (Message message = deadLetters.receive(500); message != null; message = deadLetters.receive(500)) {
+                ActiveMQDestination origin = ((ActiveMQMessage) message).getOriginalDestination();
+                if (origin == null) {
+                    LOGGER.error("dead letter {} names no queue it came from; left in {}", message.getJMSMessageID(),
+                        DEAD_LETTER_QUEUE);
+                    continue;
+                }
+                producer.send(origin, message);
+                session.commit();
+                moved++;
+                LOGGER.info("requeued dead letter {} to {}", message.getJMSMessageID(), origin.getPhysicalName());
+            }
+            session.commit();
+            if (moved > 0) {
+                LOGGER.warn("{} mails were in the broker's dead-letter queue and are back on their queues", moved);
+            }
+        } finally {
+            connection.close();
+        }
     }
 
     public ConnectionFactory connectionFactory() {

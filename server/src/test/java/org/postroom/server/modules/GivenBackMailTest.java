@@ -168,4 +168,48 @@ class GivenBackMailTest {
             restarted.stop();
         }
     }
+
+    @Test
+    void mailLeftInTheDeadLetterQueueByAnEarlierVersionIsBackOnItsQueueAfterAStart() throws Exception {
+        EmbeddedBroker broker = new EmbeddedBroker(dir.toFile(), QUICK);
+        enqueue(spool(broker), "dead-lettered");
+        // What ActiveMQ's default policy did after six redeliveries: the message moved to ActiveMQ.DLQ.
+        Connection connection = broker.connectionFactory().createConnection();
+        try {
+            connection.start();
+            Session session = connection.createSession(true, Session.SESSION_TRANSACTED);
+            javax.jms.Message message = session.createConsumer(session.createQueue("spool")).receive(5_000);
+            assertThat(message).isNotNull();
+            ((org.apache.activemq.command.ActiveMQMessage) message)
+                .setOriginalDestination(new org.apache.activemq.command.ActiveMQQueue("spool"));
+            session.createProducer(session.createQueue("ActiveMQ.DLQ")).send(message);
+            session.commit();
+        } finally {
+            connection.close();
+        }
+        assertThat(deadLetters(broker)).isEqualTo(1);
+        broker.stop();
+
+        EmbeddedBroker restarted = new EmbeddedBroker(dir.toFile(), QUICK);
+        Set<String> taken = ConcurrentHashMap.newKeySet();
+        reactor.core.Disposable taker = Flux.from(spool(restarted).deQueue())
+            .doOnNext(item -> {
+                try {
+                    taken.add(item.getMail().getName());
+                    item.done(MailQueue.MailQueueItem.CompletionStatus.SUCCESS);
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            })
+            .subscribeOn(Schedulers.newSingle("taking"))
+            .subscribe();
+        try {
+            awaitTrue(Duration.ofSeconds(30), () -> taken.contains("dead-lettered"));
+            assertThat(taken).containsExactly("dead-lettered");
+            assertThat(deadLetters(restarted)).isZero();
+        } finally {
+            taker.dispose();
+            restarted.stop();
+        }
+    }
 }
