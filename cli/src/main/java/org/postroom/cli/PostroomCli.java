@@ -147,6 +147,7 @@ public final class PostroomCli {
             DkimCommand.class,
             DnsCommand.class,
             QueueCommand.class,
+            RepositoryCommand.class,
             ListCommand.class,
             MemberCommand.class,
             ModerationCommand.class,

@@ -561,6 +561,54 @@ class PostroomCommandTest {
     }
 
     @Nested
+    class Repositories {
+        @Test
+        void mailKeptForThePostmasterIsListedShownAndReprocessed() throws Exception {
+            String sender = unique("rs") + "@" + DOMAIN;
+            String missing = unique("missing") + "@" + DOMAIN;
+            postroomWithStdin("Repo-1\n", "user", "add", sender, "--password-stdin");
+            // Submission accepts any local recipient; one that does not exist is kept in var/mail/address-error.
+            MailClients.submit(server.port("submission"), STARTTLS, sender, "Repo-1",
+                MailClients.message(sender, missing, "kept for the postmaster", "No such user yet."));
+
+            JsonNode kept = await().atMost(30, SECONDS).until(() -> keptFor(missing), node -> node != null);
+            String key = kept.path("name").asText();
+            assertThat(kept.path("sender").asText()).isEqualTo(sender);
+            CliRun list = postroom("repository", "list");
+            assertThat(list.out()).containsPattern("(?m)^REPOSITORY +MAILS$").containsPattern("(?m)^var/mail/address-error +[1-9]");
+            CliRun show = postroom("repository", "show", "jpa://var/mail/address-error/");
+            assertThat(show.out()).containsPattern("(?m)^" + key + " +" + sender + " +" + missing + " ");
+
+            postroomWithStdin("Repo-2\n", "user", "add", missing, "--password-stdin");
+            assertOk(postroom("repository", "reprocess", "var/mail/address-error", key, "--processor", "transport"),
+                "mail " + key + " of var/mail/address-error back in the spool at processor transport");
+            await().atMost(30, SECONDS).ignoreExceptionsInstanceOf(javax.mail.MessagingException.class).untilAsserted(() ->
+                assertThat(MailClients.imapSubjects(server.port("imaps"), IMPLICIT_TLS, missing, "Repo-2"))
+                    .containsExactly("kept for the postmaster"));
+            assertThat(keptFor(missing)).isNull();
+        }
+
+        @Test
+        void unknownRepositoriesAndMailsAndBadArgumentsAreNamed() throws Exception {
+            CliRun unknown = postroom("repository", "show", "var/mail/nowhere");
+            assertThat(unknown.code()).isEqualTo(3);
+            assertThat(unknown.err()).startsWith("ERROR: no mail repository var/mail/nowhere (repositories: ");
+            assertFails(postroom("repository", "reprocess", "var/mail/error"), 2, "ERROR: name one KEY, or --all (not both)");
+            assertFails(postroom("repository", "reprocess", "var/mail/error", "Mail0-none"), 3,
+                "ERROR: no mail Mail0-none in var/mail/error (postroom repository show var/mail/error)");
+        }
+
+        JsonNode keptFor(String recipient) throws IOException {
+            for (JsonNode mail : json(postroom("repository", "show", "var/mail/address-error", "--json"))) {
+                if (mail.path("recipients").toString().contains(recipient)) {
+                    return mail;
+                }
+            }
+            return null;
+        }
+    }
+
+    @Nested
     class Queue {
         @Test
         void deferredMailIsListedRetriedAndRemoved() throws Exception {
