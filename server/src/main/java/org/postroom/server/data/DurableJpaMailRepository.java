@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Date;
 import java.util.HexFormat;
@@ -53,8 +54,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  *
  * <p>When the database cannot take a mail at all, the mail is written (and forced to disk) under
  * {@code var/mail/unstored/} and the store returns normally; the next start moves every such file into the
- * repository it was meant for. Only when that file cannot be written either does the store fail: the caller's
- * mail then stays where it was (in the spool, which retries it later), and the log says so.
+ * repository it was meant for. Only when that file cannot be written either does the store fail, after a pause:
+ * the caller's mail then stays where it was (in the spool, which hands it out again), and the log says so.
  */
 public class DurableJpaMailRepository extends JPAMailRepository {
     private static final Logger LOGGER = LoggerFactory.getLogger(DurableJpaMailRepository.class);
@@ -69,17 +70,22 @@ public class DurableJpaMailRepository extends JPAMailRepository {
     private static final String ENVELOPE = ".envelope";
     private static final String MESSAGE = ".eml";
 
+    /** How long a store that neither the database nor the disk took waits before it fails (paces the retries). */
+    static final Duration PAUSE_WHEN_NOTHING_STORES = Duration.ofSeconds(5);
+
     private final Path unstored;
+    private final Duration pauseWhenNothingStores;
     private String url = "";
 
     @Inject
     public DurableJpaMailRepository(EntityManagerFactory entityManagerFactory, PostroomHome home) {
-        this(entityManagerFactory, home.var().resolve("mail").resolve("unstored"));
+        this(entityManagerFactory, home.var().resolve("mail").resolve("unstored"), PAUSE_WHEN_NOTHING_STORES);
     }
 
-    DurableJpaMailRepository(EntityManagerFactory entityManagerFactory, Path unstored) {
+    DurableJpaMailRepository(EntityManagerFactory entityManagerFactory, Path unstored, Duration pauseWhenNothingStores) {
         super(entityManagerFactory);
         this.unstored = unstored;
+        this.pauseWhenNothingStores = pauseWhenNothingStores;
     }
 
     @Override
@@ -112,10 +118,13 @@ public class DurableJpaMailRepository extends JPAMailRepository {
                 kept = writeUnstored(mail);
             } catch (IOException | RuntimeException fileError) {
                 LOGGER.error("parked-failed {} repository={} database: {}; file under {}: {}; the mail stays where it"
-                        + " was", mail.getName(), url, oneLine(e), unstored, oneLine(fileError));
+                        + " was (in the spool)", mail.getName(), url, oneLine(e), unstored, oneLine(fileError));
                 MessagingException failure = new MessagingException("cannot store " + mail.getName() + " in " + url
                     + " nor under " + unstored, e);
                 failure.addSuppressed(fileError);
+                // The caller (the spooler) gives the mail back to its queue, which hands it out again at once:
+                // waiting here keeps that from turning into a busy loop while the database and the disk are down.
+                pause();
                 throw failure;
             }
             LOGGER.error("parked-on-disk {} repository={} file={} database: {}; moved into the repository at the next"
@@ -123,6 +132,14 @@ public class DurableJpaMailRepository extends JPAMailRepository {
             return MailKey.forMail(mail);
         } finally {
             fitted.restore();
+        }
+    }
+
+    private void pause() {
+        try {
+            Thread.sleep(pauseWhenNothingStores.toMillis());
+        } catch (InterruptedException interrupted) {
+            Thread.currentThread().interrupt();
         }
     }
 

@@ -1,7 +1,6 @@
 package org.postroom.server.modules;
 
 import java.io.File;
-import java.time.Duration;
 
 import javax.annotation.PreDestroy;
 import javax.jms.Connection;
@@ -18,8 +17,6 @@ import org.apache.activemq.ActiveMQPrefetchPolicy;
 import org.apache.activemq.RedeliveryPolicy;
 import org.apache.activemq.broker.BrokerPlugin;
 import org.apache.activemq.broker.BrokerService;
-import org.apache.activemq.broker.region.policy.RedeliveryPolicyMap;
-import org.apache.activemq.broker.util.RedeliveryPlugin;
 import org.apache.activemq.command.ActiveMQDestination;
 import org.apache.activemq.command.ActiveMQMessage;
 import org.apache.activemq.plugin.StatisticsBrokerPlugin;
@@ -39,21 +36,10 @@ public final class EmbeddedBroker {
     private static final Logger LOGGER = LoggerFactory.getLogger(EmbeddedBroker.class);
     static final String BROKER_NAME = "james";
     static final String DEAD_LETTER_QUEUE = "ActiveMQ.DLQ";
-    /** Mail given back comes again after 10 s, then 20 s, 40 s, ... up to every 10 minutes. */
-    static final Redelivery REDELIVERY = new Redelivery(Duration.ofSeconds(10), 2, Duration.ofMinutes(10));
-
-    /** When a mail given back by a consumer comes again: first after {@code first}, each wait {@code factor} times longer. */
-    record Redelivery(Duration first, double factor, Duration longest) {
-    }
-
     private final BrokerService broker;
     private final ActiveMQConnectionFactory connectionFactory;
 
     public EmbeddedBroker(File directory) throws Exception {
-        this(directory, REDELIVERY);
-    }
-
-    EmbeddedBroker(File directory, Redelivery redelivery) throws Exception {
         KahaDBPersistenceAdapter kahaDb = new KahaDBPersistenceAdapter();
         kahaDb.setDirectory(new File(directory, "kahadb"));
         kahaDb.setEnableJournalDiskSyncs(true);
@@ -71,7 +57,7 @@ public final class EmbeddedBroker {
         broker.setUseJmx(false);
         broker.setUseShutdownHook(false);
         broker.setEnableStatistics(true);
-        broker.setPlugins(new BrokerPlugin[] {new StatisticsBrokerPlugin(), redeliverForever(redelivery)});
+        broker.setPlugins(new BrokerPlugin[] {new StatisticsBrokerPlugin()});
         broker.setTransportConnectorURIs(new String[0]);
         broker.start();
         broker.waitUntilStarted();
@@ -81,37 +67,26 @@ public final class EmbeddedBroker {
         prefetch.setQueuePrefetch(0);
         prefetch.setTopicPrefetch(0);
         connectionFactory.setPrefetchPolicy(prefetch);
-        // A mail whose processing was rolled back goes straight to the broker's redelivery (below), never to a
-        // dead-letter queue: no redelivery count makes a consumer give up on it.
-        RedeliveryPolicy consumerRedelivery = new RedeliveryPolicy();
-        consumerRedelivery.setMaximumRedeliveries(0);
-        consumerRedelivery.setPreDispatchCheck(false);
-        connectionFactory.setRedeliveryPolicy(consumerRedelivery);
+        connectionFactory.setRedeliveryPolicy(redeliverForever());
         connectionFactory.setTrustAllPackages(true);
         LOGGER.info("Mail queue broker started, journal in {}", directory);
         requeueDeadLetters();
     }
 
     /**
-     * Mail that a consumer gave back (the spooler nacks a mail that even the error repository could not take) is
-     * scheduled again on the queue it came from ({@link #REDELIVERY}), for ever: nothing goes to the
-     * dead-letter queue, where nothing would ever look at it. The scheduler store is KahaDB too (disk-synced).
+     * Mail that a consumer gives back (James's spooler nacks a mail that even its error repository could not take;
+     * a receive that failed half-way rolls back) goes back on its queue, where {@code postroom queue list} shows
+     * it, however often that happens: ActiveMQ's default moves a message to the dead-letter queue after six
+     * rollbacks, where nothing would ever look at it. Pacing the retries of such a mail is the error
+     * repository's part (see DurableJpaMailRepository); a receive error is retried with back-off by the queue.
      */
-    static RedeliveryPlugin redeliverForever(Redelivery redelivery) {
+    static RedeliveryPolicy redeliverForever() {
         RedeliveryPolicy policy = new RedeliveryPolicy();
         policy.setMaximumRedeliveries(RedeliveryPolicy.NO_MAXIMUM_REDELIVERIES);
-        policy.setInitialRedeliveryDelay(redelivery.first().toMillis());
-        policy.setRedeliveryDelay(redelivery.first().toMillis());
-        policy.setUseExponentialBackOff(redelivery.factor() > 1);
-        policy.setBackOffMultiplier(redelivery.factor());
-        policy.setMaximumRedeliveryDelay(redelivery.longest().toMillis());
-        RedeliveryPolicyMap policies = new RedeliveryPolicyMap();
-        policies.setDefaultEntry(policy);
-        RedeliveryPlugin plugin = new RedeliveryPlugin();
-        plugin.setRedeliveryPolicyMap(policies);
-        plugin.setFallbackToDeadLetter(false);
-        plugin.setSendToDlqIfMaxRetriesExceeded(false);
-        return plugin;
+        policy.setInitialRedeliveryDelay(0);
+        policy.setRedeliveryDelay(0);
+        policy.setPreDispatchCheck(false);
+        return policy;
     }
 
     /**

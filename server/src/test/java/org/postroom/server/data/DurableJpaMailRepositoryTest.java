@@ -46,7 +46,7 @@ class DurableJpaMailRepositoryTest {
     }
 
     private DurableJpaMailRepository repository(EntityManagerFactory factory) throws Exception {
-        DurableJpaMailRepository repository = new DurableJpaMailRepository(factory, dir.resolve("unstored"));
+        DurableJpaMailRepository repository = new DurableJpaMailRepository(factory, dir.resolve("unstored"), java.time.Duration.ofMillis(100));
         BaseHierarchicalConfiguration configuration = new BaseHierarchicalConfiguration();
         configuration.addProperty("[@destinationURL]", URL);
         repository.configure(configuration);
