@@ -61,6 +61,11 @@ final class StatusCommand extends Action {
         summary.add("health", overall + (problems.isEmpty() ? "" : ": " + String.join("; ", problems)));
         summary.add("uptime", QueueCommand.duration(status.path("uptimeSeconds").asLong())
             + " (since " + status.path("startedAt").asText() + ")");
+        summary.add("mail flow", status.path("mailFlow").asText("open"));
+        if (status.path("keptOnDisk").asLong() != 0) {
+            summary.add("kept on disk", status.path("keptOnDisk").asLong()
+                + " mail(s) under var/mail/unstored/ that the database refused: taken in at the next start");
+        }
         summary.print(session.out);
         session.out.println();
         Table ports = new Table("SERVICE", "ADDRESS", "PORT");

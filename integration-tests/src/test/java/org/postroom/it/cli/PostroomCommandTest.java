@@ -135,6 +135,7 @@ class PostroomCommandTest {
                 .contains("admin API  127.0.0.1:" + server.port("admin"))
                 .contains("health     healthy")
                 .containsPattern("uptime     \\d+[smhd]")
+                .contains("mail flow  open")
                 .contains("QUEUE     MESSAGES").containsPattern("spool +\\d+").containsPattern("outgoing +\\d+");
             for (String port : List.of("smtp", "submission", "smtps", "submission.alt", "imap", "imaps", "pop3", "pop3s",
                 "admin")) {
@@ -157,6 +158,8 @@ class PostroomCommandTest {
             assertThat(status.path("ports").path("admin").asInt()).isEqualTo(server.port("admin"));
             assertThat(status.path("queues").has("spool")).isTrue();
             assertThat(status.path("queues").has("outgoing")).isTrue();
+            assertThat(status.path("mailFlow").asText()).isEqualTo("open");
+            assertThat(status.path("keptOnDisk").asLong()).isZero();
         }
     }
 

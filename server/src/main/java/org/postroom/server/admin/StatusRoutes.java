@@ -4,11 +4,14 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.lang.management.ManagementFactory;
 import java.lang.management.RuntimeMXBean;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Properties;
 import java.util.TreeMap;
+import java.util.stream.Stream;
 
 import javax.inject.Inject;
 
@@ -18,6 +21,8 @@ import org.apache.james.queue.api.MailQueueName;
 import org.apache.james.queue.api.ManageableMailQueue;
 import org.apache.james.webadmin.Routes;
 import org.apache.james.webadmin.utils.JsonTransformer;
+import org.postroom.server.MailFlowGate;
+import org.postroom.server.PostroomHome;
 import org.postroom.server.PostroomServer;
 import org.postroom.server.PostroomSettings;
 import org.slf4j.Logger;
@@ -32,7 +37,8 @@ import spark.Service;
  * <pre>{@code
  * {"version": "0.1.0", "hostname": "mail.example.org", "startedAt": "2026-01-01T10:00:00Z", "uptimeSeconds": 3600,
  *  "listenAddress": "0.0.0.0", "adminAddress": "127.0.0.1",
- *  "ports": {"smtp": 25, "submission": 587, ...}, "queues": {"outgoing": 2, "spool": 0}}
+ *  "ports": {"smtp": 25, "submission": 587, ...}, "queues": {"outgoing": 2, "spool": 0}, "mailFlow": "open",
+ *  "keptOnDisk": 0}
  * }</pre>
  * Queue sizes are -1 when a queue cannot tell its size.
  */
@@ -43,12 +49,17 @@ public class StatusRoutes implements Routes {
 
     private final PostroomSettings settings;
     private final MailQueueFactory<? extends ManageableMailQueue> queues;
+    private final MailFlowGate gate;
+    private final PostroomHome home;
     private final JsonTransformer json = new JsonTransformer();
 
     @Inject
-    public StatusRoutes(PostroomSettings settings, MailQueueFactory<? extends ManageableMailQueue> queues) {
+    public StatusRoutes(PostroomSettings settings, MailQueueFactory<? extends ManageableMailQueue> queues,
+                        MailFlowGate gate, PostroomHome home) {
         this.settings = settings;
         this.queues = queues;
+        this.gate = gate;
+        this.home = home;
     }
 
     @Override
@@ -81,7 +92,23 @@ public class StatusRoutes implements Routes {
             sizes.put(name.asString(), queues.getQueue(name).map(StatusRoutes::size).orElse(-1L));
         }
         status.put("queues", sizes);
+        status.put("mailFlow", gate.isOpen() ? "open" : "starting");
+        status.put("keptOnDisk", keptOnDisk());
         return status;
+    }
+
+    /** Mails that a repository's database refused, waiting under var/mail/unstored/ for the next start. */
+    private long keptOnDisk() {
+        Path unstored = home.var().resolve("mail").resolve("unstored");
+        if (!Files.isDirectory(unstored)) {
+            return 0;
+        }
+        try (Stream<Path> files = Files.list(unstored)) {
+            return files.filter(file -> file.getFileName().toString().endsWith(".envelope")).count();
+        } catch (IOException e) {
+            LOGGER.warn("Cannot read {}: {}", unstored, e.toString());
+            return -1;
+        }
     }
 
     private static long size(ManageableMailQueue queue) {
