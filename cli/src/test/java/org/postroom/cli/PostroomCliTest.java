@@ -140,7 +140,7 @@ class PostroomCliTest {
 
             assertThat(run.code()).isEqualTo(2);
             assertThat(run.errLines()).containsExactly("ERROR: postroom needs a command: status, domain, user, alias,"
-                + " dkim, dns, queue, list, member, moderation, suppression, unsubscribe, bounce, config (see 'postroom --help')");
+                + " dkim, dns, queue, repository, list, member, moderation, suppression, unsubscribe, bounce, config (see 'postroom --help')");
         }
 
         @Test

@@ -154,8 +154,26 @@ class CrashUnderLoadTest {
             assertThat(acknowledged.size()).as("enough load to mean something").isGreaterThan(1000);
             assertThat(log).doesNotContain("is not configured").doesNotContain("defaulting to nack")
                 .doesNotContain("parked-failed");
+            assertMailFlowStartsOnlyWhenReady(log);
             await(() -> server.admin().get("/mailQueues/spool/mails").equals("[]")
                 && server.admin().get("/mailQueues/outgoing/mails").equals("[]"), Duration.ofMinutes(2));
+        }
+    }
+
+    /**
+     * In the log of every start (each begins with the broker's start), no mail is delivered, relayed or resumed
+     * before the line saying the server is ready; in a start killed before it was ready, none at all.
+     */
+    static void assertMailFlowStartsOnlyWhenReady(String log) {
+        String[] starts = log.split("Mail queue broker started");
+        assertThat(starts.length).as("starts in the log").isGreaterThanOrEqualTo(KILLS + 2);
+        for (int i = 1; i < starts.length; i++) {
+            String run = starts[i];
+            int ready = run.indexOf("Postroom ready");
+            String beforeReady = ready < 0 ? run : run.substring(0, ready);
+            assertThat(beforeReady).as("start " + i + " before it was ready")
+                .doesNotContain("Local delivered mail").doesNotContain("sent successfully")
+                .doesNotContain("list-post resumed").doesNotContain("list-post accepted");
         }
     }
 

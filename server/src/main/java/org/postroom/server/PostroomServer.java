@@ -179,8 +179,8 @@ public final class PostroomServer {
             .combineWith(CONTAINER, STORAGE, PROTOCOLS)
             .overrideWith(new PostroomModule(home, settings, gate));
         server.start();
-        gate.open();
         LoggerFactory.getLogger(PostroomServer.class).info("Postroom ready: every component configured, mail flow open");
+        gate.open();
         return server;
     }
 
