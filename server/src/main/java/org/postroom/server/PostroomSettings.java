@@ -213,6 +213,12 @@ public final class PostroomSettings {
                 problems.add("postroom.relayhost=" + relay + " must be host, host:port or [host]:port");
             }
         });
+        if (!get("postroom.relayhost.starttls").matches("true|false")) {
+            problems.add("postroom.relayhost.starttls=" + get("postroom.relayhost.starttls") + " must be true or false");
+        } else if (!get("postroom.relayhost.username").isEmpty() && !get("postroom.relayhost.starttls").equals("true")) {
+            problems.add("postroom.relayhost.username is set but postroom.relayhost.starttls=false: the smarthost"
+                + " password is only sent over TLS with a verified certificate (set postroom.relayhost.starttls=true)");
+        }
         problems.addAll(bounceProblems());
         List<String> delays = list("postroom.delivery.retry.delays");
         if (delays.isEmpty() || !delays.stream().allMatch(delay -> delay.matches("0*[1-9][0-9]*[smhd]"))) {
