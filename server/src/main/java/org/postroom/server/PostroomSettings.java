@@ -213,6 +213,11 @@ public final class PostroomSettings {
                 problems.add("postroom.relayhost=" + relay + " must be host, host:port or [host]:port");
             }
         });
+        String admin = get("postroom.admin.address");
+        if (!admin.matches("127(\\.\\d{1,3}){3}|::1|\\[::1]|localhost")) {
+            problems.add("postroom.admin.address=" + admin + " is not a loopback address: the admin API has no TLS, so it"
+                + " listens on loopback only (127.0.0.1 or ::1); reach it from elsewhere through SSH or a TLS proxy");
+        }
         if (!get("postroom.relayhost.starttls").matches("true|false")) {
             problems.add("postroom.relayhost.starttls=" + get("postroom.relayhost.starttls") + " must be true or false");
         } else if (!get("postroom.relayhost.username").isEmpty() && !get("postroom.relayhost.starttls").equals("true")) {
