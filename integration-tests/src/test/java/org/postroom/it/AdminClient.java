@@ -61,6 +61,19 @@ public final class AdminClient {
     }
 
     String token() throws IOException {
+        long now = Instant.now().getEpochSecond();
+        return token("{\"sub\":\"admin@localhost\",\"admin\":true,\"iat\":" + now + ",\"exp\":" + (now + 300) + "}");
+    }
+
+    /** A request with a token carrying these claims (JSON), signed with the server's key. */
+    public HttpResponse<String> sendWithClaims(String method, String path, String claims) throws IOException, InterruptedException {
+        HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+            .method(method, HttpRequest.BodyPublishers.noBody())
+            .header("Authorization", "Bearer " + token(claims)).build();
+        return http.send(request, HttpResponse.BodyHandlers.ofString());
+    }
+
+    private String token(String claimsJson) throws IOException {
         if (privateKey == null) {
             return null;
         }
@@ -69,10 +82,8 @@ public final class AdminClient {
                 .replaceAll("-----[A-Z ]+-----", "").replaceAll("\\s", "");
             PrivateKey key = KeyFactory.getInstance("RSA").generatePrivate(new PKCS8EncodedKeySpec(Base64.getDecoder().decode(pem)));
             Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
-            long now = Instant.now().getEpochSecond();
             String header = b64.encodeToString("{\"alg\":\"RS256\",\"typ\":\"JWT\"}".getBytes(StandardCharsets.UTF_8));
-            String claims = b64.encodeToString(("{\"sub\":\"admin@localhost\",\"admin\":true,\"iat\":" + now
-                + ",\"exp\":" + (now + 300) + "}").getBytes(StandardCharsets.UTF_8));
+            String claims = b64.encodeToString(claimsJson.getBytes(StandardCharsets.UTF_8));
             Signature signature = Signature.getInstance("SHA256withRSA");
             signature.initSign(key);
             signature.update((header + "." + claims).getBytes(StandardCharsets.US_ASCII));

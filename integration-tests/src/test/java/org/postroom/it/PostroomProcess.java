@@ -33,6 +33,7 @@ public final class PostroomProcess implements AutoCloseable {
     private final Path home;
     private final Map<String, String> settings = new LinkedHashMap<>();
     private Process process;
+    private String umask;
 
     private PostroomProcess(Path home) {
         this.home = home;
@@ -98,6 +99,12 @@ public final class PostroomProcess implements AutoCloseable {
 
     public Path home() {
         return home;
+    }
+
+    /** Starts the launcher from a shell with this umask (e.g. {@code 000}), as a careless operator might. */
+    public PostroomProcess withUmask(String mask) {
+        this.umask = mask;
+        return this;
     }
 
     public int port(String name) {
@@ -169,7 +176,9 @@ public final class PostroomProcess implements AutoCloseable {
         List<String> javaOptions = new ArrayList<>();
         settings.forEach((key, value) -> javaOptions.add("-D" + key + "=" + value));
         javaOptions.add("-Xmx512m");
-        ProcessBuilder builder = new ProcessBuilder(unpacked().resolve("bin/postroom-server").toString())
+        String launcher = unpacked().resolve("bin/postroom-server").toString();
+        ProcessBuilder builder = (umask == null ? new ProcessBuilder(launcher)
+            : new ProcessBuilder("sh", "-c", "umask " + umask + " && exec \"$0\"", launcher))
             .directory(Path.of(System.getProperty("java.io.tmpdir")).toFile())
             .redirectErrorStream(true)
             .redirectOutput(ProcessBuilder.Redirect.appendTo(output.toFile()));

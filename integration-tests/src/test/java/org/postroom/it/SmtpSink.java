@@ -14,12 +14,17 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
+
 /**
  * A remote MX on loopback: accepts every message, except recipients given a fixed reply (e.g. {@code 550 5.1.1}).
- * Started and stopped by the test, on a port fixed at construction so it can be down, then up.
+ * Started and stopped by the test, on a port fixed at construction so it can be down, then up. It offers STARTTLS
+ * once given a TLS context ({@link #offerStartTls}) and AUTH PLAIN when asked ({@link #offerAuth}).
  */
 public final class SmtpSink implements AutoCloseable {
-    public record Received(String sender, List<String> recipients, String content) {
+    /** A message as received; {@code tls} is the session's TLS protocol (e.g. {@code TLSv1.3}) or {@code none}. */
+    public record Received(String sender, List<String> recipients, String content, String tls) {
     }
 
     private final int port;
@@ -28,6 +33,9 @@ public final class SmtpSink implements AutoCloseable {
     private final List<String> attempted = new CopyOnWriteArrayList<>();
     private volatile ServerSocket server;
     private volatile long delayMillis;
+    private volatile SSLContext tls;
+    private volatile boolean auth;
+    private final List<String> commands = new CopyOnWriteArrayList<>();
 
     public SmtpSink(int port) {
         this.port = port;
@@ -52,6 +60,23 @@ public final class SmtpSink implements AutoCloseable {
     public SmtpSink acceptRecipient(String address) {
         recipientReplies.remove(address.toLowerCase());
         return this;
+    }
+
+    /** Offers STARTTLS with this context's key from now on; {@code null} stops offering it. */
+    public SmtpSink offerStartTls(SSLContext context) {
+        tls = context;
+        return this;
+    }
+
+    /** Announces AUTH PLAIN and accepts any credentials. */
+    public SmtpSink offerAuth() {
+        auth = true;
+        return this;
+    }
+
+    /** Every command line received, in order, prefixed with the session's TLS ({@code none|TLSv1.3> EHLO ...}). */
+    public List<String> commands() {
+        return commands;
     }
 
     public List<Received> received() {
@@ -85,18 +110,42 @@ public final class SmtpSink implements AutoCloseable {
         return this;
     }
 
-    private void serve(Socket client) {
-        try (client;
-             BufferedReader in = new BufferedReader(new InputStreamReader(client.getInputStream(), StandardCharsets.UTF_8))) {
+    private void serve(Socket plain) {
+        Socket client = plain;
+        try {
+            BufferedReader in = new BufferedReader(new InputStreamReader(client.getInputStream(), StandardCharsets.UTF_8));
             OutputStream out = client.getOutputStream();
+            String protocol = "none";
             write(out, "220 sink.remote.test ESMTP test sink");
             String sender = null;
             List<String> recipients = new ArrayList<>();
             String line;
             while ((line = in.readLine()) != null) {
+                commands.add(protocol + "> " + line);
                 String upper = line.toUpperCase();
+                SSLContext context = tls;
                 if (upper.startsWith("EHLO")) {
-                    write(out, "250-sink.remote.test\r\n250-8BITMIME\r\n250 ENHANCEDSTATUSCODES");
+                    write(out, "250-sink.remote.test\r\n250-8BITMIME\r\n"
+                        + (context != null && protocol.equals("none") ? "250-STARTTLS\r\n" : "")
+                        + (auth ? "250-AUTH PLAIN\r\n" : "") + "250 ENHANCEDSTATUSCODES");
+                } else if (upper.equals("STARTTLS") && context != null && protocol.equals("none")) {
+                    write(out, "220 2.0.0 ready to start TLS");
+                    SSLSocket secure = (SSLSocket) context.getSocketFactory().createSocket(client, null, client.getPort(), true);
+                    secure.setUseClientMode(false);
+                    try {
+                        secure.startHandshake();
+                    } catch (IOException e) {
+                        commands.add("handshake failed: " + e.getMessage());
+                        return;
+                    }
+                    client = secure;
+                    protocol = secure.getSession().getProtocol();
+                    in = new BufferedReader(new InputStreamReader(client.getInputStream(), StandardCharsets.UTF_8));
+                    out = client.getOutputStream();
+                    sender = null;
+                    recipients.clear();
+                } else if (upper.startsWith("AUTH PLAIN") && auth) {
+                    write(out, "235 2.7.0 accepted");
                 } else if (upper.startsWith("HELO")) {
                     write(out, "250 sink.remote.test");
                 } else if (upper.startsWith("MAIL FROM:")) {
@@ -128,7 +177,7 @@ public final class SmtpSink implements AutoCloseable {
                             return;
                         }
                     }
-                    received.add(new Received(sender, List.copyOf(recipients), content.toString()));
+                    received.add(new Received(sender, List.copyOf(recipients), content.toString(), protocol));
                     write(out, "250 2.0.0 queued");
                 } else if (upper.equals("QUIT")) {
                     write(out, "221 2.0.0 bye");
@@ -141,6 +190,12 @@ public final class SmtpSink implements AutoCloseable {
             }
         } catch (IOException e) {
             // the client went away
+        } finally {
+            try {
+                client.close();
+            } catch (IOException e) {
+                // closed already
+            }
         }
     }
 

@@ -68,13 +68,37 @@ public record PostroomHome(Path root) {
         return var().resolve("log");
     }
 
-    /** Creates var/ and its private sub-folders; secrets folders are 0700. */
+    /**
+     * Creates var/ and its sub-folders, for the server's user alone: var/ is 0700, and whatever is already under it
+     * (from an older version, or a start without the launcher's {@code umask 077}) loses every group and other
+     * permission. The launcher's umask covers what James, Derby, ActiveMQ, Lucene and logback create afterwards.
+     */
     public void prepare() throws IOException {
+        createPrivateDirectory(var());
+        tighten(var());
         Files.createDirectories(store());
         Files.createDirectories(logs());
         createPrivateDirectory(tls());
         createPrivateDirectory(admin());
         createPrivateDirectory(secrets());
+    }
+
+    private static void tighten(Path root) throws IOException {
+        try (java.util.stream.Stream<Path> paths = Files.walk(root)) {
+            for (Path path : (Iterable<Path>) paths::iterator) {
+                if (Files.isSymbolicLink(path)) {
+                    continue;
+                }
+                try {
+                    Set<PosixFilePermission> permissions = Files.getPosixFilePermissions(path);
+                    if (permissions.removeIf(permission -> !permission.name().startsWith("OWNER_"))) {
+                        restrict(path, permissions);
+                    }
+                } catch (UnsupportedOperationException e) {
+                    return;
+                }
+            }
+        }
     }
 
     private static void createPrivateDirectory(Path directory) throws IOException {

@@ -62,7 +62,7 @@ public final class PostroomServer {
         ? "dev" : PostroomServer.class.getPackage().getImplementationVersion();
 
     private static final Module WEBADMIN = Modules.combine(
-        new WebAdminServerModule(),
+        Modules.override(new WebAdminServerModule()).with(new org.postroom.server.admin.AdminAuthenticationModule()),
         new DataRoutesModules(),
         new MailboxRoutesModule(),
         new MailQueueRoutesModule(),

@@ -213,6 +213,17 @@ public final class PostroomSettings {
                 problems.add("postroom.relayhost=" + relay + " must be host, host:port or [host]:port");
             }
         });
+        String admin = get("postroom.admin.address");
+        if (!admin.matches("127(\\.\\d{1,3}){3}|::1|\\[::1]|localhost")) {
+            problems.add("postroom.admin.address=" + admin + " is not a loopback address: the admin API has no TLS, so it"
+                + " listens on loopback only (127.0.0.1 or ::1); reach it from elsewhere through SSH or a TLS proxy");
+        }
+        if (!get("postroom.relayhost.starttls").matches("true|false")) {
+            problems.add("postroom.relayhost.starttls=" + get("postroom.relayhost.starttls") + " must be true or false");
+        } else if (!get("postroom.relayhost.username").isEmpty() && !get("postroom.relayhost.starttls").equals("true")) {
+            problems.add("postroom.relayhost.username is set but postroom.relayhost.starttls=false: the smarthost"
+                + " password is only sent over TLS with a verified certificate (set postroom.relayhost.starttls=true)");
+        }
         problems.addAll(bounceProblems());
         List<String> delays = list("postroom.delivery.retry.delays");
         if (delays.isEmpty() || !delays.stream().allMatch(delay -> delay.matches("0*[1-9][0-9]*[smhd]"))) {

@@ -27,6 +27,7 @@ public record DmarcResult(Result result, String fromDomain, Optional<DmarcRecord
         StringBuilder clause = new StringBuilder("dmarc=").append(result.tag());
         published.ifPresent(policy -> clause.append(" (p=").append(policy.tag()).append(" dis=")
             .append(disposition.tag()).append(')'));
-        return clause.append(" header.from=").append(fromDomain).toString();
+        return clause.append(" header.from=")
+            .append(org.postroom.auth.inbound.AuthenticationResults.pvalue(fromDomain)).toString();
     }
 }

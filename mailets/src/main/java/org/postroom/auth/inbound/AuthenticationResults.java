@@ -11,7 +11,52 @@ import javax.mail.internet.MimeMessage;
 public final class AuthenticationResults {
     public static final String HEADER = "Authentication-Results";
 
+    private static final String LABEL = "[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?";
+    private static final String DOMAIN = LABEL + "(?:\\." + LABEL + ")*";
+    private static final String ATOM = "[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+";
+    private static final String DOT_ATOM = ATOM + "(?:\\." + ATOM + ")*";
+    /** An RFC 2045 token: printable US-ASCII except SPACE and tspecials. */
+    private static final String TOKEN = "[!#$%&'*+.0-9A-Z^_`a-z{|}~-]+";
+
     private AuthenticationResults() {
+    }
+
+    /**
+     * True for a domain name we may write as one: LDH labels of 1 to 63 characters separated by dots, at most 253 in
+     * all, not all digits (an address is not a domain). What a client says in HELO is written only when it is one.
+     */
+    public static boolean isDomainName(String name) {
+        return name != null && name.length() <= 253 && name.matches(DOMAIN) && !name.matches("[0-9.]+");
+    }
+
+    /**
+     * A property value ({@code pvalue}, RFC 8601 section 2.2) as written: a domain name, {@code local-part@domain}
+     * with a dot-atom local part, or an RFC 2045 token as it is; anything else as a quoted-string, with {@code "} and
+     * {@code \} escaped and control characters (CR, LF, TAB...) dropped, so a value can never end its clause or
+     * start another ({@code ;}) or a property ({@code =}).
+     */
+    public static String pvalue(String value) {
+        String text = value == null ? "" : value;
+        if (!text.isEmpty() && (text.matches(DOMAIN) || text.matches(DOT_ATOM + "@" + DOMAIN) || text.matches(TOKEN))) {
+            return text;
+        }
+        StringBuilder quoted = new StringBuilder("\"");
+        text.codePoints().filter(c -> !Character.isISOControl(c)).forEach(c -> {
+            if (c == '"' || c == '\\') {
+                quoted.append('\\');
+            }
+            quoted.appendCodePoint(c);
+        });
+        return quoted.append('"').toString();
+    }
+
+    /** Text for a comment: control characters, parentheses and backslashes dropped, so it cannot end the comment. */
+    public static String comment(String text) {
+        StringBuilder kept = new StringBuilder();
+        (text == null ? "" : text).codePoints()
+            .filter(c -> !Character.isISOControl(c) && c != '(' && c != ')' && c != '\\')
+            .forEach(kept::appendCodePoint);
+        return kept.toString().strip();
     }
 
     /**

@@ -32,13 +32,14 @@ final class DkimCheck {
         String clause() {
             StringBuilder clause = new StringBuilder("dkim=").append(result.tag());
             if (!reason.isEmpty()) {
-                clause.append(" (").append(reason).append(')');
+                clause.append(" (").append(AuthenticationResults.comment(reason)).append(')');
             }
+            // d= and s= come from the message: written as pvalues (quoted when they are not names).
             if (!domain.isEmpty()) {
-                clause.append(" header.d=").append(domain);
+                clause.append(" header.d=").append(AuthenticationResults.pvalue(domain));
             }
             if (!selector.isEmpty()) {
-                clause.append(" header.s=").append(selector);
+                clause.append(" header.s=").append(AuthenticationResults.pvalue(selector));
             }
             return clause.toString();
         }

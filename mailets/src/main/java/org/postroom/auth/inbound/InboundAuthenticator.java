@@ -97,10 +97,14 @@ public final class InboundAuthenticator {
         if (envelope.mailFrom().isPresent()) {
             String sender = envelope.mailFrom().get();
             spfDomain = sender.substring(sender.lastIndexOf('@') + 1);
-            clauses.add("spf=" + mailFromResult + " smtp.mailfrom=" + sender);
-        } else {
+            clauses.add("spf=" + mailFromResult + " smtp.mailfrom=" + AuthenticationResults.pvalue(sender));
+        } else if (isDomainName(helo)) {
             spfDomain = helo;
             clauses.add("spf=" + mailFromResult + " smtp.helo=" + helo);
+        } else {
+            // Only a validated name is written: a HELO such as "x; dkim=pass header.d=bank.example" is not echoed.
+            spfDomain = "";
+            clauses.add("spf=" + mailFromResult + " (HELO is not a domain name)");
         }
         // A lookup that failed for now defers the message unless DMARC passes without it (an aligned pass stands).
         Optional<String> temporary = Optional.empty();
@@ -206,7 +210,7 @@ public final class InboundAuthenticator {
     }
 
     private static boolean isDomainName(String helo) {
-        return helo.contains(".") && helo.matches("[A-Za-z0-9.-]+") && !helo.matches("[0-9.]+");
+        return helo.contains(".") && AuthenticationResults.isDomainName(helo);
     }
 
     /** The domain of the {@code From:} header when there is exactly one From: and all its addresses share one domain. */

@@ -306,4 +306,59 @@ class InboundAuthenticatorTest {
             assertThat(verdict.action()).isEqualTo(Action.DELIVER);
         }
     }
+
+    /** Nothing the client chose (HELO, MAIL FROM, d=, s=) can add or end a clause of our header. */
+    @Nested
+    class Injection {
+        private Verdict withHelo(String helo, String mailFrom, String message) throws Exception {
+            return new InboundAuthenticator(dns("reject"), AUTHSERV, () -> 0)
+                .evaluate(new Envelope(CLIENT, helo, Optional.ofNullable(mailFrom)), parse(message));
+        }
+
+        @Test
+        void aHeloCarryingAResultIsNotWrittenForTheNullSender() throws Exception {
+            Verdict verdict = withHelo("x; dkim=pass header.d=bank.example", null, message("billing@remote.test"));
+
+            assertThat(verdict.header()).doesNotContain("bank.example").doesNotContain("dkim=pass")
+                .contains("(HELO is not a domain name)").contains("dkim=none");
+            assertThat(verdict.header().split(";")).hasSize(4);
+        }
+
+        @Test
+        void aHeloCarryingAResultIsNotWrittenBesideAMailFrom() throws Exception {
+            Verdict verdict = withHelo("mx.remote.test;dkim=pass header.d=bank.example", "billing@remote.test",
+                message("billing@remote.test"));
+
+            assertThat(verdict.header()).doesNotContain("bank.example").doesNotContain("dkim=pass")
+                .doesNotContain("smtp.helo");
+        }
+
+        @Test
+        void aQuotedLocalPartIsWrittenAsAQuotedString() throws Exception {
+            Verdict verdict = withHelo("mx.remote.test", "\"a;dkim=pass\\\"x\"@remote.test", message("billing@remote.test"));
+
+            assertThat(verdict.header()).contains("smtp.mailfrom=\"\\\"a;dkim=pass\\\\\\\"x\\\"@remote.test\"");
+        }
+
+        @Test
+        void aValidatedHeloNameIsWrittenAsItIs() throws Exception {
+            Verdict verdict = withHelo("mx.remote.test", null, message("billing@remote.test"));
+
+            assertThat(verdict.header()).contains("smtp.helo=mx.remote.test");
+        }
+
+        @Test
+        void propertyValuesAreNamesTokensOrQuotedStrings() {
+            assertThat(AuthenticationResults.pvalue("bank.example")).isEqualTo("bank.example");
+            assertThat(AuthenticationResults.pvalue("billing@bank.example")).isEqualTo("billing@bank.example");
+            assertThat(AuthenticationResults.pvalue("s1-2026")).isEqualTo("s1-2026");
+            assertThat(AuthenticationResults.pvalue("bank.example dkim=pass")).isEqualTo("\"bank.example dkim=pass\"");
+            assertThat(AuthenticationResults.pvalue("a\r\n\tb;c")).isEqualTo("\"ab;c\"");
+            assertThat(AuthenticationResults.pvalue("")).isEqualTo("\"\"");
+            assertThat(AuthenticationResults.comment("bad) dkim=pass (x")).isEqualTo("bad dkim=pass x");
+            assertThat(AuthenticationResults.isDomainName("x; dkim=pass header.d=bank.example")).isFalse();
+            assertThat(AuthenticationResults.isDomainName("192.0.2.1")).isFalse();
+            assertThat(AuthenticationResults.isDomainName("mx-1.remote.test")).isTrue();
+        }
+    }
 }

@@ -466,7 +466,9 @@ public final class FanoutEngine implements AutoCloseable {
             IOException last = null;
             for (SmtpConnection.Target target : remote.targets()) {
                 try {
-                    return SmtpConnection.open(target, heloName);
+                    SmtpConnection connection = SmtpConnection.open(target, heloName);
+                    LOGGER.info("list-post connection to {} {}", target, connection.describeTls());
+                    return connection;
                 } catch (IOException e) {
                     last = e;
                 }

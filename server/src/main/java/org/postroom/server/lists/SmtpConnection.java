@@ -8,23 +8,20 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.security.cert.X509Certificate;
 import java.util.Base64;
 import java.util.HashSet;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLSocket;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509TrustManager;
+import org.postroom.server.mailets.OutboundTls;
 
 /**
  * An SMTP client connection kept open for many messages, one envelope each (a VERP sender per member). With
  * PIPELINING (RFC 2920), MAIL, RCPT and DATA go in one write and one round trip. STARTTLS is used when the
  * server offers it (certificates are not checked: opportunistic TLS, as for MX delivery in general) or required
- * when {@code requireTls}; AUTH PLAIN when credentials are given (a smarthost).
+ * when {@code requireTls}; AUTH PLAIN when credentials are given (a smarthost), only after STARTTLS with a
+ * certificate valid for the smarthost's name ({@link OutboundTls.Verified}).
  */
 final class SmtpConnection implements AutoCloseable {
     /** Where to connect and how: an MX host on port 25, or the smarthost. */
@@ -56,6 +53,7 @@ final class SmtpConnection implements AutoCloseable {
     private Set<String> extensions = new HashSet<>();
     private boolean dirty;
     private boolean encrypted;
+    private Optional<OutboundTls.Negotiated> negotiated = Optional.empty();
 
     private SmtpConnection(Target target) {
         this.target = target;
@@ -89,7 +87,7 @@ final class SmtpConnection implements AutoCloseable {
             SmtpReply reply = read();
             if (reply.code() == 220) {
                 // MX delivery is opportunistic (RFC 7435): any certificate beats plain text. A smarthost that gets
-                // our password must present a certificate the JDK trusts, as on RemoteDelivery's path.
+                // our password must present a certificate the JDK trusts for its name, as on RemoteDelivery's path.
                 socket = tls(socket, target.host(), target.port(), target.username().isPresent());
                 encrypted = true;
                 streams();
@@ -272,35 +270,23 @@ final class SmtpConnection implements AutoCloseable {
         }
     }
 
-    private static Socket tls(Socket plain, String host, int port, boolean verify) throws IOException {
-        try {
-            SSLContext context;
-            if (verify) {
-                context = SSLContext.getDefault();
-            } else {
-                context = SSLContext.getInstance("TLS");
-                context.init(null, new TrustManager[] {new X509TrustManager() {
-                    @Override
-                    public void checkClientTrusted(X509Certificate[] chain, String authType) {
-                    }
+    /**
+     * STARTTLS on {@code plain}. A smarthost that gets our password ({@code verify}) must present a certificate that
+     * chains to the JVM's trust store and is valid for {@code host} (checked during the handshake); an MX host gets
+     * opportunistic TLS, with any certificate.
+     */
+    private Socket tls(Socket plain, String host, int port, boolean verify) throws IOException {
+        javax.net.ssl.SSLSocketFactory factory = verify ? new OutboundTls.Verified() : new OutboundTls.Opportunistic();
+        OutboundTls.forget();
+        Socket socket = factory.createSocket(plain, host, port, true);
+        negotiated = OutboundTls.takeLast();
+        return socket;
+    }
 
-                    @Override
-                    public void checkServerTrusted(X509Certificate[] chain, String authType) {
-                    }
-
-                    @Override
-                    public X509Certificate[] getAcceptedIssuers() {
-                        return new X509Certificate[0];
-                    }
-                }}, null);
-            }
-            SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket(plain, host, port, true);
-            socket.setUseClientMode(true);
-            socket.startHandshake();
-            return socket;
-        } catch (java.security.GeneralSecurityException e) {
-            throw new IOException("TLS with " + host + ": " + e.getMessage(), e);
-        }
+    /** This connection's TLS for the log: {@code tls=TLSv1.3 cipher=... verified=true}, or {@code tls=none}. */
+    String describeTls() {
+        return negotiated.map(tls -> "tls=" + tls.protocol() + " cipher=" + tls.cipherSuite() + " verified=" + tls.verified())
+            .orElse("tls=none");
     }
 
     boolean usable() {

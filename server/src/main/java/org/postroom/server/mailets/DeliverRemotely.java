@@ -83,6 +83,7 @@ public class DeliverRemotely extends RemoteDelivery {
     @Override
     public void init(MailetConfig config) throws MessagingException {
         Map<String, String> parameters = smarthostParameters(settings, home);
+        parameters.putAll(tlsParameters(settings));
         parameters.putAll(retryParameters(settings.retryDelays(), settings.duration("postroom.delivery.lifetime")));
         parameters.put("mail.smtp.class", RecordingSmtpTransport.class.getName());
         delayProcessor = Optional.ofNullable(config.getInitParameter(DELAY_PROCESSOR)).filter(name -> !name.isBlank());
@@ -201,6 +202,10 @@ public class DeliverRemotely extends RemoteDelivery {
         parameters.put("startTLS", settings.get("postroom.relayhost.starttls"));
         String username = settings.get("postroom.relayhost.username");
         if (!username.isEmpty()) {
+            if (!Boolean.parseBoolean(settings.get("postroom.relayhost.starttls"))) {
+                throw new MessagingException("postroom.relayhost.username is set but postroom.relayhost.starttls is not"
+                    + " true: the smarthost password is only sent over verified TLS");
+            }
             String passwordFile = settings.get("postroom.relayhost.password.file");
             if (passwordFile.isEmpty()) {
                 throw new MessagingException("postroom.relayhost.username is set but postroom.relayhost.password.file is not");
@@ -212,6 +217,41 @@ public class DeliverRemotely extends RemoteDelivery {
             } catch (IOException e) {
                 throw new MessagingException("cannot read postroom.relayhost.password.file " + path + ": " + e.getMessage());
             }
+        }
+        return parameters;
+    }
+
+    /**
+     * How RemoteDelivery's connections use TLS (JavaMail properties and RemoteDelivery's {@code startTLS} and
+     * {@code verifyServerIdentity}):
+     * <ul>
+     * <li>MX delivery (no relayhost): STARTTLS whenever the MX offers it, with any certificate (opportunistic, RFC
+     * 7435); plain text only with an MX that offers no STARTTLS. A failed handshake is a failed connection (next MX,
+     * or a retry later), never a fallback to plain text.</li>
+     * <li>A smarthost with a username: STARTTLS required ({@code mail.smtp.starttls.required}), and the certificate
+     * must chain to the JVM's trust store and name the relayhost, checked during the handshake
+     * ({@link OutboundTls.Verified}); JavaMail connects by that name ({@code verifyServerIdentity}), whose own
+     * name check (which misses IP address entries) is replaced by the JDK's. Otherwise nothing is sent, AUTH
+     * included: the mail is deferred.</li>
+     * <li>A smarthost without a username: STARTTLS as {@code postroom.relayhost.starttls} says, opportunistic.</li>
+     * </ul>
+     */
+    static Map<String, String> tlsParameters(PostroomSettings settings) {
+        Map<String, String> parameters = new HashMap<>();
+        boolean smarthost = settings.relayhost().isPresent();
+        boolean password = smarthost && !settings.get("postroom.relayhost.username").isEmpty();
+        boolean startTls = !smarthost || Boolean.parseBoolean(settings.get("postroom.relayhost.starttls"));
+        parameters.put("startTLS", String.valueOf(startTls || password));
+        parameters.put("sslEnable", "false");
+        if (password) {
+            parameters.put("verifyServerIdentity", "true");
+            parameters.put("mail.smtp.starttls.required", "true");
+            parameters.put("mail.smtp.ssl.socketFactory.class", OutboundTls.Verified.class.getName());
+            parameters.put("mail.smtp.ssl.checkserveridentity", "false");
+        } else {
+            parameters.put("verifyServerIdentity", "false");
+            parameters.put("mail.smtp.starttls.required", "false");
+            parameters.put("mail.smtp.ssl.socketFactory.class", OutboundTls.Opportunistic.class.getName());
         }
         return parameters;
     }

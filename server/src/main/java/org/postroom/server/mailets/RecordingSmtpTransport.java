@@ -18,6 +18,8 @@ import javax.mail.internet.InternetAddress;
 import org.apache.mailet.HostAddress;
 import org.postroom.dsn.DeliveryOutcome;
 import org.postroom.dsn.SmtpReply;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
 import com.sun.mail.smtp.SMTPAddressFailedException;
@@ -29,9 +31,17 @@ import com.sun.mail.smtp.SMTPTransport;
  * the first failed recipient's reply as text; these records give every recipient its own diagnostic. Chosen with
  * {@code mail.smtp.class} (see {@code META-INF/javamail.providers}); records nothing outside a delivery (no
  * {@code mail} in the logging context).
+ *
+ * <p>It also logs, once per connection and mail, whether the connection is encrypted and how: {@code outbound
+ * <mail> host=<name> tls=TLSv1.3 cipher=<suite> verified=true|false}, or {@code tls=none} when the server offered no
+ * STARTTLS (the STARTTLS socket factories of {@link OutboundTls} report what was negotiated).
  */
 public class RecordingSmtpTransport extends SMTPTransport {
+    private static final Logger LOGGER = LoggerFactory.getLogger(RecordingSmtpTransport.class);
+
     private final String remoteName;
+    private Optional<OutboundTls.Negotiated> tls = Optional.empty();
+    private boolean tlsLogged;
 
     public RecordingSmtpTransport(Session session, URLName url) {
         super(session, url, "smtp", false);
@@ -42,9 +52,12 @@ public class RecordingSmtpTransport extends SMTPTransport {
     @Override
     protected synchronized boolean protocolConnect(String host, int port, String user, String password)
         throws MessagingException {
+        tls = Optional.empty();
+        tlsLogged = false;
         try {
             return super.protocolConnect(host, port, user, password);
         } catch (MessagingException e) {
+            LOGGER.info("outbound {} host={} not connected: {}", mailName().orElse("-"), name(host), causes(e));
             mailName().ifPresent(mail -> DeliveryAttempts.INSTANCE.recordConnectionFailure(mail,
                 new DeliveryOutcome(Optional.empty(), Optional.of(describe(e, name(host))), Optional.ofNullable(name(host)),
                     false, DeliveryAttempts.INSTANCE.clock().instant())));
@@ -53,8 +66,27 @@ public class RecordingSmtpTransport extends SMTPTransport {
     }
 
     @Override
+    protected void startTLS() throws MessagingException {
+        OutboundTls.forget();
+        super.startTLS();
+        tls = OutboundTls.takeLast();
+    }
+
+    /** What this connection's TLS is, as logged: {@code tls=TLSv1.3 cipher=... verified=false} or {@code tls=none}. */
+    String describeTls() {
+        if (tls.isPresent()) {
+            return "tls=" + tls.get().protocol() + " cipher=" + tls.get().cipherSuite() + " verified=" + tls.get().verified();
+        }
+        return isSSL() ? "tls=unknown" : "tls=none";
+    }
+
+    @Override
     public synchronized void sendMessage(Message message, Address[] addresses) throws MessagingException {
         Optional<String> mail = mailName();
+        if (!tlsLogged) {
+            tlsLogged = true;
+            LOGGER.info("outbound {} host={} {}", mail.orElse("-"), remoteName, describeTls());
+        }
         boolean dsn = supportsExtension("DSN");
         try {
             super.sendMessage(message, addresses);
@@ -120,6 +152,22 @@ public class RecordingSmtpTransport extends SMTPTransport {
 
     private static Optional<String> mailName() {
         return Optional.ofNullable(MDC.get("mail"));
+    }
+
+    /** The messages of an error and its causes, for the log: "Could not convert socket to TLS: No subject ...". */
+    static String causes(Throwable error) {
+        StringBuilder text = new StringBuilder();
+        java.util.Set<Throwable> seen = new java.util.HashSet<>();
+        Throwable cause = error;
+        while (cause != null && seen.add(cause)) {
+            String message = cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
+            if (text.indexOf(message) < 0) {
+                text.append(text.length() == 0 ? "" : ": ").append(message);
+            }
+            cause = cause instanceof MessagingException messaging && messaging.getNextException() != null
+                ? messaging.getNextException() : cause.getCause();
+        }
+        return SmtpReply.oneLine(text.toString());
     }
 
     /** Why no server answered, in a few words. */
