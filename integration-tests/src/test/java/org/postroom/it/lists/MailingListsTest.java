@@ -344,6 +344,44 @@ class MailingListsTest {
         }
 
         @Test
+        void commandsFromAnUnauthenticatedDomainOnPort25AreNotAnswered() throws Exception {
+            String list = createList("members");
+            String local = list.substring(0, list.indexOf('@'));
+            try (SmtpDialogue smtp = SmtpDialogue.connect(server.port("smtp"))) {
+                smtp.send("EHLO client.example.net");
+                smtp.send("MAIL FROM:<victim@example.net>");
+                for (String command : List.of("help", "subscribe")) {
+                    assertThat(smtp.send("RCPT TO:<" + local + "+" + command + "@" + DOMAIN + ">")).startsWith("250");
+                }
+                assertThat(smtp.data("From: <victim@example.net>\r\nSubject: help\r\n\r\nhelp\r\n")).startsWith("250");
+            }
+            await().atMost(60, SECONDS).until(() -> server.log().contains("list-command not answered")
+                && server.log().contains("list=" + list + " command=subscribe from=victim@example.net: the sender's domain did"
+                    + " not authenticate"));
+            assertThat(json(postroom("member", "list", list, "--json")).toString()).doesNotContain("victim@example.net");
+        }
+
+        @Test
+        void anAliasOfAListCarriesAStrangersPostOnlyIntoModeration() throws Exception {
+            for (String posting : List.of("announce", "members")) {
+                String list = createList(posting);
+                String alias = unique("alias-of-" + posting);
+                ok(postroom("alias", "add", alias, list));
+                try (SmtpDialogue smtp = SmtpDialogue.connect(server.port("smtp"))) {
+                    smtp.send("EHLO client.example.net");
+                    smtp.send("MAIL FROM:<stranger@example.net>");
+                    assertThat(smtp.send("RCPT TO:<" + alias + ">")).startsWith("250");
+                    assertThat(smtp.data("From: <stranger@example.net>\r\nTo: <" + alias + ">\r\nSubject: via alias\r\n"
+                        + "\r\nhello\r\n")).startsWith("250");
+                }
+                JsonNode held = await().atMost(60, SECONDS).until(() -> json(postroom("moderation", "list", list,
+                    "--json")), posts -> posts.size() == 1);
+                assertThat(held.get(0).path("sender").asText()).as(posting).isEqualTo("stranger@example.net");
+                assertThat(held.get(0).path("subject").asText()).isEqualTo("via alias");
+            }
+        }
+
+        @Test
         void membersListHoldsAStrangersPostThenApproveSendsItToListPost() throws Exception {
             String list = createList("members");
             ok(postroom("member", "add", list, "member@example.net"));
