@@ -28,6 +28,7 @@ class BounceProcessingTest {
     static final String DOMAIN = PostroomProcess.DOMAIN;
     static final ObjectMapper JSON = new ObjectMapper();
     static SmtpSink memberMx;
+    static FakeDns dns;
     static PostroomProcess server;
 
     @BeforeAll
@@ -35,10 +36,15 @@ class BounceProcessingTest {
         memberMx = new SmtpSink(PostroomProcess.freePort())
             .rejectRecipient("gone@remote.test", "550 5.1.1 <gone@remote.test>: Recipient address rejected: User unknown")
             .start();
+        // isp.test runs a feedback loop and passes SPF from loopback; stranger.test publishes nothing.
+        dns = new FakeDns();
+        dns.add("isp.test.", "TXT", "\"v=spf1 ip4:127.0.0.1 -all\"");
         server = PostroomProcess.create()
             .with("postroom.relayhost", "[127.0.0.1]:" + memberMx.port())
             .with("postroom.relayhost.starttls", "false")
+            .with("postroom.dns.servers", dns.address())
             .with("postroom.bounce.feedback.addresses", "fbl@" + DOMAIN)
+            .with("postroom.bounce.feedback.senders", "isp.test")
             .start();
     }
 
@@ -49,6 +55,9 @@ class BounceProcessingTest {
         }
         if (memberMx != null) {
             memberMx.close();
+        }
+        if (dns != null) {
+            dns.close();
         }
     }
 
@@ -77,9 +86,30 @@ class BounceProcessingTest {
         return list;
     }
 
-    static String verp(String list, String member) {
-        String local = list.substring(0, list.indexOf('@'));
-        return local + "-bounces+" + member.replace('@', '=') + "@" + DOMAIN;
+    /**
+     * The VERP envelope sender of a real copy: posts to the list and reads the sender of the member's copy at its MX
+     * (VERP addresses carry a tag that only the server can make).
+     */
+    static String verp(String list, String member) throws IOException {
+        return copy(list, member).sender();
+    }
+
+    static SmtpSink.Received copy(String list, String member) throws IOException {
+        String subject = "verp " + UUID.randomUUID();
+        post(list, subject);
+        await().atMost(60, SECONDS).until(() -> copiesFor(member, subject) == 1);
+        return memberMx.received().stream()
+            .filter(received -> received.recipients().contains(member) && received.content().contains("Subject: " + subject))
+            .findFirst().orElseThrow();
+    }
+
+    /** The reply to RCPT TO:<recipient> on port 25, from the null sender. */
+    static String rcpt(String recipient) throws IOException {
+        try (SmtpDialogue smtp = SmtpDialogue.connect(server.port("smtp"))) {
+            smtp.send("EHLO mx.remote.test");
+            assertThat(smtp.send("MAIL FROM:<>")).startsWith("250");
+            return smtp.send("RCPT TO:<" + recipient + ">");
+        }
     }
 
     static String status(String list, String member) throws IOException {
@@ -102,6 +132,10 @@ class BounceProcessingTest {
     }
 
     static String dsn(String verp, String member, String status, String diagnostic) {
+        return dsn(verp, member, status, diagnostic, "From: poster@outside.test\r\nSubject: the news\r\n");
+    }
+
+    static String dsn(String verp, String member, String status, String diagnostic, String returnedHeaders) {
         return "From: Mail Delivery System <MAILER-DAEMON@mx.remote.test>\r\n"
             + "To: " + verp + "\r\n"
             + "Subject: Undelivered Mail Returned to Sender\r\n"
@@ -130,8 +164,7 @@ class BounceProcessingTest {
             + "--b-1\r\n"
             + "Content-Type: text/rfc822-headers\r\n"
             + "\r\n"
-            + "From: poster@outside.test\r\n"
-            + "Subject: the news\r\n"
+            + returnedHeaders
             + "\r\n"
             + "--b-1--\r\n";
     }
@@ -151,7 +184,9 @@ class BounceProcessingTest {
     void dsnWithUnknownUserToTheVerpAddressSuppressesTheMemberAndTheNextPostSkipsIt() throws Exception {
         String list = list("bob@remote.test", "amy@remote.test");
 
-        deliver("", verp(list, "bob@remote.test"), dsn(verp(list, "bob@remote.test"), "bob@remote.test", "5.1.1",
+        String verp = verp(list, "bob@remote.test");
+        long attempts = memberMx.attempted().stream().filter("bob@remote.test"::equals).count();
+        deliver("", verp, dsn(verp, "bob@remote.test", "5.1.1",
             "550 5.1.1 <bob@remote.test>: Recipient address rejected: User unknown in virtual mailbox table"));
 
         await().atMost(30, SECONDS).until(() -> status(list, "bob@remote.test").equals("suppressed"));
@@ -165,16 +200,23 @@ class BounceProcessingTest {
         post(list, subject);
         await().atMost(60, SECONDS).until(() -> copiesFor("amy@remote.test", subject) == 1);
         assertThat(copiesFor("bob@remote.test", subject)).isZero();
-        assertThat(memberMx.attempted()).doesNotContain("bob@remote.test");
+        assertThat(memberMx.attempted().stream().filter("bob@remote.test"::equals).count()).isEqualTo(attempts);
     }
 
     @Test
     void softBouncesAccumulateThenSuppress() throws Exception {
         String list = list("carol@remote.test");
-        String verp = verp(list, "carol@remote.test");
+        String repeated = verp(list, "carol@remote.test");
 
+        // One report per copy counts: the same copy reported again changes nothing.
+        deliver("", repeated, dsn(repeated, "carol@remote.test", "5.2.2", "552 5.2.2 <carol@remote.test>: Mailbox full"));
+        deliver("", repeated, dsn(repeated, "carol@remote.test", "5.2.2", "552 5.2.2 <carol@remote.test>: Mailbox full"));
+        await().atMost(30, SECONDS).until(() -> server.log().contains("bounce-repeated"));
         for (int i = 1; i <= 4; i++) {
-            deliver("", verp, dsn(verp, "carol@remote.test", "5.2.2", "552 5.2.2 <carol@remote.test>: Mailbox full"));
+            String verp = i == 1 ? repeated : verp(list, "carol@remote.test");
+            if (i > 1) {
+                deliver("", verp, dsn(verp, "carol@remote.test", "5.2.2", "552 5.2.2 <carol@remote.test>: Mailbox full"));
+            }
             int expected = i;
             await().atMost(30, SECONDS).until(() -> json(postroom("bounce", "list", "--list", list, "--json")).size() == expected);
         }
@@ -186,7 +228,8 @@ class BounceProcessingTest {
             assertThat(entry.path("status").asText()).isEqualTo("active");
         });
 
-        deliver("", verp, dsn(verp, "carol@remote.test", "4.2.2", "452 4.2.2 Mailbox full, try again later"));
+        String fifth = verp(list, "carol@remote.test");
+        deliver("", fifth, dsn(fifth, "carol@remote.test", "4.2.2", "452 4.2.2 Mailbox full, try again later"));
 
         await().atMost(30, SECONDS).until(() -> status(list, "carol@remote.test").equals("suppressed"));
         assertThat(json(postroom("bounce", "list", "--list", list, "--json")))
@@ -238,13 +281,13 @@ class BounceProcessingTest {
         String list = list("fred@remote.test");
         String other = list("fred@remote.test", "gil@remote.test");
 
-        deliver("", "fbl@" + DOMAIN, "From: feedback@isp.test\r\nTo: fbl@" + DOMAIN + "\r\n"
+        deliver("feedback@isp.test", "fbl@" + DOMAIN, "From: feedback@isp.test\r\nTo: fbl@" + DOMAIN + "\r\n"
             + "Subject: FW: the news\r\nMIME-Version: 1.0\r\n"
             + "Content-Type: multipart/report; report-type=feedback-report; boundary=\"arf\"\r\n\r\n"
             + "--arf\r\nContent-Type: text/plain\r\n\r\nThis is an email abuse report.\r\n\r\n"
             + "--arf\r\nContent-Type: message/feedback-report\r\n\r\n"
             + "Feedback-Type: abuse\r\nUser-Agent: isp-fbl/1.0\r\nVersion: 1\r\n"
-            + "Original-Mail-From: <" + verp(list, "fred@remote.test") + ">\r\n"
+            + "Original-Mail-From: <" + list.replace("@", "-bounces@") + ">\r\n"
             + "Original-Rcpt-To: <fred@remote.test>\r\n\r\n"
             + "--arf\r\nContent-Type: message/rfc822\r\n\r\n"
             + "From: poster@outside.test\r\nTo: " + list + "\r\nSubject: the news\r\n\r\nNews of the day.\r\n\r\n"
@@ -293,6 +336,59 @@ class BounceProcessingTest {
         JsonNode json = json(postroom("bounce", "stats", list, "--json"));
         assertThat(json.path("sent").asLong()).isEqualTo(3);
         assertThat(json.path("bouncedHard").asLong()).isEqualTo(1);
+    }
+
+    @Test
+    void forgedBouncesAndComplaintsChangeNoSubscription() throws Exception {
+        String list = list("jan@remote.test", "kim@remote.test");
+        String local = list.substring(0, list.indexOf('@'));
+        String genuine = verp(list, "jan@remote.test");
+
+        // A VERP address without a tag, with a forged tag, or with the tag of another member: 550 5.1.1 at RCPT.
+        String tag = genuine.substring(genuine.lastIndexOf('=') + 1, genuine.indexOf('@'));
+        for (String forged : List.of(local + "-bounces+jan=remote.test@" + DOMAIN,
+            genuine.replace(tag, new StringBuilder(tag).reverse().toString()), genuine.replace("jan=", "kim="),
+            local + "+anything@" + DOMAIN)) {
+            assertThat(rcpt(forged)).as(forged).startsWith("550 5.1.1");
+        }
+        assertThat(server.log()).contains("smtp refused RCPT TO:<" + local + "-bounces+jan=remote.test@" + DOMAIN + ">");
+
+        // A DSN to the plain bounce address that quotes no copy of ours is kept, not applied.
+        String plain = local + "-bounces@" + DOMAIN;
+        deliver("", plain, dsn(plain, "kim@remote.test", "5.1.1", "550 5.1.1 user unknown"));
+        java.util.regex.Pattern kept = java.util.regex.Pattern.compile("bounce-unclassified \\S+ from=\\S* to=\\["
+            + java.util.regex.Pattern.quote(plain) + "\\] reason=.*quotes no recent copy of ours");
+        await().atMost(30, SECONDS).until(() -> kept.matcher(server.log()).find());
+
+        // An abuse report from a sender that is no configured feedback loop is kept, not applied.
+        deliver("abuse@stranger.test", "fbl@" + DOMAIN, "From: abuse@stranger.test\r\nTo: fbl@" + DOMAIN + "\r\n"
+            + "Subject: complaint\r\nMIME-Version: 1.0\r\n"
+            + "Content-Type: multipart/report; report-type=feedback-report; boundary=\"arf\"\r\n\r\n"
+            + "--arf\r\nContent-Type: text/plain\r\n\r\nAbuse report.\r\n\r\n"
+            + "--arf\r\nContent-Type: message/feedback-report\r\n\r\n"
+            + "Feedback-Type: abuse\r\nUser-Agent: x/1.0\r\nVersion: 1\r\nOriginal-Rcpt-To: <jan@remote.test>\r\n\r\n"
+            + "--arf--\r\n");
+        await().atMost(30, SECONDS).until(() -> server.log().contains("abuse report from abuse@stranger.test, not one of"));
+
+        assertThat(status(list, "jan@remote.test")).isEqualTo("active");
+        assertThat(status(list, "kim@remote.test")).isEqualTo("active");
+        assertThat(json(postroom("bounce", "list", "--list", list, "--json"))).isEmpty();
+        assertThat(json(postroom("suppression", "list", "--json")).toString()).doesNotContain("jan@remote.test");
+    }
+
+    @Test
+    void dsnToThePlainAddressQuotingOurCopyAppliesToThatRecipientOnly() throws Exception {
+        String list = list("lea@remote.test", "max@remote.test");
+        SmtpSink.Received copy = copy(list, "lea@remote.test");
+        String headers = copy.content().substring(0, copy.content().indexOf("\r\n\r\n") + 2);
+        String plain = list.substring(0, list.indexOf('@')) + "-bounces@" + DOMAIN;
+
+        deliver("", plain, dsn(plain, "lea@remote.test", "5.1.1", "550 5.1.1 user unknown", headers));
+
+        await().atMost(30, SECONDS).until(() -> status(list, "lea@remote.test").equals("suppressed"));
+        deliver("", plain, dsn(plain, "max@remote.test", "5.1.1", "550 5.1.1 user unknown", headers));
+        await().atMost(30, SECONDS).until(() -> server.log().contains("names max@remote.test but quotes no recent copy"));
+        assertThat(status(list, "max@remote.test")).isEqualTo("active");
     }
 
     @Test

@@ -21,10 +21,19 @@ public final class PostingRules {
     }
 
     public static Decision decide(MailingList list, Collection<MailAddress> identities, ListStore store) {
+        return decide(list, identities, identities, store);
+    }
+
+    /**
+     * The same, with the identities that may count as owner or moderator apart: only those that authenticated
+     * ({@code trusted}), while membership of a {@code members} list is judged on all of them.
+     */
+    public static Decision decide(MailingList list, Collection<MailAddress> trusted, Collection<MailAddress> identities,
+                                  ListStore store) {
         if (list.posting() == PostingPolicy.OPEN) {
             return Decision.ACCEPT;
         }
-        if (identities.stream().anyMatch(identity -> isOwnerOrModerator(list, identity))) {
+        if (trusted.stream().anyMatch(identity -> isOwnerOrModerator(list, identity))) {
             return Decision.ACCEPT;
         }
         if (list.posting() == PostingPolicy.ANNOUNCE) {

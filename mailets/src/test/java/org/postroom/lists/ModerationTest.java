@@ -131,6 +131,28 @@ class ModerationTest {
         }
 
         @Test
+        void anOutsideOwnerOnPort25CountsOnlyWhenItsDomainAuthenticated() throws Exception {
+            MailAddress outsideOwner = address("boss@partner.test");
+            lists.create(new MailingList(address("bulletin@example.org"), "", "", Set.of(outsideOwner), Set.of(),
+                PostingPolicy.ANNOUNCE, SubscriptionPolicy.CONFIRM, ReplyToPolicy.POSTER, Optional.empty(), false));
+            MailAddress bulletin = address("bulletin@example.org");
+
+            FakeMail forged = post(outsideOwner, bulletin);
+            FakeMail otherDomainPassed = post(outsideOwner, bulletin);
+            org.postroom.auth.inbound.InboundIdentity.record(otherDomainPassed, Optional.of("attacker.test"),
+                Optional.of("attacker.test"));
+            FakeMail spfPass = post(outsideOwner, bulletin);
+            org.postroom.auth.inbound.InboundIdentity.record(spfPass, Optional.of("partner.test"), Optional.empty());
+            FakeMail dkimAligned = post(outsideOwner, bulletin);
+            org.postroom.auth.inbound.InboundIdentity.record(dkimAligned, Optional.empty(), Optional.of("partner.test"));
+
+            assertThat(testee.match(forged)).containsExactly(bulletin);
+            assertThat(testee.match(otherDomainPassed)).containsExactly(bulletin);
+            assertThat(testee.match(spfPass)).isEmpty();
+            assertThat(testee.match(dkimAligned)).isEmpty();
+        }
+
+        @Test
         void approvedPostIsNeverMatched() throws MessagingException {
             FakeMail mail = post(STRANGER, NEWS);
             mail.setAttribute(PostNeedsModeration.approved());

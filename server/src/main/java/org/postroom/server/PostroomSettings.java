@@ -86,6 +86,8 @@ public final class PostroomSettings {
         DEFAULTS.put("postroom.bounce.soft.threshold", "5");
         DEFAULTS.put("postroom.bounce.soft.window", "30d");
         DEFAULTS.put("postroom.bounce.feedback.addresses", "");
+        DEFAULTS.put("postroom.bounce.feedback.senders", "");
+        DEFAULTS.put("postroom.bounce.copy.lifetime", "14d");
     }
 
     public static final List<String> PORT_KEYS = List.of(
@@ -326,6 +328,15 @@ public final class PostroomSettings {
                 problems.add("postroom.bounce.feedback.addresses: " + address + " is not a mail address");
             }
         }
+        for (String sender : list("postroom.bounce.feedback.senders")) {
+            if (!sender.matches("([^@\\s,]+@)?[A-Za-z0-9-]+(\\.[A-Za-z0-9-]+)+")) {
+                problems.add("postroom.bounce.feedback.senders: " + sender + " is neither a mail address nor a domain");
+            }
+        }
+        if (period(get("postroom.bounce.copy.lifetime")).isEmpty()) {
+            problems.add("postroom.bounce.copy.lifetime=" + get("postroom.bounce.copy.lifetime")
+                + " must be a positive duration such as 14d");
+        }
         return problems;
     }
 
@@ -375,7 +386,9 @@ public final class PostroomSettings {
         }
         return new org.postroom.bounce.processing.BounceSettings(
             Integer.parseInt(get("postroom.bounce.soft.threshold")),
-            period(get("postroom.bounce.soft.window")).orElseThrow(), feedback);
+            period(get("postroom.bounce.soft.window")).orElseThrow(), feedback,
+            java.util.Set.copyOf(list("postroom.bounce.feedback.senders")),
+            period(get("postroom.bounce.copy.lifetime")).orElseThrow());
     }
 
     public String get(String key) {

@@ -316,7 +316,10 @@ class MailingListsTest {
             String list = createList("members");
             String local = list.substring(0, list.indexOf('@'));
             assertThat(rcpt("", list)).startsWith("550 5.7.1 <" + list + "> is a mailing list and takes no bounces");
-            assertThat(rcpt("", local + "-bounces+alice=example.net@" + DOMAIN)).startsWith("250");
+            assertThat(rcpt("", local + "-bounces@" + DOMAIN)).startsWith("250");
+            // VERP addresses need the tag of a copy the list sent; other sub-addresses are unknown: no backscatter.
+            assertThat(rcpt("", local + "-bounces+alice=example.net@" + DOMAIN)).startsWith("550 5.1.1");
+            assertThat(rcpt("someone@example.net", local + "+anything@" + DOMAIN)).startsWith("550 5.1.1");
             assertThat(rcpt("someone@example.net", local + "+subscribe@" + DOMAIN)).startsWith("250");
             assertThat(rcpt("someone@example.net", local + "+confirm+abc123@" + DOMAIN)).startsWith("250");
             assertThat(rcpt("someone@example.net", "nolist+subscribe@" + DOMAIN)).startsWith("550 5.1.1");
@@ -337,6 +340,44 @@ class MailingListsTest {
             if (stubbedListPost) {
                 // Accepted posts are not held: nothing waits for a moderator.
                 assertThat(json(postroom("moderation", "list", list, "--json"))).isEmpty();
+            }
+        }
+
+        @Test
+        void commandsFromAnUnauthenticatedDomainOnPort25AreNotAnswered() throws Exception {
+            String list = createList("members");
+            String local = list.substring(0, list.indexOf('@'));
+            try (SmtpDialogue smtp = SmtpDialogue.connect(server.port("smtp"))) {
+                smtp.send("EHLO client.example.net");
+                smtp.send("MAIL FROM:<victim@example.net>");
+                for (String command : List.of("help", "subscribe")) {
+                    assertThat(smtp.send("RCPT TO:<" + local + "+" + command + "@" + DOMAIN + ">")).startsWith("250");
+                }
+                assertThat(smtp.data("From: <victim@example.net>\r\nSubject: help\r\n\r\nhelp\r\n")).startsWith("250");
+            }
+            await().atMost(60, SECONDS).until(() -> server.log().contains("list-command not answered")
+                && server.log().contains("list=" + list + " command=subscribe from=victim@example.net: the sender's domain did"
+                    + " not authenticate"));
+            assertThat(json(postroom("member", "list", list, "--json")).toString()).doesNotContain("victim@example.net");
+        }
+
+        @Test
+        void anAliasOfAListCarriesAStrangersPostOnlyIntoModeration() throws Exception {
+            for (String posting : List.of("announce", "members")) {
+                String list = createList(posting);
+                String alias = unique("alias-of-" + posting);
+                ok(postroom("alias", "add", alias, list));
+                try (SmtpDialogue smtp = SmtpDialogue.connect(server.port("smtp"))) {
+                    smtp.send("EHLO client.example.net");
+                    smtp.send("MAIL FROM:<stranger@example.net>");
+                    assertThat(smtp.send("RCPT TO:<" + alias + ">")).startsWith("250");
+                    assertThat(smtp.data("From: <stranger@example.net>\r\nTo: <" + alias + ">\r\nSubject: via alias\r\n"
+                        + "\r\nhello\r\n")).startsWith("250");
+                }
+                JsonNode held = await().atMost(60, SECONDS).until(() -> json(postroom("moderation", "list", list,
+                    "--json")), posts -> posts.size() == 1);
+                assertThat(held.get(0).path("sender").asText()).as(posting).isEqualTo("stranger@example.net");
+                assertThat(held.get(0).path("subject").asText()).isEqualTo("via alias");
             }
         }
 

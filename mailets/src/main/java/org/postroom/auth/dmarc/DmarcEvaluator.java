@@ -97,6 +97,11 @@ public final class DmarcEvaluator {
         return Optional.of(DmarcRecord.parse(records.get(0)));
     }
 
+    /** Relaxed alignment (RFC 7489 3.1): the two domains share their organizational domain. */
+    public static boolean relaxedAligned(String from, String authenticated) {
+        return aligned(normalize(from), authenticated, DmarcRecord.Alignment.RELAXED);
+    }
+
     static boolean aligned(String from, String authenticated, DmarcRecord.Alignment mode) {
         String domain = normalize(authenticated);
         if (domain.isEmpty()) {

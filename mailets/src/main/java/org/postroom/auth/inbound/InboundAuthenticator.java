@@ -51,8 +51,21 @@ public final class InboundAuthenticator {
      * @param reason   for REJECT and DEFER: the text after the enhanced status code, naming the domain and why
      * @param header   the value of the Authentication-Results header (without the field name)
      * @param dmarc    the DMARC outcome (for logs)
+     * @param identity what was authenticated: SPF of the MAIL FROM domain, and the From: domain when SPF or DKIM
+     *                 passed aligned with it (relaxed alignment, whether or not the domain publishes DMARC)
      */
-    public record Verdict(Action action, String reason, String header, String summary) {
+    public record Verdict(Action action, String reason, String header, String summary, Identity identity) {
+        public Verdict(Action action, String reason, String header, String summary) {
+            this(action, reason, header, summary, Identity.NONE);
+        }
+    }
+
+    /**
+     * @param mailFromSpfPass the MAIL FROM domain has SPF pass (false for the null sender)
+     * @param alignedFrom     the From: domain, when an SPF pass (MAIL FROM) or a DKIM pass ({@code d=}) aligns with it
+     */
+    public record Identity(boolean mailFromSpfPass, Optional<String> alignedFrom) {
+        public static final Identity NONE = new Identity(false, Optional.empty());
     }
 
     private final SPF spf;
@@ -144,11 +157,17 @@ public final class InboundAuthenticator {
             if (temporary.isPresent()) {
                 return defer(temporary.get(), clauses);
             }
-            return new Verdict(Action.DELIVER, "", header(clauses), "dmarc=permerror");
+            return new Verdict(Action.DELIVER, "", header(clauses), "dmarc=permerror",
+                new Identity(envelope.mailFrom().isPresent() && mailFromResult.equals("pass"), Optional.empty()));
         }
         List<DmarcEvaluator.Authenticated> dkimIdentifiers = signatures.stream()
             .map(signature -> new DmarcEvaluator.Authenticated(signature.domain(), signature.result() == DkimCheck.Result.PASS))
             .toList();
+        boolean spfPass = envelope.mailFrom().isPresent() && mailFromResult.equals("pass");
+        boolean aligned = spfPass && DmarcEvaluator.relaxedAligned(fromDomain.get(), spfDomain)
+            || signatures.stream().anyMatch(signature -> signature.result() == DkimCheck.Result.PASS
+                && DmarcEvaluator.relaxedAligned(fromDomain.get(), signature.domain()));
+        Identity identity = new Identity(spfPass, aligned ? Optional.of(fromDomain.get().toLowerCase(Locale.ROOT)) : Optional.empty());
         DmarcResult result = dmarc.evaluate(fromDomain.get(),
             new DmarcEvaluator.Authenticated(spfDomain, mailFromResult.equals("pass")), dkimIdentifiers);
         clauses.add(result.authenticationResult());
@@ -168,11 +187,11 @@ public final class InboundAuthenticator {
                         header(clauses), summary);
                 }
                 if (result.disposition() == DmarcRecord.Policy.QUARANTINE) {
-                    return new Verdict(Action.QUARANTINE, "", header(clauses), summary);
+                    return new Verdict(Action.QUARANTINE, "", header(clauses), summary, identity);
                 }
-                return new Verdict(Action.DELIVER, "", header(clauses), summary);
+                return new Verdict(Action.DELIVER, "", header(clauses), summary, identity);
             default:
-                return new Verdict(Action.DELIVER, "", header(clauses), summary);
+                return new Verdict(Action.DELIVER, "", header(clauses), summary, identity);
         }
     }
 

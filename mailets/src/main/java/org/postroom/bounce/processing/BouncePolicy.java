@@ -25,8 +25,9 @@ import org.slf4j.LoggerFactory;
  * <li>soft: the member's score is the number of its soft bounces in that list within the window
  *     ({@link BounceSettings#softWindow()}) and since it last became active; older ones have decayed. At the
  *     threshold the member is suppressed in that list;</li>
- * <li>complaint: the address is suppressed installation-wide ({@link SuppressionList}, {@link ChangeMethod#COMPLAINT})
- *     and, when the list is known, in that list too.</li>
+ * <li>complaint: when the address is a member of the list (of any list when the list is not known), it is
+ *     suppressed installation-wide ({@link SuppressionList}, {@link ChangeMethod#COMPLAINT}) and, when the list is
+ *     known, in that list too; a complaint about anybody else is stored and changes nothing.</li>
  * </ul>
  * Only active members are changed: a bounce for a member that left, is pending or is already suppressed is stored
  * and changes nothing. Each event is logged as one line with the queue id, list, member, kind, code and action.
@@ -96,6 +97,21 @@ public class BouncePolicy {
     }
 
     /**
+     * True when the address has a membership (whatever its status) in the list, or in any list when none is given:
+     * complaints are applied only to members.
+     */
+    public boolean isMember(Optional<MailAddress> list, MailAddress address) {
+        if (list.isPresent()) {
+            try {
+                return lists.member(list.get(), address).isPresent();
+            } catch (ListStore.NoSuchListException e) {
+                return false;
+            }
+        }
+        return lists.all().stream().anyMatch(each -> isMember(Optional.of(each.address()), address));
+    }
+
+    /**
      * A member's soft bounce score in a list now: its soft bounces within the window, since it became active
      * (0 when it is not an active member).
      */
@@ -133,6 +149,9 @@ public class BouncePolicy {
     }
 
     private Outcome complaint(BounceEvent event) {
+        if (!isMember(event.list(), event.address())) {
+            return new Outcome(event, Action.NOT_ACTIVE, 0);
+        }
         Change change = new Change(event.at(), ChangeMethod.COMPLAINT, Optional.of(origin(event)));
         suppressions.suppress(event.address(), "abuse complaint" + event.list().map(list -> " about "
             + list.asString()).orElse(""), change);

@@ -1,12 +1,14 @@
 package org.postroom.bounce.processing;
 
 import java.util.Collection;
+import java.util.Optional;
 
 import javax.inject.Inject;
 
 import org.apache.james.core.MailAddress;
 import org.apache.mailet.Mail;
 import org.apache.mailet.base.GenericMatcher;
+import org.postroom.lists.ListAddresses;
 import org.postroom.lists.ListStore;
 
 /**
@@ -20,11 +22,11 @@ import org.postroom.lists.ListStore;
  */
 public class RecipientIsListBounceAddress extends GenericMatcher {
     private final ListStore lists;
-    private final ListBounceAddresses addresses;
+    private final ListAddresses addresses;
     private final BounceSettings settings;
 
     @Inject
-    public RecipientIsListBounceAddress(ListStore lists, ListBounceAddresses addresses, BounceSettings settings) {
+    public RecipientIsListBounceAddress(ListStore lists, ListAddresses addresses, BounceSettings settings) {
         this.lists = lists;
         this.addresses = addresses;
         this.settings = settings;
@@ -35,9 +37,23 @@ public class RecipientIsListBounceAddress extends GenericMatcher {
         return mail.getRecipients().stream().filter(this::isBounceAddress).toList();
     }
 
+    /** A feedback address, or any bounce address of an existing list (its tag is checked by {@link HandleListBounce}). */
     public boolean isBounceAddress(MailAddress recipient) {
         return settings.isFeedbackAddress(recipient)
-            || addresses.decode(recipient, lists).isPresent();
+            || addresses.parse(recipient, lists::find).filter(ListAddresses.Bounce.class::isInstance).isPresent();
+    }
+
+    /**
+     * A feedback address, the plain bounce address of an existing list, or one of its VERP addresses whose tag is
+     * valid: what the MX port accepts at RCPT.
+     */
+    public boolean isAcceptableBounceAddress(MailAddress recipient) {
+        if (settings.isFeedbackAddress(recipient)) {
+            return true;
+        }
+        Optional<ListAddresses.Parsed> parsed = addresses.parse(recipient, lists::find);
+        return parsed.isPresent() && parsed.get() instanceof ListAddresses.Bounce
+            && addresses.acceptable(recipient, lists::find).orElse(false);
     }
 
     @Override

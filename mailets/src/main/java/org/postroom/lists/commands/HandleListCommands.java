@@ -1,5 +1,7 @@
 package org.postroom.lists.commands;
 
+import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -15,8 +17,12 @@ import javax.mail.internet.InternetAddress;
 import javax.mail.internet.MimeMessage;
 
 import org.apache.james.core.MailAddress;
+import org.apache.mailet.Attribute;
+import org.apache.mailet.AttributeName;
+import org.apache.mailet.AttributeValue;
 import org.apache.mailet.Mail;
 import org.apache.mailet.base.GenericMailet;
+import org.postroom.auth.inbound.InboundIdentity;
 import org.postroom.lists.Change;
 import org.postroom.lists.ChangeMethod;
 import org.postroom.lists.ListAddresses;
@@ -47,33 +53,56 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code LIST+help@}: the list's commands.</li>
  * </ul>
  * Auto-replies, bounces and mail from other lists are never answered (logged and dropped), so no mail loops; nor
- * are tokens that do not verify (no backscatter to forged senders). Notices
+ * are tokens that do not verify (no backscatter to forged senders). Commands without a token ({@code subscribe},
+ * {@code help}, {@code unsubscribe}) are carried out and answered only when the requester (the From: address)
+ * authenticated: an SMTP-authenticated user, or a From: domain with SPF or DKIM aligned pass on the MX port
+ * ({@link InboundIdentity}); otherwise they are logged and nothing happens, so no answer reflects to a forged
+ * address. One mail gets at most one answer, however many command recipients it has, and one address at most
+ * {@code maxAnswersPerAddress} (3) answers within {@code answerWindowMinutes} (60). Notices
  * go out with the null sender and {@code Auto-Submitted: auto-replied}. Other sub-addresses ({@code LIST+bounces...})
  * are left for the mailets after this one. Place it in the transport processor before anything handles local
  * recipients:
  * <pre>{@code
- * <mailet match="All" class="org.postroom.lists.commands.HandleListCommands"/>
+ * <mailet match="All" class="org.postroom.lists.commands.HandleListCommands">
+ *     <maxAnswersPerAddress>3</maxAnswersPerAddress>
+ *     <answerWindowMinutes>60</answerWindowMinutes>
+ * </mailet>
  * }</pre>
  */
 public class HandleListCommands extends GenericMailet {
     private static final Logger LOGGER = LoggerFactory.getLogger(HandleListCommands.class);
-    static final String SUBSCRIBE = "subscribe";
-    static final String UNSUBSCRIBE = SignedUnsubscribeLinks.UNSUBSCRIBE;
-    static final String CONFIRM = SignedUnsubscribeLinks.CONFIRM;
-    static final String HELP = "help";
+    static final String SUBSCRIBE = ListAddresses.SUBSCRIBE;
+    static final String UNSUBSCRIBE = ListAddresses.UNSUBSCRIBE;
+    static final String CONFIRM = ListAddresses.CONFIRM;
+    static final String HELP = ListAddresses.HELP;
+
+    static final String MAX_ANSWERS = "maxAnswersPerAddress";
+    static final String ANSWER_WINDOW = "answerWindowMinutes";
+    static final int DEFAULT_MAX_ANSWERS = 3;
+    static final int DEFAULT_ANSWER_WINDOW_MINUTES = 60;
+    /** Set on a mail once one of its command recipients was answered: one mail gets at most one answer. */
+    static final AttributeName ANSWERED = AttributeName.of("org.postroom.lists.command.answered");
 
     private final ListStore lists;
     private final SuppressionList suppression;
     private final Tokens tokens;
     private final SignedUnsubscribeLinks links;
+    private final Clock clock;
     private Notices notices;
+    private AnswerLimiter limiter;
 
     @Inject
     public HandleListCommands(ListStore lists, SuppressionList suppression, Tokens tokens, SignedUnsubscribeLinks links) {
+        this(lists, suppression, tokens, links, Clock.systemUTC());
+    }
+
+    public HandleListCommands(ListStore lists, SuppressionList suppression, Tokens tokens, SignedUnsubscribeLinks links,
+                              Clock clock) {
         this.lists = lists;
         this.suppression = suppression;
         this.tokens = tokens;
         this.links = links;
+        this.clock = clock;
     }
 
     /** A command address: the list, the command and its token (empty when none). */
@@ -82,8 +111,19 @@ public class HandleListCommands extends GenericMailet {
 
     @Override
     public void init() throws MessagingException {
-        checkInitParameters(Set.of());
+        checkInitParameters(Set.of(MAX_ANSWERS, ANSWER_WINDOW));
+        int max = positive(MAX_ANSWERS, DEFAULT_MAX_ANSWERS);
+        int minutes = positive(ANSWER_WINDOW, DEFAULT_ANSWER_WINDOW_MINUTES);
+        limiter = new AnswerLimiter(max, Duration.ofMinutes(minutes), clock);
         notices = new Notices(getMailetContext(), links);
+    }
+
+    private int positive(String name, int defaultValue) throws MessagingException {
+        String value = getInitParameter(name, String.valueOf(defaultValue)).strip();
+        if (!value.matches("[1-9]\\d{0,6}")) {
+            throw new MessagingException("HandleListCommands: <" + name + "> must be a whole number from 1, got " + value);
+        }
+        return Integer.parseInt(value);
     }
 
     @Override
@@ -111,6 +151,7 @@ public class HandleListCommands extends GenericMailet {
                     mail.getMaybeSender().asString(), e.toString(), e);
             }
         }
+        mail.removeAttribute(ANSWERED);
         if (remaining.isEmpty()) {
             mail.setState(Mail.GHOST);
         } else {
@@ -118,33 +159,42 @@ public class HandleListCommands extends GenericMailet {
         }
     }
 
-    /** The command of a {@code LIST+command[+token]@DOMAIN} recipient of an existing list. */
+    /**
+     * Whether {@code target} may get an answer to this mail: not when another command recipient of the same mail was
+     * answered already (one mail, one answer), nor past {@code maxAnswersPerAddress} answers to it within
+     * {@code answerWindowMinutes}. Counts the answer when yes.
+     */
+    private boolean answer(Mail mail, MailingList list, MailAddress target, String what) {
+        if (mail.getAttribute(ANSWERED).isPresent()) {
+            LOGGER.info("list-command not answered {} list={} to={} ({}): this mail was already answered", mail.getName(),
+                list.address().asString(), target.asString(), what);
+            return false;
+        }
+        if (!limiter.tryAnswer(target)) {
+            LOGGER.info("list-command not answered {} list={} to={} ({}): answer limit for that address reached",
+                mail.getName(), list.address().asString(), target.asString(), what);
+            return false;
+        }
+        mail.setAttribute(new Attribute(ANSWERED, AttributeValue.of(true)));
+        return true;
+    }
+
+    /**
+     * True when the requester is who it claims: the mail came from an SMTP-authenticated user, or the requester's
+     * domain passed SPF or DKIM aligned with the From: ({@link InboundIdentity}, left by the MX port's inbound
+     * authentication). Commands that are answered without a token need it, so that no answer goes to a forged
+     * address.
+     */
+    static boolean authenticated(Mail mail, MailAddress requester) {
+        return mail.getAttribute(Mail.SMTP_AUTH_USER).isPresent()
+            || InboundIdentity.fromAuthenticated(mail, requester.getDomain().asString());
+    }
+
+    /** The command of a {@code LIST+command[+token]@DOMAIN} recipient of an existing list ({@link ListAddresses}). */
     Optional<Command> parse(MailAddress recipient) {
-        String local = recipient.getLocalPart();
-        int separator = local.indexOf(ListAddresses.SEPARATOR);
-        if (separator <= 0) {
-            return Optional.empty();
-        }
-        String rest = local.substring(separator + 1);
-        int tokenStart = rest.indexOf(ListAddresses.SEPARATOR);
-        String name = (tokenStart < 0 ? rest : rest.substring(0, tokenStart)).toLowerCase(Locale.ROOT);
-        Optional<String> token = tokenStart < 0 ? Optional.empty() : Optional.of(rest.substring(tokenStart + 1));
-        boolean known = switch (name) {
-            case SUBSCRIBE, HELP -> token.isEmpty();
-            case UNSUBSCRIBE -> true;
-            case CONFIRM -> token.isPresent();
-            default -> false;
-        };
-        if (!known) {
-            return Optional.empty();
-        }
-        MailAddress listAddress;
-        try {
-            listAddress = new MailAddress(local.substring(0, separator), recipient.getDomain());
-        } catch (AddressException e) {
-            return Optional.empty();
-        }
-        return lists.find(listAddress).map(list -> new Command(list, recipient, name, token));
+        return ListAddresses.parseCommand(recipient, lists::find)
+            .filter(ListAddresses.Command.class::isInstance).map(ListAddresses.Command.class::cast)
+            .map(command -> new Command(command.list(), recipient, command.name(), command.token()));
     }
 
     private void execute(Mail mail, Command command) throws MessagingException {
@@ -155,10 +205,20 @@ public class HandleListCommands extends GenericMailet {
         }
         MailAddress from = requester.get();
         MailingList list = command.list();
+        boolean needsIdentity = command.name().equals(HELP) || command.name().equals(SUBSCRIBE)
+            || (command.name().equals(UNSUBSCRIBE) && command.token().isEmpty());
+        if (needsIdentity && !authenticated(mail, from)) {
+            LOGGER.info("list-command not answered {} list={} command={} from={}: the sender's domain did not"
+                    + " authenticate (no SPF or DKIM pass aligned with From:)", mail.getName(), list.address().asString(),
+                command.name(), from.asString());
+            return;
+        }
         switch (command.name()) {
             case HELP -> {
                 LOGGER.info("list-command help {} list={} from={}", mail.getName(), list.address().asString(), from.asString());
-                notices.help(list, from, mail.getMessage());
+                if (answer(mail, list, from, HELP)) {
+                    notices.help(list, from, mail.getMessage());
+                }
             }
             case SUBSCRIBE -> subscribe(mail, list, from);
             case UNSUBSCRIBE -> {
@@ -177,14 +237,21 @@ public class HandleListCommands extends GenericMailet {
         if (list.subscription() != SubscriptionPolicy.CONFIRM) {
             LOGGER.info("list-command subscribe refused {} list={} address={} policy={}", mail.getName(),
                 list.address().asString(), from.asString(), list.subscription());
-            notices.refusal(list, from, mail.getMessage());
+            if (answer(mail, list, from, "refusal")) {
+                notices.refusal(list, from, mail.getMessage());
+            }
             return;
         }
         Optional<Member> member = lists.member(list.address(), from);
         if (member.isPresent() && member.get().status() == MemberStatus.ACTIVE) {
             LOGGER.info("list-command subscribe {} list={} address={}: already active", mail.getName(),
                 list.address().asString(), from.asString());
-            notices.alreadyMember(list, from, mail.getMessage());
+            if (answer(mail, list, from, "already a member")) {
+                notices.alreadyMember(list, from, mail.getMessage());
+            }
+            return;
+        }
+        if (!answer(mail, list, from, "subscription confirmation")) {
             return;
         }
         if (member.isEmpty()) {
@@ -200,7 +267,12 @@ public class HandleListCommands extends GenericMailet {
         if (member.isEmpty() || !receives(member.get())) {
             LOGGER.info("list-command unsubscribe {} list={} address={}: not a member", mail.getName(),
                 list.address().asString(), from.asString());
-            notices.notMember(list, from, mail.getMessage());
+            if (answer(mail, list, from, "not a member")) {
+                notices.notMember(list, from, mail.getMessage());
+            }
+            return;
+        }
+        if (!answer(mail, list, from, "unsubscribe confirmation")) {
             return;
         }
         LOGGER.info("list-command unsubscribe {} list={} address={}: confirmation sent", mail.getName(),
@@ -240,7 +312,9 @@ public class HandleListCommands extends GenericMailet {
                 confirmSubscription(mail, list, member, from);
             } else {
                 unsubscribe(mail, list, member, Change.now(ChangeMethod.EMAIL_COMMAND, origin(mail, from)));
-                notices.goodbye(list, member, mail.getMessage());
+                if (answer(mail, list, member, "goodbye")) {
+                    notices.goodbye(list, member, mail.getMessage());
+                }
             }
             return;
         }
@@ -253,7 +327,9 @@ public class HandleListCommands extends GenericMailet {
         if (list.subscription() != SubscriptionPolicy.CONFIRM) {
             LOGGER.info("list-command confirm refused {} list={} member={}: subscription is now {}", mail.getName(),
                 list.address().asString(), member.asString(), list.subscription());
-            notices.refusal(list, member, mail.getMessage());
+            if (answer(mail, list, member, "refusal")) {
+                notices.refusal(list, member, mail.getMessage());
+            }
             return;
         }
         Change change = Change.now(ChangeMethod.CONFIRMATION, origin(mail, from));
@@ -263,7 +339,9 @@ public class HandleListCommands extends GenericMailet {
             member.asString(), change.method(), change.origin().orElse("-"),
             before.map(Enum::name).orElse("new"), lifted ? " suppression=lifted" : "", mail.getName());
         if (before.orElse(null) != MemberStatus.ACTIVE) {
-            notices.welcome(list, member, mail.getMessage());
+            if (answer(mail, list, member, "welcome")) {
+                notices.welcome(list, member, mail.getMessage());
+            }
         }
     }
 

@@ -4,16 +4,14 @@ import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 
-import javax.mail.internet.AddressException;
-
-import org.apache.james.core.MailAddress;
-
 /**
- * The VERP envelope sender of one member's copy of a list post, so that a bounce names the member without any
- * parsing of its content. The format is configuration ({@code postroom.lists.verp}), by default
- * {@value #DEFAULT_FORMAT}, with four placeholders: {@code {list}} and {@code {listdomain}} (the list address's
- * local part and domain), {@code {local}} and {@code {domain}} (the member's). {@code news@example.org} sending to
- * {@code bob@remote.test} uses {@code news-bounces+bob=remote.test@example.org}.
+ * The VERP format of list copies ({@code postroom.lists.verp}), by default {@value #DEFAULT_FORMAT}: the envelope
+ * sender of one member's copy names the member, so that a bounce needs no parsing of its content. Four
+ * placeholders: {@code {list}} (the list address's local part), {@code {local}} and {@code {domain}} (the
+ * member's), {@code {listdomain}} (the list's domain, the whole domain part). The local part reads
+ * {@code BEFORE{list}BETWEEN{local}={domain}AFTER}. Building and reading these addresses is
+ * {@link org.postroom.lists.ListAddresses}'s job; this class holds the validated format and the encoding of the
+ * member's local part.
  *
  * <p>The member's local part is written as it is, {@code +} and {@code =} included: the member's domain never
  * contains {@code =}, so the last {@code =} separates the two when decoding. Characters a dot-atom cannot carry
@@ -21,12 +19,20 @@ import org.apache.james.core.MailAddress;
  */
 public final class Verp {
     public static final String DEFAULT_FORMAT = "{list}-bounces+{local}={domain}@{listdomain}";
-    private static final String ATEXT = "!#$&'*+-/=?^_`{|}~.";
+    static final String ATEXT = "!#$&'*+-/=?^_`{|}~.";
+    private static final String SEPARATORS = "+-._=";
 
     private final String format;
+    private final String before;
+    private final String between;
+    private final String after;
 
     private Verp(String format) {
         this.format = format;
+        String local = format.substring(0, format.indexOf('@'));
+        this.before = local.substring(0, local.indexOf("{list}"));
+        this.between = local.substring(local.indexOf("{list}") + "{list}".length(), local.indexOf("{local}"));
+        this.after = local.substring(local.indexOf("{domain}") + "{domain}".length());
     }
 
     /** @throws IllegalArgumentException naming what is wrong with the format */
@@ -45,74 +51,74 @@ public final class Verp {
             return Optional.of("'" + format + "' must contain exactly one @");
         }
         String local = format.substring(0, at);
-        if (!local.contains("{local}") || !local.contains("{domain}")) {
-            return Optional.of("'" + format + "' must contain {local} and {domain} before the @");
+        if (!format.substring(at + 1).equals("{listdomain}")) {
+            return Optional.of("'" + format + "' must end in @{listdomain}");
+        }
+        for (String placeholder : new String[] {"{list}", "{local}", "{domain}"}) {
+            if (local.indexOf(placeholder) < 0 || local.indexOf(placeholder) != local.lastIndexOf(placeholder)) {
+                return Optional.of("'" + format + "' must contain {list}, {local} and {domain} once before the @");
+            }
+        }
+        if (local.contains("{listdomain}")) {
+            return Optional.of("'" + format + "' must not contain {listdomain} before the @");
         }
         if (local.indexOf("{local}") > local.indexOf("{domain}")) {
             return Optional.of("'" + format + "' must put {local} before {domain}");
         }
-        String between = local.substring(local.indexOf("{local}") + "{local}".length(), local.indexOf("{domain}"));
-        if (!between.equals("=")) {
+        if (!local.substring(local.indexOf("{local}") + "{local}".length(), local.indexOf("{domain}")).equals("=")) {
             return Optional.of("'" + format + "' must separate {local} and {domain} with '='");
         }
-        if (local.indexOf("{local}") != local.lastIndexOf("{local}") || local.indexOf("{domain}") != local.lastIndexOf("{domain}")) {
-            return Optional.of("'" + format + "' must contain {local} and {domain} once");
+        if (local.indexOf("{list}") > local.indexOf("{local}")) {
+            return Optional.of("'" + format + "' must put {list} before {local}");
         }
-        try {
-            new Verp(format).sender(new MailAddress("news@example.org"), new MailAddress("bob@remote.test"));
-        } catch (AddressException | IllegalArgumentException e) {
-            return Optional.of("'" + format + "' does not give a valid address: " + e.getMessage());
+        String between = local.substring(local.indexOf("{list}") + "{list}".length(), local.indexOf("{local}"));
+        if (between.isEmpty() || !atext(between.replace("=", "")) || between.contains("=")) {
+            return Optional.of("'" + format + "' needs a text without '=' between {list} and {local}, such as -bounces+");
+        }
+        String before = local.substring(0, local.indexOf("{list}"));
+        String after = local.substring(local.indexOf("{domain}") + "{domain}".length());
+        if (!atext(before) || !atext(after) || before.contains("=") || after.contains("=")) {
+            return Optional.of("'" + format + "' may only hold dot-atom characters other than '=' around the placeholders");
+        }
+        if (before.isEmpty() && after.isEmpty() && new Verp(format).plainBetween().isEmpty()) {
+            return Optional.of("'" + format + "' would make the plain bounce address the list address itself");
         }
         return Optional.empty();
+    }
+
+    private static boolean atext(String text) {
+        return text.chars().allMatch(c -> c < 128 && (Character.isLetterOrDigit(c) || ATEXT.indexOf(c) >= 0));
     }
 
     public String format() {
         return format;
     }
 
-    /** The envelope sender of {@code member}'s copy of a post to {@code list}. */
-    public MailAddress sender(MailAddress list, MailAddress member) {
-        String address = format
-            .replace("{list}", list.getLocalPart())
-            .replace("{listdomain}", list.getDomain().asString())
-            .replace("{local}", encodeLocalPart(member.getLocalPart()))
-            .replace("{domain}", member.getDomain().asString());
-        try {
-            return new MailAddress(address);
-        } catch (AddressException e) {
-            throw new IllegalArgumentException("VERP address " + address + " for " + member.asString() + " is invalid", e);
-        }
+    /** The literal text before {@code {list}} in the local part (empty by default). */
+    public String before() {
+        return before;
+    }
+
+    /** The literal text between {@code {list}} and {@code {local}} ({@code -bounces+} by default). */
+    public String between() {
+        return between;
+    }
+
+    /** The literal text after {@code {domain}} in the local part (empty by default). */
+    public String after() {
+        return after;
     }
 
     /**
-     * The member named by a VERP address of {@code list}, or empty when the address is not one (bounce processing
-     * decodes with this).
+     * The literal after {@code {list}} in the plain bounce address: {@link #between()} without its last character
+     * when that is a separator ({@code -bounces} by default).
      */
-    public Optional<MailAddress> member(MailAddress list, MailAddress verpAddress) {
-        String expected = format.replace("{list}", list.getLocalPart()).replace("{listdomain}", list.getDomain().asString());
-        String address = verpAddress.asString();
-        int localAt = expected.indexOf("{local}");
-        int domainAt = expected.indexOf("{domain}");
-        String prefix = expected.substring(0, localAt);
-        String suffix = expected.substring(domainAt + "{domain}".length());
-        if (address.length() < prefix.length() + suffix.length()
-            || !address.regionMatches(true, 0, prefix, 0, prefix.length())
-            || !address.regionMatches(true, address.length() - suffix.length(), suffix, 0, suffix.length())) {
-            return Optional.empty();
-        }
-        String middle = address.substring(prefix.length(), address.length() - suffix.length());
-        int equals = middle.lastIndexOf('=');
-        if (equals <= 0 || equals == middle.length() - 1) {
-            return Optional.empty();
-        }
-        try {
-            return Optional.of(new MailAddress(quoteIfNeeded(decodeLocalPart(middle.substring(0, equals))), middle.substring(equals + 1)));
-        } catch (AddressException | IllegalArgumentException e) {
-            return Optional.empty();
-        }
+    public String plainBetween() {
+        char last = between.charAt(between.length() - 1);
+        return SEPARATORS.indexOf(last) >= 0 ? between.substring(0, between.length() - 1) : between;
     }
 
-    static String encodeLocalPart(String localPart) {
+    public static String encodeLocalPart(String localPart) {
         String bare = localPart;
         if (bare.length() >= 2 && bare.startsWith("\"") && bare.endsWith("\"")) {
             bare = bare.substring(1, bare.length() - 1).replaceAll("\\\\(.)", "$1");
@@ -135,7 +141,8 @@ public final class Verp {
         return encoded;
     }
 
-    static String decodeLocalPart(String encoded) {
+    /** @throws IllegalArgumentException when a {@code %XX} escape is malformed */
+    public static String decodeLocalPart(String encoded) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         for (int i = 0; i < encoded.length(); i++) {
             char c = encoded.charAt(i);
@@ -149,7 +156,8 @@ public final class Verp {
         return bytes.toString(StandardCharsets.UTF_8);
     }
 
-    private static String quoteIfNeeded(String localPart) {
+    /** The local part as a dot-atom when it is one, else quoted. */
+    public static String quoteIfNeeded(String localPart) {
         boolean dotAtom = !localPart.isEmpty() && !localPart.startsWith(".") && !localPart.endsWith(".") && !localPart.contains("..")
             && localPart.chars().allMatch(c -> c < 128 && (Character.isLetterOrDigit(c) || c == '%' || ATEXT.indexOf(c) >= 0));
         return dotAtom ? localPart : "\"" + localPart.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";

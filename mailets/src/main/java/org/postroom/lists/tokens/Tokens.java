@@ -133,6 +133,19 @@ public final class Tokens {
         return BASE32.encode(token);
     }
 
+    /**
+     * The hour written in a compact token (its issue hour for unsubscribe tokens, its expiry hour for
+     * confirmations), not verified; empty when the text is no compact token.
+     */
+    public static Optional<Instant> compactHour(String token) {
+        if (!isCompact(token)) {
+            return Optional.empty();
+        }
+        byte[] bytes = BASE32.decode(token.toLowerCase(Locale.ROOT));
+        long hours = (bytes[2] & 0xffL) << 16 | (bytes[3] & 0xffL) << 8 | (bytes[4] & 0xffL);
+        return Optional.of(Instant.ofEpochSecond(hours * 3600));
+    }
+
     /** True when the text has the shape of a compact token (it may still not verify). */
     public static boolean isCompact(String token) {
         return token.length() == COMPACT_CHARS && token.chars().allMatch(c ->
@@ -269,7 +282,7 @@ public final class Tokens {
         return out.toByteArray();
     }
 
-    private static byte[] hmac(TokenKey key, byte[] label, byte[] body) {
+    static byte[] hmac(TokenKey key, byte[] label, byte[] body) {
         try {
             Mac mac = Mac.getInstance("HmacSHA256");
             mac.init(new SecretKeySpec(key.secret(), "HmacSHA256"));

@@ -1,6 +1,7 @@
 package org.postroom.lists.commands;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
@@ -16,6 +17,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import javax.mail.Session;
+import javax.mail.MessagingException;
 import javax.mail.internet.MimeMessage;
 
 import org.apache.james.core.MailAddress;
@@ -74,7 +76,17 @@ class HandleListCommandsTest {
             PostingPolicy.ANNOUNCE, subscription, ReplyToPolicy.POSTER, Optional.empty(), true);
     }
 
+    /** A mail as the MX port leaves it when its From: domain passed SPF or DKIM aligned (see InboundIdentity). */
     static Mail mail(String sender, String to, String headers) throws Exception {
+        Mail mail = unauthenticatedMail(sender, to, headers);
+        java.util.regex.Matcher from = java.util.regex.Pattern.compile("From:[^\\r]*@([A-Za-z0-9.-]+)").matcher(headers);
+        if (from.find()) {
+            org.postroom.auth.inbound.InboundIdentity.record(mail, Optional.empty(), Optional.of(from.group(1)));
+        }
+        return mail;
+    }
+
+    static Mail unauthenticatedMail(String sender, String to, String headers) throws Exception {
         MimeMessage message = new MimeMessage(SESSION, new ByteArrayInputStream(
             (headers + "Subject: x\r\nMessage-ID: <req@example.net>\r\n\r\nbody\r\n").getBytes(StandardCharsets.UTF_8)));
         return FakeMail.builder().name("m1")
@@ -194,6 +206,57 @@ class HandleListCommandsTest {
         assertThat(lists.member(news, alice).orElseThrow().status()).isEqualTo(MemberStatus.UNSUBSCRIBED);
         assertThat(lists.history(news, alice)).last().extracting(event -> event.change().method())
             .isEqualTo(ChangeMethod.EMAIL_COMMAND);
+    }
+
+    @Test
+    void commandsFromASenderWhoseDomainDidNotAuthenticateAreNeitherAnsweredNorCarriedOut() throws Exception {
+        testee.service(unauthenticatedMail("alice@example.net", "news+subscribe@example.org", "From: alice@example.net\r\n"));
+        testee.service(unauthenticatedMail("alice@example.net", "news+help@example.org", "From: alice@example.net\r\n"));
+        Mail otherDomain = unauthenticatedMail("alice@example.net", "news+help@example.org", "From: alice@example.net\r\n");
+        org.postroom.auth.inbound.InboundIdentity.record(otherDomain, Optional.of("attacker.test"), Optional.of("attacker.test"));
+        testee.service(otherDomain);
+
+        assertThat(context.getSentMails()).isEmpty();
+        assertThat(lists.member(news, alice)).isEmpty();
+    }
+
+    @Test
+    void anSmtpAuthenticatedUserIsAnswered() throws Exception {
+        Mail mail = unauthenticatedMail("alice@example.net", "news+help@example.org", "From: alice@example.net\r\n");
+        mail.setAttribute(new org.apache.mailet.Attribute(Mail.SMTP_AUTH_USER, org.apache.mailet.AttributeValue.of("alice")));
+
+        testee.service(mail);
+
+        assertThat(context.getSentMails()).hasSize(1);
+    }
+
+    @Test
+    void oneMailWithManyCommandRecipientsGetsOneAnswer() throws Exception {
+        lists.create(new MailingList(new MailAddress("talk@example.org"), "Talk", "", Set.of(), Set.of(),
+            PostingPolicy.OPEN, SubscriptionPolicy.CONFIRM, ReplyToPolicy.POSTER, Optional.empty(), false));
+
+        testee.service(mail("alice@example.net", "news+help@example.org,news+subscribe@example.org,talk+help@example.org,"
+            + "talk+subscribe@example.org", "From: alice@example.net\r\n"));
+
+        assertThat(context.getSentMails()).hasSize(1);
+    }
+
+    @Test
+    void answersToOneAddressAreRateLimited() throws Exception {
+        for (int i = 0; i < 5; i++) {
+            testee.service(mail("alice@example.net", "news+help@example.org", "From: alice@example.net\r\n"));
+        }
+
+        assertThat(context.getSentMails()).hasSize(HandleListCommands.DEFAULT_MAX_ANSWERS);
+        testee.service(mail("carol@example.net", "news+help@example.org", "From: carol@example.net\r\n"));
+        assertThat(context.getSentMails()).hasSize(HandleListCommands.DEFAULT_MAX_ANSWERS + 1);
+    }
+
+    @Test
+    void initRejectsABadAnswerLimit() {
+        assertThatThrownBy(() -> new HandleListCommands(lists, suppression, tokens, links).init(FakeMailetConfig.builder()
+            .mailetName("commands").mailetContext(context).setProperty(HandleListCommands.MAX_ANSWERS, "0").build()))
+            .isInstanceOf(MessagingException.class);
     }
 
     @Test

@@ -7,8 +7,6 @@ import org.postroom.bounce.processing.BounceReader;
 import org.postroom.bounce.processing.BounceSettings;
 import org.postroom.bounce.processing.ParsedBounceReader;
 import org.postroom.bounce.processing.DeliveryCounters;
-import org.postroom.bounce.processing.ListBounceAddresses;
-import org.postroom.lists.delivery.Verp;
 import org.postroom.server.PostroomSettings;
 
 import com.google.inject.AbstractModule;
@@ -30,12 +28,6 @@ public class BounceModule extends AbstractModule {
         bind(BouncePolicy.class).in(Scopes.SINGLETON);
         bind(BounceReader.class).to(ParsedBounceReader.class).in(Scopes.SINGLETON);
         Multibinder.newSetBinder(binder(), Routes.class).addBinding().to(BounceRoutes.class);
-    }
-
-    @Provides
-    @Singleton
-    ListBounceAddresses provideListBounceAddresses(PostroomSettings settings) {
-        return new ListBounceAddresses(Verp.of(settings.get("postroom.lists.verp")));
     }
 
     @Provides

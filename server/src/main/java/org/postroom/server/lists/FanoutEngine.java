@@ -23,13 +23,13 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.apache.james.core.MailAddress;
 import org.postroom.auth.dkim.DkimKeys;
 import org.postroom.auth.dkim.PrecomputedDkimSigner;
+import org.postroom.lists.ListAddresses;
 import org.postroom.lists.ListStore;
 import org.postroom.lists.MailingList;
 import org.postroom.lists.SuppressionList;
 import org.postroom.lists.UnsubscribeLinks;
 import org.postroom.lists.delivery.ListHeaders;
 import org.postroom.lists.delivery.RawMessage;
-import org.postroom.lists.delivery.Verp;
 import org.postroom.server.MailFlowGate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -41,7 +41,8 @@ import org.slf4j.MDC;
  * in pages of {@link #PAGE} from {@link ListStore#activeMembers}; suppressed members are skipped; each page is
  * cut into runs of members of the same destination, which {@code connections} workers deliver over SMTP
  * connections kept open for the whole post. Each member's copy gets its unsubscribe fields, a DKIM signature of
- * the list's domain (the body hash computed once per post) and its VERP envelope sender.
+ * the list's domain (the body hash computed once per post) and its VERP envelope sender, whose tag (a MAC with the
+ * installation secret over list, member and post) lets bounce processing tell our copies from forged bounces.
  *
  * <p>After each page the journal records the last member handed out: a restart resumes after it. Members of the
  * page being sent when the server stopped get the post again (at least once, never zero times).
@@ -64,7 +65,7 @@ public final class FanoutEngine implements AutoCloseable {
     private final UnsubscribeLinks unsubscribeLinks;
     private final DkimKeys keys;
     private final Routes routes;
-    private final Verp verp;
+    private final ListAddresses addresses;
     private final PostJournal journal;
     private final String heloName;
     private final int connections;
@@ -77,13 +78,13 @@ public final class FanoutEngine implements AutoCloseable {
     private volatile org.postroom.bounce.processing.DeliveryCounters deliveryCounters;
 
     public FanoutEngine(ListStore lists, SuppressionList suppressions, UnsubscribeLinks unsubscribeLinks, DkimKeys keys, Routes routes,
-                 Verp verp, PostJournal journal, String heloName, int connections) {
+                 ListAddresses addresses, PostJournal journal, String heloName, int connections) {
         this.lists = lists;
         this.suppressions = suppressions;
         this.unsubscribeLinks = unsubscribeLinks;
         this.keys = keys;
         this.routes = routes;
-        this.verp = verp;
+        this.addresses = addresses;
         this.journal = journal;
         this.heloName = heloName;
         this.connections = connections;
@@ -438,7 +439,7 @@ public final class FanoutEngine implements AutoCloseable {
     }
 
     private MailAddress sender(Post post, MailAddress member) {
-        return verp.sender(post.list.address(), member);
+        return addresses.verp(post.list.address(), member, post.job.id(), post.job.accepted());
     }
 
     /** SMTP connections kept open for one post, per destination; a destination that refused to connect is not retried. */

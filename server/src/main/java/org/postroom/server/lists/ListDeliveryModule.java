@@ -5,11 +5,11 @@ import javax.mail.MessagingException;
 import org.apache.james.dnsservice.api.DNSService;
 import org.apache.james.domainlist.api.DomainList;
 import org.postroom.auth.dkim.DkimKeys;
+import org.postroom.lists.ListAddresses;
 import org.postroom.lists.ListStore;
 import org.postroom.lists.SuppressionList;
 import org.postroom.lists.UnsubscribeLinks;
 import org.postroom.lists.delivery.FromMunging;
-import org.postroom.lists.delivery.Verp;
 import org.postroom.server.PostroomHome;
 import org.postroom.server.PostroomSettings;
 import org.postroom.server.mailets.DeliverRemotely;
@@ -35,10 +35,10 @@ public class ListDeliveryModule extends AbstractModule {
     @Singleton
     FanoutEngine engine(ListStore lists, SuppressionList suppressions, UnsubscribeLinks links, DkimKeys keys, DNSService dns,
                         DomainList domains, PostroomSettings settings, PostroomHome home,
-                        org.postroom.bounce.processing.DeliveryCounters counters) throws MessagingException, java.net.UnknownHostException {
+                        org.postroom.bounce.processing.DeliveryCounters counters, ListAddresses addresses) throws MessagingException, java.net.UnknownHostException {
         FanoutEngine engine = new FanoutEngine(lists, suppressions, links, keys,
             new DnsRoutes(dns, domains, DeliverRemotely.smarthostParameters(settings, home)),
-            Verp.of(settings.get("postroom.lists.verp")),
+            addresses,
             new PostJournal(home.var().resolve("lists").resolve("posts")),
             settings.hostname(), Integer.parseInt(settings.get("postroom.lists.connections")));
         engine.countInto(counters);

@@ -12,8 +12,10 @@ import org.postroom.bounce.processing.RecipientIsListBounceAddress;
 /**
  * Accepts at RCPT time the bounce addresses of existing lists ({@code LIST-bounces@DOMAIN} and the VERP form
  * {@code LIST-bounces+LOCAL=MEMBERDOMAIN@DOMAIN}) and the feedback-loop addresses of
- * {@code postroom.bounce.feedback.addresses}: they are no users, and bounce processing takes their mail. Every other
- * recipient is left to the next handlers. It must stand before {@code ValidRcptHandler}.
+ * {@code postroom.bounce.feedback.addresses}: they are no users, and bounce processing takes their mail. A VERP
+ * address is accepted only with a valid tag ({@code org.postroom.lists.ListAddresses}); one without is left to
+ * {@code EnforceListPostingPolicy}, which refuses it ({@code 550 5.1.1}). Every other recipient is left to the next
+ * handlers. It must stand before {@code ValidRcptHandler}.
  * <pre>{@code
  * <handler class="org.postroom.server.smtp.AcceptListBounceAddresses"/>
  * }</pre>
@@ -28,6 +30,6 @@ public class AcceptListBounceAddresses implements RcptHook {
 
     @Override
     public HookResult doRcpt(SMTPSession session, MaybeSender sender, MailAddress recipient) {
-        return bounceAddresses.isBounceAddress(recipient) ? HookResult.OK : HookResult.DECLINED;
+        return bounceAddresses.isAcceptableBounceAddress(recipient) ? HookResult.OK : HookResult.DECLINED;
     }
 }

@@ -19,6 +19,7 @@ import org.apache.mailet.AttributeValue;
 import org.apache.mailet.Mail;
 import org.postroom.auth.inbound.AuthenticationResults;
 import org.postroom.auth.inbound.InboundAuthenticator;
+import org.postroom.auth.inbound.InboundIdentity;
 import org.postroom.server.PostroomSettings;
 import org.postroom.server.dns.PostroomDnsService;
 import org.slf4j.Logger;
@@ -33,6 +34,8 @@ import org.slf4j.LoggerFactory;
  * ({@code 451 4.7.5}; only the first {@code postroom.dkim.verify.signatures.max} signatures are evaluated). Every accepted message gets an {@code Authentication-Results} header (RFC 8601)
  * with {@code postroom.hostname} as authserv-id, after any existing one claiming that id is removed.
  * Authenticated sessions and {@code postroom.trusted.networks} are not evaluated (forged headers are still removed).
+ * What passed is also left on the mail as attributes ({@link InboundIdentity}: SPF pass of MAIL FROM, the From:
+ * domain when SPF or DKIM passed aligned with it) for bounce processing, list commands and posting policy.
  * <pre>{@code
  * <handler class="org.postroom.server.smtp.AuthenticateInboundMail"/>
  * }</pre>
@@ -66,6 +69,8 @@ public class AuthenticateInboundMail implements JamesMessageHook {
                 LOGGER.info("auth {}: removed {} Authentication-Results header(s) claiming {} (session {})",
                     mail.getName(), forged, authservId, session.getSessionID());
             }
+            // Attributes only this hook may set: never trust what came with the mail.
+            InboundIdentity.record(mail, Optional.empty(), Optional.empty());
             if (exempt(session)) {
                 return HookResult.DECLINED;
             }
@@ -90,6 +95,10 @@ public class AuthenticateInboundMail implements JamesMessageHook {
                     break;
             }
             message.addHeader(AuthenticationResults.HEADER, verdict.header());
+            InboundIdentity.record(mail,
+                verdict.identity().mailFromSpfPass() ? mail.getMaybeSender().asOptional().map(sender -> sender.getDomain().asString())
+                    : Optional.empty(),
+                verdict.identity().alignedFrom());
             LOGGER.info("auth {}: {} from {} (session {}): {}", mail.getName(),
                 verdict.action() == InboundAuthenticator.Action.QUARANTINE ? "quarantined" : "accepted", client,
                 session.getSessionID(), summary);

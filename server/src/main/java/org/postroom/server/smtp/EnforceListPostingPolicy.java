@@ -2,11 +2,9 @@ package org.postroom.server.smtp;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
 
 import javax.inject.Inject;
-import javax.mail.internet.AddressException;
 
 import org.apache.james.core.MailAddress;
 import org.apache.james.core.MaybeSender;
@@ -30,8 +28,10 @@ import org.slf4j.LoggerFactory;
  *     poster is the envelope sender, or on the submission ports the authenticated user;</li>
  *     <li>otherwise the list address is accepted (a {@code members} list holds a non-member's post for moderation
  *     after acceptance: {@code PostNeedsModeration} in the transport processor);</li>
- *     <li>the sub-addresses of an existing list, {@code LIST+command@} and {@code LIST-bounces[+...]@}, are
- *     accepted (port 25's {@code ValidRcptHandler} would refuse them as unknown users).</li>
+ *     <li>the valid sub-addresses of an existing list ({@link ListAddresses}: its commands, its plain bounce address,
+ *     VERP addresses with a valid tag) are accepted (port 25's {@code ValidRcptHandler} would refuse them as unknown
+ *     users); any other {@code LIST+...@} or {@code LIST-bounces+...@} is refused with {@code 550 5.1.1} now, never
+ *     accepted and bounced later (backscatter).</li>
  * </ul>
  * Anything else is left to the next handler. It must stand before {@code ValidRcptHandler}.
  * <pre>{@code
@@ -40,29 +40,37 @@ import org.slf4j.LoggerFactory;
  */
 public class EnforceListPostingPolicy implements RcptHook {
     private static final Logger LOGGER = LoggerFactory.getLogger(EnforceListPostingPolicy.class);
-    static final String BOUNCES_SUFFIX = "-bounces";
-
     private final ListStore lists;
+    private final ListAddresses addresses;
 
     @Inject
-    public EnforceListPostingPolicy(ListStore lists) {
+    public EnforceListPostingPolicy(ListStore lists, ListAddresses addresses) {
         this.lists = lists;
+        this.addresses = addresses;
     }
 
     @Override
     public HookResult doRcpt(SMTPSession session, MaybeSender sender, MailAddress recipient) {
-        Optional<MailingList> list = lists.find(recipient);
-        if (list.isPresent()) {
-            return post(session, sender, list.get());
+        Optional<ListAddresses.Parsed> parsed = addresses.parse(recipient, lists::find);
+        if (parsed.isEmpty()) {
+            return HookResult.DECLINED;
         }
-        return listOfSubAddress(recipient).isPresent() ? HookResult.OK : HookResult.DECLINED;
+        if (parsed.get() instanceof ListAddresses.Post post) {
+            return post(session, sender, post.list());
+        }
+        if (!addresses.acceptable(recipient, lists::find).orElse(false)) {
+            String why = parsed.get() instanceof ListAddresses.Unknown unknown ? unknown.reason() : "tag not valid";
+            return refuse(session, sender, recipient, "5.1.1 <" + recipient.asString() + ">: no such address ("
+                + why + ")", "unknown sub-address of " + parsed.get().list().address().asString());
+        }
+        return HookResult.OK;
     }
 
     private HookResult post(SMTPSession session, MaybeSender sender, MailingList list) {
         String address = list.address().asString();
         if (sender.isNullSender()) {
-            return refuse(session, sender, list, "5.7.1 <" + address + "> is a mailing list and takes no bounces"
-                + " or mail from the null sender");
+            return refuse(session, sender, list.address(), "5.7.1 <" + address + "> is a mailing list and takes no bounces"
+                + " or mail from the null sender", "list post from the null sender");
         }
         List<MailAddress> identities = new ArrayList<>();
         identities.add(sender.get());
@@ -70,41 +78,18 @@ public class EnforceListPostingPolicy implements RcptHook {
             PostingRules.userAddress(session.getUsername().asString()).ifPresent(identities::add);
         }
         if (PostingRules.decide(list, identities, lists) == PostingRules.Decision.REFUSE) {
-            return refuse(session, sender, list, "5.7.1 <" + address + "> accepts posts from its owners only");
+            return refuse(session, sender, list.address(), "5.7.1 <" + address + "> accepts posts from its owners only",
+                "posting policy");
         }
         return HookResult.OK;
     }
 
-    /** The list a sub-address belongs to: {@code LIST+anything@D}, {@code LIST-bounces@D}, {@code LIST-bounces+x@D}. */
-    Optional<MailingList> listOfSubAddress(MailAddress recipient) {
-        String local = recipient.getLocalPart();
-        int plus = local.indexOf(ListAddresses.SEPARATOR);
-        String base = plus > 0 ? local.substring(0, plus) : local;
-        if (base.toLowerCase(Locale.ROOT).endsWith(BOUNCES_SUFFIX)) {
-            Optional<MailingList> list = find(base.substring(0, base.length() - BOUNCES_SUFFIX.length()), recipient);
-            if (list.isPresent()) {
-                return list;
-            }
-        }
-        return plus > 0 ? find(base, recipient) : Optional.empty();
-    }
-
-    private Optional<MailingList> find(String local, MailAddress recipient) {
-        if (local.isEmpty()) {
-            return Optional.empty();
-        }
-        try {
-            return lists.find(new MailAddress(local, recipient.getDomain()));
-        } catch (AddressException e) {
-            return Optional.empty();
-        }
-    }
-
-    private static HookResult refuse(SMTPSession session, MaybeSender sender, MailingList list, String reply) {
-        LOGGER.info("smtp refused RCPT TO:<{}> from=<{}> client={} user={} (session {}): 550 {}",
-            list.address().asString(), sender.asString(""),
+    private static HookResult refuse(SMTPSession session, MaybeSender sender, MailAddress recipient, String reply,
+                                     String why) {
+        LOGGER.info("smtp refused RCPT TO:<{}> from=<{}> client={} user={} (session {}): 550 {} [{}]",
+            recipient.asString(), sender.asString(""),
             session.getRemoteAddress().getAddress().getHostAddress(),
-            session.getUsername() == null ? "-" : session.getUsername().asString(), session.getSessionID(), reply);
+            session.getUsername() == null ? "-" : session.getUsername().asString(), session.getSessionID(), reply, why);
         return HookResult.builder()
             .hookReturnCode(HookReturnCode.deny())
             .smtpReturnCode("550")

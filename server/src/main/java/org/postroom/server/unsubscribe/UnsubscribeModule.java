@@ -7,10 +7,13 @@ import java.util.Optional;
 import org.apache.james.utils.InitializationOperation;
 import org.apache.james.utils.InitilizationOperationBuilder;
 import org.apache.james.webadmin.Routes;
+import org.postroom.lists.ListAddresses;
 import org.postroom.lists.ListStore;
+import org.postroom.lists.delivery.Verp;
 import org.postroom.lists.UnsubscribeLinks;
 import org.postroom.lists.tokens.SignedUnsubscribeLinks;
 import org.postroom.lists.tokens.Tokens;
+import org.postroom.lists.tokens.VerpTags;
 import org.postroom.server.PostroomHome;
 import org.postroom.server.PostroomSettings;
 
@@ -22,7 +25,8 @@ import com.google.inject.multibindings.OptionalBinder;
 import com.google.inject.multibindings.ProvidesIntoSet;
 
 /**
- * Unsubscribe and subscription machinery: the token signing keys (var/secrets/token-keys), the signed
+ * Unsubscribe and subscription machinery: the token signing keys (var/secrets/token-keys), the VERP tags and list
+ * address grammar that share them, the signed
  * {@link UnsubscribeLinks} expansion writes into every member's copy, the public one-click listener, and the admin
  * routes behind {@code postroom unsubscribe}.
  */
@@ -43,6 +47,20 @@ public class UnsubscribeModule extends AbstractModule {
     @Singleton
     Tokens provideTokens(TokenKeyStore keys, PostroomSettings settings) {
         return new Tokens(keys::keyRing, keys.grace(), settings.duration("postroom.confirm.lifetime"), Clock.systemUTC());
+    }
+
+    /** The VERP tags of list copies: the same installation secret, lifetime {@code postroom.bounce.copy.lifetime}. */
+    @Provides
+    @Singleton
+    VerpTags provideVerpTags(TokenKeyStore keys, PostroomSettings settings) {
+        return new VerpTags(keys::keyRing, keys.grace(), settings.bounceSettings().copyLifetime(), Clock.systemUTC());
+    }
+
+    /** The grammar of list addresses ({@code postroom.lists.verp}). */
+    @Provides
+    @Singleton
+    ListAddresses provideListAddresses(VerpTags tags, PostroomSettings settings) {
+        return new ListAddresses(Verp.of(settings.get("postroom.lists.verp")), tags);
     }
 
     @Provides

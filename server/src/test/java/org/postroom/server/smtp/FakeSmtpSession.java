@@ -52,6 +52,7 @@ final class FakeSmtpSession {
                 case "removeAttachment" -> Optional.ofNullable(
                     attachments.get((ProtocolSession.State) args[1]).remove((ProtocolSession.AttachmentKey<?>) args[0]));
                 case "getRcptCount" -> recipients;
+                case "getUsername" -> null;
                 case "getRemoteAddress" -> new InetSocketAddress("192.0.2.7", 40000);
                 case "getSessionID" -> "S1";
                 case "getConfiguration" -> configuration;
