@@ -59,7 +59,7 @@ class LoginThrottleTest {
             }
             assertThat(smtp.send(authPlain(ALICE, ALICE_PASSWORD))).startsWith("454 4.7.0");
         }
-        assertThat(imapLogin(attacker, ALICE, ALICE_PASSWORD)).startsWith("a1 NO [UNAVAILABLE]");
+        assertThat(imapLogin(attacker, ALICE, ALICE_PASSWORD)).startsWith("a1 NO [ALERT]");
         assertThat(pop3Login(attacker, ALICE, ALICE_PASSWORD)).startsWith("-ERR [SYS/TEMP]");
         // Another client is not concerned, not even for the attacked account.
         assertThat(smtpLogin("127.0.0.1", ALICE, ALICE_PASSWORD)).startsWith("235 2.7.0");

@@ -24,8 +24,11 @@ import com.google.common.net.InetAddresses;
 final class ImapLogins {
     static final HumanReadableText REFUSED = new HumanReadableText("org.postroom.imap.LOGIN_THROTTLED",
         "Too many failed logins, try again later");
-    /** RFC 5530: the server cannot process the login now. */
-    static final StatusResponse.ResponseCode UNAVAILABLE = StatusResponse.ResponseCode.createExtension("UNAVAILABLE");
+    /**
+     * Mail clients show an ALERT's text to the user (RFC 3501 7.1), who then knows why the right password is refused.
+     * (RFC 5530's UNAVAILABLE would fit better, but James 3.8.1 can only write it as XUNAVAILABLE.)
+     */
+    static final StatusResponse.ResponseCode ALERT = StatusResponse.ResponseCode.alert();
 
     private final LoginThrottle throttle;
 

@@ -43,7 +43,7 @@ public class ThrottledAuthenticateProcessor extends AuthenticateProcessor {
     }
 
     private void refuse(ImapRequest request, Responder responder) {
-        no(request, responder, ImapLogins.REFUSED, ImapLogins.UNAVAILABLE);
+        no(request, responder, ImapLogins.REFUSED, ImapLogins.ALERT);
         responder.flush();
     }
 }

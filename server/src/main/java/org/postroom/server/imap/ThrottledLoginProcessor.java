@@ -13,7 +13,7 @@ import org.postroom.server.login.LoginThrottle;
 
 /**
  * IMAP {@code LOGIN} through the shared {@link LoginThrottle}: a refused client address (or account) gets
- * {@code NO [UNAVAILABLE]} without its password being checked; every checked password is counted and logged.
+ * {@code NO [ALERT]} without its password being checked; every checked password is counted and logged.
  * Installed by {@link PostroomImapPackage} in James's place.
  */
 public class ThrottledLoginProcessor extends LoginProcessor {
@@ -32,7 +32,7 @@ public class ThrottledLoginProcessor extends LoginProcessor {
         logins.attempt(session, attempt.getAuthenticationId(),
             () -> super.doAuth(attempt, session, request, responder, failed),
             () -> {
-                no(request, responder, ImapLogins.REFUSED, ImapLogins.UNAVAILABLE);
+                no(request, responder, ImapLogins.REFUSED, ImapLogins.ALERT);
                 responder.flush();
             });
     }
