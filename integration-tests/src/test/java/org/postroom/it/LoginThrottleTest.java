@@ -97,8 +97,11 @@ class LoginThrottleTest {
     @Test
     void imapAndPop3FailuresCountAndUserNamesCannotForgeLogLines() throws Exception {
         String attacker = "127.0.0.3";
-        for (int i = 0; i < 5; i++) {
+        for (int i = 0; i < 3; i++) {
             assertThat(imapLogin(attacker, ALICE, "wrong-" + i)).startsWith("a1 NO");
+        }
+        for (int i = 0; i < 2; i++) {
+            assertThat(imapAuthenticate(attacker, ALICE, "wrong-" + i)).startsWith("a1 NO");
         }
         for (int i = 0; i < 4; i++) {
             assertThat(pop3Login(attacker, ALICE, "wrong-" + i)).startsWith("-ERR");
@@ -109,6 +112,7 @@ class LoginThrottleTest {
             assertThat(smtp.send(authPlain(forged, "wrong"))).startsWith("535 5.7.8");
             assertThat(smtp.send(authPlain(ALICE, ALICE_PASSWORD))).startsWith("454 4.7.0");
         }
+        assertThat(imapAuthenticate(attacker, ALICE, ALICE_PASSWORD)).startsWith("a1 NO [ALERT]");
         assertThat(server.log())
             .contains("login failed protocol=imap client=127.0.0.3 account=" + ALICE + "\n")
             .contains("login failed protocol=pop3 client=127.0.0.3 account=" + ALICE + "\n")
@@ -160,6 +164,22 @@ class LoginThrottleTest {
             BufferedReader in = reader(socket);
             in.readLine();
             write(socket.getOutputStream(), "a1 LOGIN \"" + user + "\" \"" + password + "\"");
+            String line;
+            while ((line = in.readLine()) != null && !line.startsWith("a1 ")) {
+                // untagged responses
+            }
+            write(socket.getOutputStream(), "a2 LOGOUT");
+            return String.valueOf(line);
+        }
+    }
+
+    /** AUTHENTICATE PLAIN with an initial response (SASL-IR) over implicit TLS; returns the tagged reply. */
+    static String imapAuthenticate(String from, String user, String password) throws IOException {
+        try (SSLSocket socket = tlsSocket(from, server.port("imaps"))) {
+            BufferedReader in = reader(socket);
+            in.readLine();
+            write(socket.getOutputStream(), "a1 AUTHENTICATE PLAIN " + Base64.getEncoder().encodeToString(
+                ("\0" + user + "\0" + password).getBytes(StandardCharsets.UTF_8)));
             String line;
             while ((line = in.readLine()) != null && !line.startsWith("a1 ")) {
                 // untagged responses
