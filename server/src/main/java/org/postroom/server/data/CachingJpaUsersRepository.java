@@ -35,7 +35,8 @@ import reactor.core.publisher.Mono;
  * changes it, not even when the password changes. Here, a successful login whose stored scheme differs from the
  * configured {@code <algorithm>} rehashes the password with the configured one, so old hashes are upgraded at the
  * next login. A login for a user that does not exist still costs one hash, so response times do not tell which
- * accounts exist.
+ * accounts exist. (James's {@code verifyFailureDelay} is not applied here: failed logins are throttled per client
+ * by {@link org.postroom.server.login.LoginThrottle} instead.)
  */
 public class CachingJpaUsersRepository extends JPAUsersRepository {
     private static final Logger LOGGER = LoggerFactory.getLogger(CachingJpaUsersRepository.class);
