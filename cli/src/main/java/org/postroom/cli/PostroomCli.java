@@ -137,6 +137,7 @@ public final class PostroomCli {
             "  postroom queue list --json | python3 -m json.tool",
             "  postroom config check",
             "  postroom bounce show bob@remote.example",
+            "  postroom ban list",
             "  postroom list create news@example.org --owner alice@example.org",
             "  postroom user --help"},
         subcommands = {
@@ -154,6 +155,7 @@ public final class PostroomCli {
             SuppressionCommand.class,
             UnsubscribeCommand.class,
             BounceCommand.class,
+            BanCommand.class,
             ConfigCommand.class,
             CommandLine.HelpCommand.class})
     static final class Root {

@@ -36,6 +36,15 @@ public final class SmtpDialogue implements AutoCloseable {
         return new SmtpDialogue(socket);
     }
 
+    /** Implicit TLS from a given local address (any of 127.0.0.0/8 on Linux), to play another client machine. */
+    public static SmtpDialogue connectTlsFrom(String localAddress, int port) throws IOException {
+        SSLSocket socket = (SSLSocket) TrustAll.context().getSocketFactory()
+            .createSocket(java.net.InetAddress.getByName("127.0.0.1"), port, java.net.InetAddress.getByName(localAddress), 0);
+        socket.setSoTimeout(30_000);
+        socket.startHandshake();
+        return new SmtpDialogue(socket);
+    }
+
     private void attach(Socket socket) throws IOException {
         this.socket = socket;
         this.in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII));

@@ -88,6 +88,13 @@ public final class PostroomSettings {
         DEFAULTS.put("postroom.bounce.feedback.addresses", "");
         DEFAULTS.put("postroom.bounce.feedback.senders", "");
         DEFAULTS.put("postroom.bounce.copy.lifetime", "14d");
+        // Failed logins (SMTP AUTH, IMAP, POP3): see org.postroom.server.login.LoginThrottle.
+        DEFAULTS.put("postroom.login.throttle.failures", "10");
+        DEFAULTS.put("postroom.login.throttle.window", "10m");
+        DEFAULTS.put("postroom.login.throttle.ban", "10m");
+        DEFAULTS.put("postroom.login.throttle.ban.max", "1d");
+        DEFAULTS.put("postroom.login.throttle.account.failures", "30");
+        DEFAULTS.put("postroom.login.throttle.exempt", "");
     }
 
     public static final List<String> PORT_KEYS = List.of(
@@ -257,6 +264,30 @@ public final class PostroomSettings {
                 + " for a generated self-signed certificate)");
         }
         problems.addAll(publicListenerProblems());
+        problems.addAll(loginThrottleProblems());
+        return problems;
+    }
+
+    private List<String> loginThrottleProblems() {
+        List<String> problems = new ArrayList<>();
+        for (String key : List.of("postroom.login.throttle.failures", "postroom.login.throttle.account.failures")) {
+            if (!get(key).matches("\\d{1,6}")) {
+                problems.add(key + "=" + get(key) + " must be a whole number (0 turns this counting off)");
+            }
+        }
+        for (String key : List.of("postroom.login.throttle.window", "postroom.login.throttle.ban",
+            "postroom.login.throttle.ban.max")) {
+            if (period(get(key)).isEmpty()) {
+                problems.add(key + "=" + get(key) + " must be a duration such as 10m, 1h or 1d (not zero)");
+            }
+        }
+        if (period(get("postroom.login.throttle.ban")).isPresent() && period(get("postroom.login.throttle.ban.max"))
+            .filter(max -> max.compareTo(period(get("postroom.login.throttle.ban")).get()) < 0).isPresent()) {
+            problems.add("postroom.login.throttle.ban.max=" + get("postroom.login.throttle.ban.max")
+                + " must not be shorter than postroom.login.throttle.ban=" + get("postroom.login.throttle.ban"));
+        }
+        org.postroom.server.login.Networks.problem(get("postroom.login.throttle.exempt"))
+            .ifPresent(problem -> problems.add("postroom.login.throttle.exempt: " + problem));
         return problems;
     }
 

@@ -22,6 +22,7 @@ public class AdminRoutesModule extends AbstractModule {
         routes.addBinding().to(MemberRoutes.class);
         routes.addBinding().to(SuppressionRoutes.class);
         routes.addBinding().to(ModerationRoutes.class);
+        routes.addBinding().to(BanRoutes.class);
     }
 
     @Provides

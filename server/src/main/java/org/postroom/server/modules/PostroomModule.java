@@ -58,6 +58,8 @@ public class PostroomModule extends AbstractModule {
         bind(PublicKeyRecordRetriever.class).to(DkimKeyRetriever.class);
         // One free-space reading (cached for a second) shared by the SMTP ports' RequireFreeQueueSpace hooks.
         bind(org.postroom.server.smtp.QueueFreeSpace.class).in(Scopes.SINGLETON);
+        // One count of failed logins shared by SMTP AUTH, IMAP and POP3 (and the ban routes of the admin API).
+        bind(org.postroom.server.login.LoginThrottle.class).in(Scopes.SINGLETON);
     }
 
     @Provides

@@ -17,6 +17,8 @@ final class FakeSmtpSession {
         new EnumMap<>(ProtocolSession.State.class);
     int recipients;
     long maxMessageSize = 1000;
+    Object username;
+    boolean relayingAllowed;
 
     FakeSmtpSession() {
         attachments.put(ProtocolSession.State.Connection, new HashMap<>());
@@ -52,7 +54,15 @@ final class FakeSmtpSession {
                 case "removeAttachment" -> Optional.ofNullable(
                     attachments.get((ProtocolSession.State) args[1]).remove((ProtocolSession.AttachmentKey<?>) args[0]));
                 case "getRcptCount" -> recipients;
-                case "getUsername" -> null;
+                case "setUsername" -> {
+                    username = args[0];
+                    yield null;
+                }
+                case "getUsername" -> username;
+                case "setRelayingAllowed" -> {
+                    relayingAllowed = (Boolean) args[0];
+                    yield null;
+                }
                 case "getRemoteAddress" -> new InetSocketAddress("192.0.2.7", 40000);
                 case "getSessionID" -> "S1";
                 case "getConfiguration" -> configuration;
