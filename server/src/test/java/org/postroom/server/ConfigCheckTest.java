@@ -80,7 +80,7 @@ class ConfigCheckTest {
 
         assertThat(output.code).isNotZero();
         assertThat(output.out + output.err)
-            .contains("postroom.lists.verp='{list}-bounces@{listdomain}' must contain {local} and {domain} before the @")
+            .contains("postroom.lists.verp='{list}-bounces@{listdomain}' must contain {list}, {local} and {domain} once before the @")
             .contains("postroom.lists.connections=0 must be a whole number from 1 to 999");
     }
 
