@@ -5,6 +5,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
+import org.postroom.server.login.Networks;
+
 import com.google.common.net.InetAddresses;
 
 /**
@@ -13,43 +15,11 @@ import com.google.common.net.InetAddresses;
  * other peer are ignored (a client could write anything there).
  */
 public final class ClientAddress {
-    private record Network(byte[] address, int prefix) {
-        boolean contains(InetAddress candidate) {
-            byte[] bytes = candidate.getAddress();
-            if (bytes.length != address.length) {
-                return false;
-            }
-            int full = prefix / 8;
-            for (int i = 0; i < full; i++) {
-                if (bytes[i] != address[i]) {
-                    return false;
-                }
-            }
-            int rest = prefix % 8;
-            if (rest == 0) {
-                return true;
-            }
-            int mask = 0xff << (8 - rest) & 0xff;
-            return (bytes[full] & mask) == (address[full] & mask);
-        }
-    }
-
-    private final List<Network> trustedProxies;
+    private final Networks trustedProxies;
 
     /** @param trustedProxies addresses or CIDR networks, e.g. 127.0.0.1, 10.0.0.0/8, ::1 */
     public ClientAddress(List<String> trustedProxies) {
-        List<Network> networks = new ArrayList<>();
-        for (String entry : trustedProxies) {
-            String[] parts = entry.split("/", 2);
-            InetAddress address = InetAddresses.forString(parts[0]);
-            int max = address.getAddress().length * 8;
-            int prefix = parts.length == 2 ? Integer.parseInt(parts[1]) : max;
-            if (prefix < 0 || prefix > max) {
-                throw new IllegalArgumentException("bad prefix length in " + entry);
-            }
-            networks.add(new Network(address.getAddress(), prefix));
-        }
-        this.trustedProxies = List.copyOf(networks);
+        this.trustedProxies = Networks.parse(String.join(",", trustedProxies));
     }
 
     /**
@@ -80,7 +50,7 @@ public final class ClientAddress {
     }
 
     private boolean trusted(InetAddress address) {
-        return trustedProxies.stream().anyMatch(network -> network.contains(address));
+        return trustedProxies.contains(address);
     }
 
     private static Optional<InetAddress> parse(String text) {

@@ -76,6 +76,21 @@ class GivenBackMailTest {
         }
     }
 
+    /** Takes every mail of {@code queue} (done: success), adding its name to {@code taken}. */
+    private static reactor.core.Disposable takeInto(ManageableMailQueue queue, Set<String> taken) {
+        return Flux.from(queue.deQueue())
+            .doOnNext(item -> {
+                try {
+                    taken.add(item.getMail().getName());
+                    item.done(MailQueue.MailQueueItem.CompletionStatus.SUCCESS);
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            })
+            .subscribeOn(Schedulers.newSingle("taking"))
+            .subscribe();
+    }
+
     private static void awaitTrue(Duration limit, java.util.function.BooleanSupplier condition) throws InterruptedException {
         long deadline = System.nanoTime() + limit.toNanos();
         while (!condition.getAsBoolean() && System.nanoTime() < deadline) {
@@ -146,17 +161,7 @@ class GivenBackMailTest {
         EmbeddedBroker restarted = new EmbeddedBroker(dir.toFile());
         ManageableMailQueue again = spool(restarted);
         Set<String> taken = ConcurrentHashMap.newKeySet();
-        reactor.core.Disposable taker = Flux.from(again.deQueue())
-            .doOnNext(item -> {
-                try {
-                    taken.add(item.getMail().getName());
-                    item.done(MailQueue.MailQueueItem.CompletionStatus.SUCCESS);
-                } catch (Exception e) {
-                    throw new IllegalStateException(e);
-                }
-            })
-            .subscribeOn(Schedulers.newSingle("taking"))
-            .subscribe();
+        reactor.core.Disposable taker = takeInto(again, taken);
         try {
             awaitTrue(Duration.ofSeconds(60), () -> taken.contains("given-back"));
             assertThat(taken).containsExactly("given-back");
@@ -190,17 +195,7 @@ class GivenBackMailTest {
 
         EmbeddedBroker restarted = new EmbeddedBroker(dir.toFile());
         Set<String> taken = ConcurrentHashMap.newKeySet();
-        reactor.core.Disposable taker = Flux.from(spool(restarted).deQueue())
-            .doOnNext(item -> {
-                try {
-                    taken.add(item.getMail().getName());
-                    item.done(MailQueue.MailQueueItem.CompletionStatus.SUCCESS);
-                } catch (Exception e) {
-                    throw new IllegalStateException(e);
-                }
-            })
-            .subscribeOn(Schedulers.newSingle("taking"))
-            .subscribe();
+        reactor.core.Disposable taker = takeInto(spool(restarted), taken);
         try {
             awaitTrue(Duration.ofSeconds(30), () -> taken.contains("dead-lettered"));
             assertThat(taken).containsExactly("dead-lettered");
