@@ -69,16 +69,16 @@ final class PostJournal {
         Path staging = root.resolve(".staging-" + job.id());
         deleteTree(staging);
         Files.createDirectories(staging);
-        writeDurably(staging.resolve("post.eml"), post);
+        DurableFiles.write(staging.resolve("post.eml"), post);
         Properties properties = new Properties();
         properties.setProperty("list", job.list().asString());
         properties.setProperty("queue-id", job.queueId());
         properties.setProperty("accepted", job.accepted().toString());
-        writeDurably(staging.resolve("job.properties"), text(properties));
+        DurableFiles.write(staging.resolve("job.properties"), text(properties));
         writeProgress(staging, Progress.start());
-        forceDirectory(staging);
-        move(staging, root.resolve(job.id()));
-        forceDirectory(root);
+        DurableFiles.forceDirectory(staging);
+        DurableFiles.move(staging, root.resolve(job.id()));
+        DurableFiles.forceDirectory(root);
     }
 
     /** Every stored job, oldest first; leftovers of interrupted stores are removed. */
@@ -125,7 +125,7 @@ final class PostJournal {
 
     void finish(String id) throws IOException {
         deleteTree(root.resolve(id));
-        forceDirectory(root);
+        DurableFiles.forceDirectory(root);
     }
 
     private static void writeProgress(Path folder, Progress progress) throws IOException {
@@ -135,7 +135,7 @@ final class PostJournal {
         properties.setProperty("relayed", String.valueOf(progress.relayed()));
         properties.setProperty("failed", String.valueOf(progress.failed()));
         properties.setProperty("suppressed", String.valueOf(progress.suppressed()));
-        writeDurably(folder.resolve("progress.properties"), text(properties));
+        DurableFiles.write(folder.resolve("progress.properties"), text(properties));
     }
 
     private static byte[] text(Properties properties) throws IOException {
@@ -150,18 +150,6 @@ final class PostJournal {
             properties.load(new java.io.InputStreamReader(in, StandardCharsets.UTF_8));
         }
         return properties;
-    }
-
-    private static void writeDurably(Path file, byte[] content) throws IOException {
-        DurableFiles.write(file, content);
-    }
-
-    private static void move(Path from, Path to) throws IOException {
-        DurableFiles.move(from, to);
-    }
-
-    private static void forceDirectory(Path directory) {
-        DurableFiles.forceDirectory(directory);
     }
 
     private static void deleteTree(Path folder) throws IOException {

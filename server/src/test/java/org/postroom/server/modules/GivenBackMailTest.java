@@ -4,26 +4,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Enumeration;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import javax.jms.Connection;
-import javax.jms.QueueBrowser;
 import javax.jms.Session;
 import javax.mail.internet.MimeMessage;
 
 import org.apache.james.core.MailAddress;
-import org.apache.james.metrics.api.NoopGaugeRegistry;
-import org.apache.james.metrics.tests.RecordingMetricFactory;
-import org.apache.james.queue.activemq.ActiveMQMailQueueFactory;
-import org.apache.james.queue.activemq.metric.ActiveMQMetricCollectorNoop;
 import org.apache.james.queue.api.MailQueue;
-import org.apache.james.queue.api.MailQueueName;
+import org.apache.james.queue.api.MailQueueFactory;
 import org.apache.james.queue.api.ManageableMailQueue;
-import org.apache.james.queue.api.RawMailQueueItemDecoratorFactory;
 import org.apache.james.server.core.MailImpl;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -42,15 +35,6 @@ class GivenBackMailTest {
     @TempDir
     Path dir;
 
-    private static ManageableMailQueue spool(EmbeddedBroker broker) {
-        ActiveMQMailQueueFactory factory = new ResilientActiveMqQueueFactory(broker.connectionFactory(),
-            new RawMailQueueItemDecoratorFactory(), new RecordingMetricFactory(), new NoopGaugeRegistry(),
-            new ActiveMQMetricCollectorNoop(), EmbeddedBrokerQueueTest.openGate());
-        factory.setUseJMX(false);
-        factory.init();
-        return factory.createQueue(MailQueueName.of("spool"));
-    }
-
     private static void enqueue(ManageableMailQueue queue, String name) throws Exception {
         MimeMessage message = new MimeMessage(javax.mail.Session.getInstance(new java.util.Properties()));
         message.setText("body of " + name);
@@ -58,22 +42,6 @@ class GivenBackMailTest {
         message.saveChanges();
         queue.enQueue(MailImpl.builder().name(name).sender("a@example.org")
             .addRecipient(new MailAddress("b@example.org")).mimeMessage(message).build());
-    }
-
-    private static int deadLetters(EmbeddedBroker broker) throws Exception {
-        Connection connection = broker.connectionFactory().createConnection();
-        try {
-            connection.start();
-            Session session = connection.createSession(false, Session.AUTO_ACKNOWLEDGE);
-            QueueBrowser browser = session.createBrowser(session.createQueue("ActiveMQ.DLQ"));
-            int count = 0;
-            for (Enumeration<?> messages = browser.getEnumeration(); messages.hasMoreElements(); messages.nextElement()) {
-                count++;
-            }
-            return count;
-        } finally {
-            connection.close();
-        }
     }
 
     /** Takes every mail of {@code queue} (done: success), adding its name to {@code taken}. */
@@ -100,8 +68,8 @@ class GivenBackMailTest {
 
     @Test
     void mailGivenBackEightTimesComesBackEachTimeAndIsFinallyTakenNeverDeadLettered() throws Exception {
-        EmbeddedBroker broker = new EmbeddedBroker(dir.toFile());
-        ManageableMailQueue queue = spool(broker);
+        TestBrokers.Running broker = TestBrokers.start(dir);
+        ManageableMailQueue queue = broker.queue(MailQueueFactory.SPOOL);
         int mails = 20;
         for (int i = 0; i < mails; i++) {
             enqueue(queue, "mail-" + i);
@@ -128,7 +96,7 @@ class GivenBackMailTest {
             awaitTrue(Duration.ofMinutes(2), () -> taken.size() == mails);
             assertThat(taken).hasSize(mails);
             assertThat(seen.values()).allSatisfy(count -> assertThat(count.get()).isEqualTo(9));
-            assertThat(deadLetters(broker)).isZero();
+            assertThat(broker.deadLetters()).isZero();
         } finally {
             consumer.dispose();
             broker.stop();
@@ -137,8 +105,8 @@ class GivenBackMailTest {
 
     @Test
     void aMailGivenBackIsStillThereAfterTheBrokerRestarts() throws Exception {
-        EmbeddedBroker broker = new EmbeddedBroker(dir.toFile());
-        ManageableMailQueue queue = spool(broker);
+        TestBrokers.Running broker = TestBrokers.start(dir);
+        ManageableMailQueue queue = broker.queue(MailQueueFactory.SPOOL);
         enqueue(queue, "given-back");
         Set<String> rejected = ConcurrentHashMap.newKeySet();
         reactor.core.Disposable consumer = Flux.from(queue.deQueue())
@@ -158,14 +126,14 @@ class GivenBackMailTest {
         broker.stop();
         assertThat(rejected).containsExactly("given-back");
 
-        EmbeddedBroker restarted = new EmbeddedBroker(dir.toFile());
-        ManageableMailQueue again = spool(restarted);
+        TestBrokers.Running restarted = TestBrokers.start(dir);
+        ManageableMailQueue again = restarted.queue(MailQueueFactory.SPOOL);
         Set<String> taken = ConcurrentHashMap.newKeySet();
         reactor.core.Disposable taker = takeInto(again, taken);
         try {
             awaitTrue(Duration.ofSeconds(60), () -> taken.contains("given-back"));
             assertThat(taken).containsExactly("given-back");
-            assertThat(deadLetters(restarted)).isZero();
+            assertThat(restarted.deadLetters()).isZero();
         } finally {
             taker.dispose();
             restarted.stop();
@@ -174,10 +142,10 @@ class GivenBackMailTest {
 
     @Test
     void mailLeftInTheDeadLetterQueueByAnEarlierVersionIsBackOnItsQueueAfterAStart() throws Exception {
-        EmbeddedBroker broker = new EmbeddedBroker(dir.toFile());
-        enqueue(spool(broker), "dead-lettered");
+        TestBrokers.Running broker = TestBrokers.start(dir);
+        enqueue(broker.queue(MailQueueFactory.SPOOL), "dead-lettered");
         // What ActiveMQ's default policy did after six redeliveries: the message moved to ActiveMQ.DLQ.
-        Connection connection = broker.connectionFactory().createConnection();
+        Connection connection = broker.broker().connectionFactory().createConnection();
         try {
             connection.start();
             Session session = connection.createSession(true, Session.SESSION_TRANSACTED);
@@ -190,16 +158,16 @@ class GivenBackMailTest {
         } finally {
             connection.close();
         }
-        assertThat(deadLetters(broker)).isEqualTo(1);
+        assertThat(broker.deadLetters()).isEqualTo(1);
         broker.stop();
 
-        EmbeddedBroker restarted = new EmbeddedBroker(dir.toFile());
+        TestBrokers.Running restarted = TestBrokers.start(dir);
         Set<String> taken = ConcurrentHashMap.newKeySet();
-        reactor.core.Disposable taker = takeInto(spool(restarted), taken);
+        reactor.core.Disposable taker = takeInto(restarted.queue(MailQueueFactory.SPOOL), taken);
         try {
             awaitTrue(Duration.ofSeconds(30), () -> taken.contains("dead-lettered"));
             assertThat(taken).containsExactly("dead-lettered");
-            assertThat(deadLetters(restarted)).isZero();
+            assertThat(restarted.deadLetters()).isZero();
         } finally {
             taker.dispose();
             restarted.stop();
