@@ -106,9 +106,11 @@ public final class EmbeddedBroker {
             for (Message message = deadLetters.receive(500); message != null; message = deadLetters.receive(500)) {
                 ActiveMQDestination origin = ((ActiveMQMessage) message).getOriginalDestination();
                 if (origin == null) {
-                    LOGGER.error("dead letter {} names no queue it came from; left in {}", message.getJMSMessageID(),
-                        DEAD_LETTER_QUEUE);
-                    continue;
+                    // Not acknowledged: it and those after it stay where they are (a commit would remove it).
+                    session.rollback();
+                    LOGGER.error("dead letter {} names no queue it came from; it and any after it are left in {}",
+                        message.getJMSMessageID(), DEAD_LETTER_QUEUE);
+                    return;
                 }
                 producer.send(origin, message);
                 session.commit();
