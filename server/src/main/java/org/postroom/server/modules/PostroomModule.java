@@ -60,6 +60,9 @@ public class PostroomModule extends AbstractModule {
         bind(org.postroom.server.smtp.QueueFreeSpace.class).in(Scopes.SINGLETON);
         // One count of failed logins shared by SMTP AUTH, IMAP and POP3 (and the ban routes of the admin API).
         bind(org.postroom.server.login.LoginThrottle.class).in(Scopes.SINGLETON);
+        // One event bus: what happens to mail (accepted, delivered, bounced, unsubscribed, ...) for metrics and webhooks.
+        bind(org.postroom.events.MailEventBus.class).in(Scopes.SINGLETON);
+        bind(org.postroom.events.MailEvents.class).to(org.postroom.events.MailEventBus.class);
     }
 
     @Provides
