@@ -148,6 +148,7 @@ public final class PostroomCli {
             DkimCommand.class,
             DnsCommand.class,
             QueueCommand.class,
+            TrafficCommand.class,
             RepositoryCommand.class,
             ListCommand.class,
             MemberCommand.class,

@@ -16,42 +16,37 @@ import picocli.CommandLine.Parameters;
 
 @Command(name = "queue",
     header = "List, remove and retry queued mail.",
-    description = "Inspect and act on the mail queues: spool (mail being processed) and outgoing (mail waiting "
-        + "for remote delivery, including deferred mail waiting for its next retry).",
+    description = "Inspect and act on the mail queues: spool (mail being processed by the pipeline) and outbound "
+        + "(recipients waiting for delivery to other servers, including deferred ones waiting for their next attempt, "
+        + "one line per recipient).",
     synopsisSubcommandLabel = "ACTION",
     commandListHeading = "%nActions:%n",
     footerHeading = "%nExamples:%n",
     footer = {
         "  postroom queue list",
-        "  postroom queue list --queue outgoing --json",
+        "  postroom queue list --destination google --json",
         "  postroom queue remove Mail1763800000000-3f2a",
-        "  postroom queue flush"},
+        "  postroom queue flush --destination microsoft"},
     subcommands = {QueueCommand.ListMails.class, QueueCommand.Remove.class, QueueCommand.Flush.class})
 final class QueueCommand {
-    static final List<String> DEFAULT_QUEUES = List.of("spool", "outgoing");
-    static final String OUTGOING = "outgoing";
+    static final String SPOOL = "spool";
+    static final String OUTBOUND = "outbound";
+    static final String DELIVERY = "/postroom/delivery";
 
-    /** The queues to look at: the one asked for (which must exist), else spool and outgoing. */
-    static List<String> queues(Action action, String asked) {
-        List<String> existing = new ArrayList<>();
-        Action.requireJson(action.api().get("/mailQueues"), "list mail queues")
-            .forEach(name -> existing.add(name.asText()));
-        if (asked != null) {
-            if (!existing.contains(asked)) {
-                throw CliException.notFound("no mail queue " + asked + " (queues: " + String.join(", ", existing)
-                    + ")");
-            }
-            return List.of(asked);
+    /** The spool's mail (James's queue), oldest first. */
+    static List<JsonNode> spool(Action action) {
+        AdminApi.Response response = action.api().get("/postroom/queues/" + SPOOL + "/mails");
+        if (response.status() == 404) {
+            return List.of();
         }
-        return DEFAULT_QUEUES.stream().filter(existing::contains).toList();
+        return StreamSupport.stream(Action.requireJson(response, "list the spool").spliterator(), false).toList();
     }
 
-    static List<JsonNode> mails(Action action, String queue) {
-        AdminApi.Response response = action.api().get("/postroom/queues/" + AdminApi.segment(queue) + "/mails");
-        if (response.status() == 404) {
-            throw CliException.notFound("no mail queue " + queue);
-        }
-        return StreamSupport.stream(Action.requireJson(response, "list queue " + queue).spliterator(), false).toList();
+    /** The outbound engine's recipients still to be tried, of one destination or all. */
+    static List<JsonNode> outbound(Action action, String destination) {
+        String path = DELIVERY + "/queue" + (destination == null ? "" : "?destination=" + AdminApi.query(destination));
+        return StreamSupport.stream(Action.requireJson(action.api().get(path), "list the outbound queue").spliterator(), false)
+            .toList();
     }
 
     /** 45s, 12m, 3h05m, 2d04h. */
@@ -69,28 +64,31 @@ final class QueueCommand {
         return String.format("%dd%02dh", s / 86400, s % 86400 / 3600);
     }
 
-    static String nextTry(JsonNode mail, Instant now) {
-        JsonNode next = mail.get("nextDelivery");
-        if (next == null || next.isNull()) {
+    static String nextTry(String next, Instant now) {
+        if (next == null || next.isEmpty() || next.equals("null")) {
             return "now";
         }
         try {
-            long seconds = Duration.between(now, Instant.parse(next.asText())).toSeconds();
+            long seconds = Duration.between(now, Instant.parse(next)).toSeconds();
             return seconds <= 0 ? "now" : "in " + duration(seconds);
         } catch (DateTimeParseException e) {
-            return next.asText();
+            return next;
         }
     }
 
     @Command(name = "list",
-        description = "List queued mail: id, size, age, sender, recipients, delivery attempts, next attempt and"
-            + " last error, oldest first. Without --queue: spool and outgoing. The last error of deferred mail is"
-            + " the last delivery failure the server logged for it since it started.",
+        description = "List queued mail, oldest first: the spool's messages (id, size, age, sender, recipients) and "
+            + "the outbound queue's recipients (id, destination, state, attempts, next attempt, last reply).",
         footerHeading = "%nExamples:%n", footer = {"  postroom queue list",
-            "  postroom queue list --queue outgoing --json | python3 -m json.tool"})
+            "  postroom queue list --queue outbound --destination google",
+            "  postroom queue list --json | python3 -m json.tool"})
     static final class ListMails extends Action {
-        @Option(names = "--queue", paramLabel = "NAME", description = "Only this queue (spool, outgoing, ...).")
+        @Option(names = "--queue", paramLabel = "NAME", description = "Only this queue: spool or outbound.")
         String queue;
+
+        @Option(names = "--destination", paramLabel = "D",
+            description = "Only outbound recipients of this destination (a group such as google, or a domain).")
+        String destination;
 
         @Mixin
         JsonOption output;
@@ -101,45 +99,58 @@ final class QueueCommand {
 
         @Override
         public Integer call() {
-            List<JsonNode> mails = new ArrayList<>();
-            for (String name : queues(this, queue)) {
-                mails.addAll(mails(this, name));
+            if (queue != null && !queue.equals(SPOOL) && !queue.equals(OUTBOUND)) {
+                throw CliException.notFound("no mail queue " + queue + " (queues: spool, outbound)");
             }
+            boolean spool = destination == null && (queue == null || queue.equals(SPOOL));
+            boolean outbound = queue == null || queue.equals(OUTBOUND);
+            List<JsonNode> spooled = spool ? spool(this) : List.of();
+            List<JsonNode> waiting = outbound ? outbound(this, destination) : List.of();
             if (output.json) {
-                session.printJson(mails);
+                List<JsonNode> all = new ArrayList<>(spooled);
+                all.addAll(waiting);
+                session.printJson(all);
                 return 0;
             }
-            if (mails.isEmpty()) {
-                session.out.println("Mail queue is empty");
+            if (spooled.isEmpty() && waiting.isEmpty()) {
+                session.out.println(destination == null ? "Mail queue is empty" : "Nothing queued for " + destination);
                 return 0;
             }
             Instant now = Instant.now();
-            Table table = new Table("QUEUE", "ID", "SIZE", "AGE", "SENDER", "RECIPIENTS", "TRIES", "NEXT",
-                "LAST ERROR");
-            for (JsonNode mail : mails) {
-                List<String> recipients = new ArrayList<>();
-                mail.path("recipients").forEach(recipient -> recipients.add(recipient.asText()));
-                String sender = mail.path("sender").asText();
-                String error = mail.path("lastError").isNull() ? "" : mail.path("lastError").asText();
-                table.add(mail.path("queue").asText(), mail.path("id").asText(), mail.path("size").asLong(),
-                    duration(mail.path("ageSeconds").asLong()), sender.isEmpty() ? "<>" : sender,
-                    String.join(",", recipients), mail.path("retries").asInt(), nextTry(mail, now),
-                    error.replaceAll("\\s+", " "));
+            if (!spooled.isEmpty()) {
+                Table table = new Table("QUEUE", "ID", "SIZE", "AGE", "SENDER", "RECIPIENTS", "STATE");
+                for (JsonNode mail : spooled) {
+                    List<String> recipients = new ArrayList<>();
+                    mail.path("recipients").forEach(recipient -> recipients.add(recipient.asText()));
+                    String sender = mail.path("sender").asText();
+                    table.add(SPOOL, mail.path("id").asText(), mail.path("size").asLong(),
+                        duration(mail.path("ageSeconds").asLong()), sender.isEmpty() ? "<>" : sender,
+                        String.join(",", recipients), mail.path("state").asText());
+                }
+                table.print(session.out);
             }
-            table.print(session.out);
+            if (!waiting.isEmpty()) {
+                Table table = new Table("QUEUE", "ID", "RECIPIENT", "DESTINATION", "STATE", "AGE", "TRIES", "NEXT",
+                    "LAST REPLY");
+                for (JsonNode recipient : waiting) {
+                    String reply = recipient.path("lastReply").isNull() ? "" : recipient.path("lastReply").asText();
+                    table.add(OUTBOUND, recipient.path("id").asText(), recipient.path("recipient").asText(),
+                        recipient.path("destination").asText(), recipient.path("state").asText(),
+                        duration(recipient.path("ageSeconds").asLong()), recipient.path("attempts").asInt(),
+                        nextTry(recipient.path("nextAttempt").asText(), now), reply.replaceAll("\\s+", " "));
+                }
+                table.print(session.out);
+            }
             return 0;
         }
     }
 
-    @Command(name = "remove", description = "Remove one queued message for good (no bounce is sent).",
-        footerHeading = "%nExamples:%n", footer = {"  postroom queue remove Mail1763800000000-3f2a",
-            "  postroom queue remove Mail1763800000000-3f2a --queue outgoing"})
+    @Command(name = "remove", description = "Remove one queued message for good, from the spool or the outbound"
+        + " queue (no bounce is sent).",
+        footerHeading = "%nExamples:%n", footer = {"  postroom queue remove Mail1763800000000-3f2a"})
     static final class Remove extends Action {
         @Parameters(paramLabel = "ID", description = "The message id shown by postroom queue list.")
         String id;
-
-        @Option(names = "--queue", paramLabel = "NAME", description = "Look only in this queue.")
-        String queue;
 
         Remove(Session session) {
             super(session);
@@ -147,49 +158,50 @@ final class QueueCommand {
 
         @Override
         public Integer call() {
-            List<String> names = queues(this, queue);
-            String found = null;
-            for (String name : names) {
-                if (mails(this, name).stream().anyMatch(mail -> mail.path("id").asText().equals(id))) {
-                    found = name;
-                    break;
-                }
+            AdminApi.Response outbound = api().send("DELETE", DELIVERY + "/messages/" + AdminApi.segment(id), null);
+            if (outbound.status() == 204) {
+                session.out.println("message " + id + " removed from the outbound queue");
+                return 0;
             }
-            if (found == null) {
-                throw CliException.notFound("no queued message " + id + " in " + String.join(", ", names)
+            if (outbound.status() != 404) {
+                require(outbound, "remove " + id + " from the outbound queue");
+            }
+            if (spool(this).stream().noneMatch(mail -> mail.path("id").asText().equals(id))) {
+                throw CliException.notFound("no queued message " + id + " in the spool or the outbound queue"
                     + " (postroom queue list)");
             }
-            JsonNode task = requireJson(api().send("DELETE", "/mailQueues/" + AdminApi.segment(found) + "/mails?name="
-                + AdminApi.query(id), null), "remove " + id + " from " + found);
+            JsonNode task = requireJson(api().send("DELETE", "/mailQueues/" + SPOOL + "/mails?name="
+                + AdminApi.query(id), null), "remove " + id + " from the spool");
             String taskId = task.path("taskId").asText();
             JsonNode done = requireJson(api().get("/tasks/" + AdminApi.segment(taskId) + "/await"),
                 "wait for the removal of " + id);
             if (!"completed".equals(done.path("status").asText())) {
-                throw CliException.failure("removing " + id + " from " + found + " ended with status "
+                throw CliException.failure("removing " + id + " from the spool ended with status "
                     + done.path("status").asText() + " (task " + taskId + ")");
             }
-            session.out.println("message " + id + " removed from " + found);
+            session.out.println("message " + id + " removed from the spool");
             return 0;
         }
     }
 
     @Command(name = "flush",
-        description = "Retry deferred mail of the outgoing queue now, without waiting for its next scheduled"
-            + " attempt.",
-        footerHeading = "%nExamples:%n", footer = {"  postroom queue flush"})
+        description = "Retry deferred outbound recipients now, without waiting for their next scheduled attempt, and"
+            + " lift the suspension of throttled destinations: all of them, or those of one destination.",
+        footerHeading = "%nExamples:%n", footer = {"  postroom queue flush", "  postroom queue flush --destination yahoo"})
     static final class Flush extends Action {
+        @Option(names = "--destination", paramLabel = "D", description = "Only this destination (a group, or a domain).")
+        String destination;
+
         Flush(Session session) {
             super(session);
         }
 
         @Override
         public Integer call() {
-            queues(this, OUTGOING);
-            Instant now = Instant.now();
-            long deferred = mails(this, OUTGOING).stream().filter(mail -> !nextTry(mail, now).equals("now")).count();
-            require(api().send("PATCH", "/mailQueues/" + OUTGOING + "/mails?delayed=true", "{\"delayed\": false}"),
-                "flush the outgoing queue");
-            session.out.println(deferred + " deferred message(s) of the outgoing queue to be retried now");
+            String path = DELIVERY + "/flush" + (destination == null ? "" : "?destination=" + AdminApi.query(destination));
+            JsonNode result = requireJson(api().send("POST", path, null), "flush the outbound queue");
+            session.out.println(result.path("flushed").asLong() + " deferred recipient(s)"
+                + (destination == null ? "" : " of " + destination) + " to be retried now");
             return 0;
         }
     }

@@ -92,7 +92,7 @@ class PostroomCliTest {
             assertThat(commandPaths()).contains("postroom status", "postroom domain add", "postroom domain list",
                 "postroom domain remove", "postroom user add", "postroom user list", "postroom user remove",
                 "postroom user passwd", "postroom alias add", "postroom alias list", "postroom alias remove",
-                "postroom queue list", "postroom queue remove", "postroom queue flush", "postroom config check",
+                "postroom queue list", "postroom queue remove", "postroom queue flush", "postroom traffic", "postroom config check",
                 "postroom dkim generate", "postroom dkim list", "postroom dkim rotate", "postroom dns",
                 "postroom list create", "postroom list set", "postroom list show", "postroom list list",
                 "postroom list remove", "postroom member add", "postroom member remove", "postroom member list",
@@ -140,7 +140,7 @@ class PostroomCliTest {
 
             assertThat(run.code()).isEqualTo(2);
             assertThat(run.errLines()).containsExactly("ERROR: postroom needs a command: status, domain, user, alias,"
-                + " dkim, dns, queue, repository, list, member, moderation, suppression, unsubscribe, bounce, ban, config (see 'postroom --help')");
+                + " dkim, dns, queue, traffic, repository, list, member, moderation, suppression, unsubscribe, bounce, ban, config (see 'postroom --help')");
         }
 
         @Test

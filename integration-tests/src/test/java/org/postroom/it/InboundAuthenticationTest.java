@@ -79,7 +79,7 @@ class InboundAuthenticationTest {
         remoteMx = new SmtpSink(PostroomProcess.freePort()).start();
         server = PostroomProcess.create()
             .with("postroom.dns.servers", dns.address())
-            .with("postroom.test.mx.port", String.valueOf(remoteMx.port()))
+            .withMxPort(remoteMx.port())
             .start();
         server.admin().addUser(ALICE, PASSWORD);
     }

@@ -38,7 +38,7 @@ class OutboundTlsTest {
         mx = new SmtpSink(PostroomProcess.freePort()).offerStartTls(mxTls).start();
         server = PostroomProcess.create()
             .with("postroom.dns.servers", dns.address())
-            .with("postroom.test.mx.port", String.valueOf(mx.port()))
+            .withMxPort(mx.port())
             .start();
         server.admin().addUser(ALICE, PASSWORD);
     }

@@ -101,6 +101,17 @@ public final class PostroomProcess implements AutoCloseable {
         return home;
     }
 
+    /** MX hosts are reached on {@code port} of their address instead of 25 (a test extension: {@link LoopbackMxPorts}). */
+    public PostroomProcess withMxPort(int port) throws IOException {
+        return withMxPorts(java.util.Map.of("*", port));
+    }
+
+    /** MX hosts by name (or {@code *}) to the loopback port of the test server playing them. */
+    public PostroomProcess withMxPorts(java.util.Map<String, Integer> ports) throws IOException {
+        LoopbackMxPorts.install(home, ports);
+        return this;
+    }
+
     /** Starts the launcher from a shell with this umask (e.g. {@code 000}), as a careless operator might. */
     public PostroomProcess withUmask(String mask) {
         this.umask = mask;

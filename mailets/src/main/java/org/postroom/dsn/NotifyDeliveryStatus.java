@@ -47,6 +47,8 @@ import org.slf4j.LoggerFactory;
 public class NotifyDeliveryStatus extends GenericMailet {
     public static final AttributeName ARRIVAL = AttributeName.of("postroom.delivery.arrival");
     public static final AttributeName RETRY_UNTIL = AttributeName.of("postroom.delivery.retry-until");
+    /** Set by the outbound engine on mail whose recipients ran out of retries: their status is 5.4.7. */
+    public static final AttributeName EXPIRED = AttributeName.of("postroom.delivery.expired");
     static final AttributeName DELIVERY_ERROR = AttributeName.of("delivery-error");
     static final String EXPIRED_PREFIX = "Too many retries";
     private static final Logger LOGGER = LoggerFactory.getLogger(NotifyDeliveryStatus.class);
@@ -141,8 +143,10 @@ public class NotifyDeliveryStatus extends GenericMailet {
     private List<RecipientReport> recipientReports(Mail mail) {
         Map<String, DeliveryOutcome> outcomes = DeliveryOutcome.read(mail);
         Optional<String> jamesError = mail.getAttribute(DELIVERY_ERROR).map(Attribute::getValue)
-            .map(AttributeValue::value).map(String::valueOf);
-        boolean expired = jamesError.map(error -> error.startsWith(EXPIRED_PREFIX)).orElse(false);
+            .map(AttributeValue::value).map(String::valueOf)
+            .or(() -> Optional.ofNullable(mail.getErrorMessage()).filter(error -> !error.isBlank()));
+        boolean expired = jamesError.map(error -> error.startsWith(EXPIRED_PREFIX)).orElse(false)
+            || mail.getAttribute(EXPIRED).isPresent();
         Optional<Instant> retryUntil = mail.getAttribute(RETRY_UNTIL).map(Attribute::getValue).map(AttributeValue::value)
             .map(String::valueOf).flatMap(NotifyDeliveryStatus::epochMillis);
         List<RecipientReport> reports = new ArrayList<>();

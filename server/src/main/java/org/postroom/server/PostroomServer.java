@@ -94,6 +94,7 @@ public final class PostroomServer {
         new DKIMMailetModule(),
         new SenderAuthenticationModule(),
         new ListDeliveryModule(),
+        new org.postroom.server.delivery.DeliveryModule(),
         new NaiveDelegationStoreModule(),
         new DefaultProcessorsConfigurationProviderModule(),
         new MailboxModule(),
@@ -176,7 +177,7 @@ public final class PostroomServer {
         // mail flow (spooler, remote delivery, list fan-out) starts when James reports every operation done.
         MailFlowGate gate = new MailFlowGate();
         GuiceJamesServer server = GuiceJamesServer.forConfiguration(configuration)
-            .combineWith(CONTAINER, STORAGE, PROTOCOLS)
+            .combineWith(CONTAINER, STORAGE, PROTOCOLS, Modules.combine(Extensions.modules(home)))
             .overrideWith(new PostroomModule(home, settings, gate));
         server.start();
         LoggerFactory.getLogger(PostroomServer.class).info("Postroom ready: every component configured, mail flow open");

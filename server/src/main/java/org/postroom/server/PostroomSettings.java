@@ -67,12 +67,12 @@ public final class PostroomSettings {
         DEFAULTS.put("postroom.smtp.messages.per.connection", "100");
         DEFAULTS.put("postroom.smtp.header.size.max", "100K");
         DEFAULTS.put("postroom.queue.minfree", "100M");
-        DEFAULTS.put("postroom.delivery.threads", "10");
+        DEFAULTS.put("postroom.delivery.threads", "40");
+        DEFAULTS.put("postroom.delivery.memory.recipients", "50000");
         DEFAULTS.put("postroom.delivery.retry.delays", "5m,15m,30m,1h,2h,4h");
         DEFAULTS.put("postroom.delivery.lifetime", "5d");
         DEFAULTS.put("postroom.dsn.delay.after", "4h");
         DEFAULTS.put("postroom.lists.verp", org.postroom.lists.delivery.Verp.DEFAULT_FORMAT);
-        DEFAULTS.put("postroom.lists.connections", "4");
         // The public listener (one-click unsubscribe) and the signed tokens.
         DEFAULTS.put("postroom.port.public", "8080");
         DEFAULTS.put("postroom.public.address", "");
@@ -199,8 +199,9 @@ public final class PostroomSettings {
         problems.addAll(smtpLimitProblems());
         org.postroom.lists.delivery.Verp.problem(get("postroom.lists.verp"))
             .ifPresent(problem -> problems.add("postroom.lists.verp=" + problem));
-        if (!get("postroom.lists.connections").matches("[1-9]\\d{0,2}")) {
-            problems.add("postroom.lists.connections=" + get("postroom.lists.connections") + " must be a whole number from 1 to 999");
+        if (!get("postroom.delivery.memory.recipients").matches("[1-9]\\d{3,6}")) {
+            problems.add("postroom.delivery.memory.recipients=" + get("postroom.delivery.memory.recipients")
+                + " must be a whole number from 1000 to 9999999");
         }
         if (!get("postroom.domain").matches("[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?")) {
             problems.add("postroom.domain=" + get("postroom.domain") + " is not a domain name");
@@ -480,7 +481,7 @@ public final class PostroomSettings {
     }
 
     /** {@code 45s}, {@code 90m}, {@code 12h}, {@code 30d} or {@code 0}; empty when malformed. */
-    static Optional<java.time.Duration> parseDuration(String value) {
+    public static Optional<java.time.Duration> parseDuration(String value) {
         if (value.matches("0+")) {
             return Optional.of(java.time.Duration.ZERO);
         }

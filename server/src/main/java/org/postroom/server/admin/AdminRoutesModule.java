@@ -25,9 +25,4 @@ public class AdminRoutesModule extends AbstractModule {
         routes.addBinding().to(BanRoutes.class);
     }
 
-    @Provides
-    @Singleton
-    DeliveryFailures provideDeliveryFailures() {
-        return DeliveryFailures.attach();
-    }
 }

@@ -43,8 +43,8 @@ import spark.Service;
  * }</pre>
  * The sender is {@code ""} for a bounce (null sender). {@code arrivedAt} is the date of the topmost
  * {@code Received:} header, which this server added on reception, or the last update when there is none.
- * {@code lastError} is the mail's error message, else the last delivery failure logged for it since the server
- * started ({@link DeliveryFailures}): James's RemoteDelivery records none on the mail it defers.
+ * {@code lastError} is the mail's error message. Mail handed to outbound delivery is in the outbound queue instead
+ * ({@code GET /postroom/delivery/queue}).
  * An unknown queue is a 404 with a JSON message.
  */
 public class QueueMailsRoutes implements Routes {
@@ -54,13 +54,11 @@ public class QueueMailsRoutes implements Routes {
     private static final AttributeName RETRY_COUNT = AttributeName.of("delivery_retry_count");
 
     private final MailQueueFactory<? extends ManageableMailQueue> queues;
-    private final DeliveryFailures deliveryFailures;
     private final JsonTransformer json = new JsonTransformer();
 
     @Inject
-    public QueueMailsRoutes(MailQueueFactory<? extends ManageableMailQueue> queues, DeliveryFailures deliveryFailures) {
+    public QueueMailsRoutes(MailQueueFactory<? extends ManageableMailQueue> queues) {
         this.queues = queues;
-        this.deliveryFailures = deliveryFailures;
     }
 
     @Override
@@ -98,8 +96,7 @@ public class QueueMailsRoutes implements Routes {
             while (items.hasNext()) {
                 ManageableMailQueue.MailQueueItemView item = items.next();
                 Mail mail = item.getMail();
-                Optional<String> lastError = Optional.ofNullable(mail.getErrorMessage())
-                    .or(() -> deliveryFailures.last(mail.getName()));
+                Optional<String> lastError = Optional.ofNullable(mail.getErrorMessage());
                 mails.add(describe(name, mail, item.getNextDelivery().map(next -> next.toInstant()), lastError, now));
             }
         } finally {

@@ -37,10 +37,10 @@ import spark.Service;
  * <pre>{@code
  * {"version": "0.1.0", "hostname": "mail.example.org", "startedAt": "2026-01-01T10:00:00Z", "uptimeSeconds": 3600,
  *  "listenAddress": "0.0.0.0", "adminAddress": "127.0.0.1",
- *  "ports": {"smtp": 25, "submission": 587, ...}, "queues": {"outgoing": 2, "spool": 0}, "mailFlow": "open",
+ *  "ports": {"smtp": 25, "submission": 587, ...}, "queues": {"outbound": 2, "spool": 0}, "mailFlow": "open",
  *  "keptOnDisk": 0}
  * }</pre>
- * Queue sizes are -1 when a queue cannot tell its size.
+ * Queue sizes are -1 when a queue cannot tell its size; {@code outbound} counts recipients still to be tried.
  */
 public class StatusRoutes implements Routes {
     public static final String BASE_PATH = "/postroom/status";
@@ -51,12 +51,14 @@ public class StatusRoutes implements Routes {
     private final MailQueueFactory<? extends ManageableMailQueue> queues;
     private final MailFlowGate gate;
     private final PostroomHome home;
+    private final org.postroom.server.delivery.DeliveryStore outbound;
     private final JsonTransformer json = new JsonTransformer();
 
     @Inject
     public StatusRoutes(PostroomSettings settings, MailQueueFactory<? extends ManageableMailQueue> queues,
-                        MailFlowGate gate, PostroomHome home) {
+                        MailFlowGate gate, PostroomHome home, org.postroom.server.delivery.DeliveryStore outbound) {
         this.settings = settings;
+        this.outbound = outbound;
         this.queues = queues;
         this.gate = gate;
         this.home = home;
@@ -91,6 +93,7 @@ public class StatusRoutes implements Routes {
         for (MailQueueName name : queues.listCreatedMailQueues()) {
             sizes.put(name.asString(), queues.getQueue(name).map(StatusRoutes::size).orElse(-1L));
         }
+        sizes.put("outbound", outboundSize());
         status.put("queues", sizes);
         status.put("mailFlow", gate.isOpen() ? "open" : "starting");
         status.put("keptOnDisk", keptOnDisk());
@@ -107,6 +110,16 @@ public class StatusRoutes implements Routes {
             return files.filter(file -> file.getFileName().toString().endsWith(".envelope")).count();
         } catch (IOException e) {
             LOGGER.warn("Cannot read {}: {}", unstored, e.toString());
+            return -1;
+        }
+    }
+
+    /** Recipients of the outbound engine still to be tried (queued or deferred). */
+    private long outboundSize() {
+        try {
+            return outbound.pendingCounts().values().stream().mapToLong(Long::longValue).sum();
+        } catch (java.sql.SQLException e) {
+            LOGGER.warn("Cannot read the size of the outbound queue: {}", e.toString());
             return -1;
         }
     }

@@ -17,12 +17,23 @@ public final class DurableFiles {
 
     /** Writes {@code content} to {@code file} so that after a crash the file holds all of it or is absent. */
     public static void write(Path file, byte[] content) throws IOException {
+        write(file, out -> out.write(content));
+    }
+
+    /** What writes a file's content to a stream. */
+    public interface Content {
+        void writeTo(OutputStream out) throws IOException;
+    }
+
+    /** Writes what {@code content} gives to {@code file} so that after a crash the file holds all of it or is absent. */
+    public static void write(Path file, Content content) throws IOException {
         Path temporary = file.resolveSibling(file.getFileName() + ".tmp");
         try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
             StandardOpenOption.TRUNCATE_EXISTING);
              OutputStream out = Channels.newOutputStream(channel)) {
-            out.write(content);
-            out.flush();
+            OutputStream buffered = new java.io.BufferedOutputStream(out, 65536);
+            content.writeTo(buffered);
+            buffered.flush();
             channel.force(true);
         }
         move(temporary, file);

@@ -30,24 +30,35 @@ import org.slf4j.LoggerFactory;
  * Expands a mail to its list recipients: for each list, the post is prepared once (converted to 7 bit so that
  * no relay has to alter what is signed; list header fields; From: rewritten when the poster's domain publishes
  * DMARC {@code p=reject} or {@code p=quarantine}), stored durably under {@code var/lists/posts/}, and handed to
- * the {@link FanoutEngine}, which delivers a copy per active member. Only then are the list recipients removed
- * from the mail (the spool keeps the mail until this mailet returns, so a crash before the post is stored
- * expands it again). Other recipients stay in the mail. Loops must be filtered out before (IsListLoop).
+ * the {@link ListExpansion}, which adds every active member to the outbound engine. Only then are the list
+ * recipients removed from the mail (the spool keeps the mail until this mailet returns, so a crash before the post
+ * is stored expands it again). Other recipients stay in the mail. Loops must be filtered out before (IsListLoop).
+ * Members in our own domains get their copy through {@code localProcessor}; a copy a member's server refuses for
+ * good goes to {@code onFailure} with the list and the member in the attributes named by {@code listAttribute}
+ * and {@code memberAttribute}.
  * <pre>{@code
- * <mailet match="All" class="org.postroom.server.lists.ExpandList"/>
+ * <mailet match="All" class="org.postroom.server.lists.ExpandList">
+ *     <localProcessor>transport</localProcessor>
+ *     <onFailure>list-bounces</onFailure>
+ *     <listAttribute>postroom.list</listAttribute>
+ *     <memberAttribute>postroom.list.member</memberAttribute>
+ * </mailet>
  * }</pre>
  */
 public class ExpandList extends GenericMailet {
     private static final Logger LOGGER = LoggerFactory.getLogger(ExpandList.class);
 
-    private final FanoutEngine engine;
+    static final Set<String> PARAMETERS = Set.of("localProcessor", "onFailure", "listAttribute", "memberAttribute");
+
+    private final ListExpansion engine;
+    private ListExpansion.Routing routing;
     private final ListStore lists;
     private final FromMunging munging;
 
     private final MailFlowGate gate;
 
     @Inject
-    public ExpandList(FanoutEngine engine, ListStore lists, FromMunging munging, MailFlowGate gate) {
+    public ExpandList(ListExpansion engine, ListStore lists, FromMunging munging, MailFlowGate gate) {
         this.engine = engine;
         this.lists = lists;
         this.munging = munging;
@@ -56,12 +67,22 @@ public class ExpandList extends GenericMailet {
 
     @Override
     public void init() throws MessagingException {
-        checkInitParameters(Set.of());
-        try {
-            engine.start(new MailetContextHandoff(getMailetContext()), gate);
-        } catch (IOException e) {
-            throw new MessagingException("cannot read the list journal: " + e.getMessage(), e);
+        checkInitParameters(PARAMETERS);
+        for (String parameter : PARAMETERS) {
+            String value = getInitParameter(parameter);
+            if (value == null || value.isBlank()) {
+                throw new MessagingException("ExpandList needs <" + parameter + ">");
+            }
         }
+        routing = new ListExpansion.Routing(getInitParameter("localProcessor"), getInitParameter("onFailure"),
+            getInitParameter("listAttribute"), getInitParameter("memberAttribute"));
+        engine.start((mail, processor) -> getMailetContext().sendMail(mail, processor), routing, gate);
+    }
+
+    @Override
+    public java.util.Collection<org.apache.mailet.ProcessingState> requiredProcessingState() {
+        return java.util.List.of(new org.apache.mailet.ProcessingState(routing.localProcessor()),
+            new org.apache.mailet.ProcessingState(routing.failureProcessor()));
     }
 
     @Override

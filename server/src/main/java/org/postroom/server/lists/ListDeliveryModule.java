@@ -1,18 +1,18 @@
 package org.postroom.server.lists;
 
-import javax.mail.MessagingException;
+import java.time.Clock;
 
 import org.apache.james.dnsservice.api.DNSService;
 import org.apache.james.domainlist.api.DomainList;
 import org.postroom.auth.dkim.DkimKeys;
+import org.postroom.bounce.processing.DeliveryCounters;
+import org.postroom.events.MailEventBus;
 import org.postroom.lists.ListAddresses;
 import org.postroom.lists.ListStore;
 import org.postroom.lists.SuppressionList;
 import org.postroom.lists.UnsubscribeLinks;
 import org.postroom.lists.delivery.FromMunging;
-import org.postroom.server.PostroomHome;
-import org.postroom.server.PostroomSettings;
-import org.postroom.server.mailets.DeliverRemotely;
+import org.postroom.server.delivery.DeliveryEngine;
 
 import com.google.inject.AbstractModule;
 import com.google.inject.Provides;
@@ -20,10 +20,11 @@ import com.google.inject.Singleton;
 import com.google.inject.multibindings.OptionalBinder;
 
 /**
- * Delivery of list posts to members: the fan-out engine and what it needs. {@link UnsubscribeLinks} defaults to
- * the list's {@code LIST+unsubscribe@} command address; the unsubscribe module replaces it with
+ * Delivery of list posts to members: the expansion that adds members to the outbound engine, and the composer of
+ * their copies. {@link UnsubscribeLinks} defaults to the list's {@code LIST+unsubscribe@} command address; the
+ * unsubscribe module replaces it with
  * {@code OptionalBinder.newOptionalBinder(binder(), UnsubscribeLinks.class).setBinding().to(...)}. The list and
- * suppression stores are bound by the lists module.
+ * suppression stores are bound by the lists module, the engine by the delivery module.
  */
 public class ListDeliveryModule extends AbstractModule {
     @Override
@@ -33,16 +34,10 @@ public class ListDeliveryModule extends AbstractModule {
 
     @Provides
     @Singleton
-    FanoutEngine engine(ListStore lists, SuppressionList suppressions, UnsubscribeLinks links, DkimKeys keys, DNSService dns,
-                        DomainList domains, PostroomSettings settings, PostroomHome home,
-                        org.postroom.bounce.processing.DeliveryCounters counters, ListAddresses addresses) throws MessagingException, java.net.UnknownHostException {
-        FanoutEngine engine = new FanoutEngine(lists, suppressions, links, keys,
-            new DnsRoutes(dns, domains, DeliverRemotely.smarthostParameters(settings, home)),
-            addresses,
-            new PostJournal(home.var().resolve("lists").resolve("posts")),
-            settings.hostname(), Integer.parseInt(settings.get("postroom.lists.connections")));
-        engine.countInto(counters);
-        return engine;
+    ListExpansion expansion(DeliveryEngine engine, ListStore lists, SuppressionList suppressions, UnsubscribeLinks links,
+                            DkimKeys keys, DomainList domains, DeliveryCounters counters, ListAddresses addresses, MailEventBus bus) {
+        ListCopies copies = new ListCopies(engine.store(), lists, links, keys, addresses);
+        return new ListExpansion(engine, lists, suppressions, domains, copies, counters, bus, Clock.systemUTC());
     }
 
     @Provides

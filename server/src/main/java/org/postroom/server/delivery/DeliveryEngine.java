@@ -1,0 +1,1194 @@
+package org.postroom.server.delivery;
+
+import java.io.IOException;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+import org.postroom.delivery.Backoff;
+import org.postroom.delivery.DestinationRules;
+import org.postroom.delivery.Limits;
+import org.postroom.delivery.Pools;
+import org.postroom.delivery.RateWindow;
+import org.postroom.delivery.ReplyClass;
+import org.postroom.dsn.SmtpReply;
+import org.postroom.events.MailEvent;
+import org.postroom.events.MailEvents;
+import org.postroom.server.MailFlowGate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+/**
+ * Postroom's one outbound engine: single messages, list copies, DSNs and notices all leave through it.
+ *
+ * <p>Recipients wait in the {@link DeliveryStore}; those due are held in memory (at most
+ * {@code postroom.delivery.memory.recipients}) in lanes — one per destination, route and source pool — and
+ * sessions, one SMTP connection each, carry them out within the destination's {@link Limits}: concurrent
+ * connections, messages per connection, per minute and per hour. A throttling reply ({@link ReplyClass#THROTTLED})
+ * suspends the whole destination ({@link Backoff}) and the copy waits in its lane without spending a retry; other
+ * destinations keep their pace. Other temporary failures are retried on the one retry schedule
+ * ({@code postroom.delivery.retry.delays}) until {@code postroom.delivery.lifetime}; permanent ones, and recipients
+ * whose lifetime ran out, go back to the mailet container, to the processor the message was queued with
+ * ({@code onFailure}), which writes the DSN. A pool's warm-up cap defers what is over it to the next day, never
+ * bounces it.
+ *
+ * <p>Results are written in batches by one writer thread; a crash loses at most the last batch, whose copies are
+ * then sent again (at least once, never zero times).
+ */
+public final class DeliveryEngine implements AutoCloseable {
+    private static final Logger LOGGER = LoggerFactory.getLogger(DeliveryEngine.class);
+    /** Recipients of one message and one domain put in one transaction at most. */
+    static final int RECIPIENTS_PER_TRANSACTION = 100;
+
+    private final DeliveryStore store;
+    private final Router router;
+    private final DeliverySettings settings;
+    private final MailEvents events;
+    private final Clock clock;
+    private final Map<String, Composer> composers;
+    private final Messages messages;
+
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition work = lock.newCondition();
+    private final Map<String, Destination> destinations = new LinkedHashMap<>();
+    /** Rows held in memory (in a lane, waiting for a route, or in a session). */
+    private final Set<Long> held = ConcurrentHashMap.newKeySet();
+    /** Per message: recipients held in memory and not final yet. */
+    private final Map<String, AtomicInteger> outstanding = new ConcurrentHashMap<>();
+    private final Map<String, List<Item>> resolving = new HashMap<>();
+    private final LinkedBlockingQueue<Result> results = new LinkedBlockingQueue<>();
+    private final Map<String, AtomicLong> warmupAdded = new ConcurrentHashMap<>();
+    private final Map<String, Long> warmupToday = new ConcurrentHashMap<>();
+    private volatile long warmupDay = -1;
+    private final Set<String> finishing = ConcurrentHashMap.newKeySet();
+    private final Set<String> removed = ConcurrentHashMap.newKeySet();
+    private final List<FinishListener> finishListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    private final ExecutorService sessions;
+    private final ExecutorService resolvers;
+    private final Thread dispatcher;
+    private final Thread writer;
+    private final Thread loader;
+    private volatile boolean running;
+    private volatile boolean started;
+    private volatile Handback handback;
+    private int openSessions;
+    private long loaderCursor;
+
+    /** Told when a message has no recipient left to try (list posts log their summary). */
+    public interface FinishListener {
+        void finished(DeliveryStore.Message message, Map<DeliveryStore.State, Long> counts);
+    }
+
+    public DeliveryEngine(DeliveryStore store, Router router, DeliverySettings settings, MailEvents events, Clock clock,
+                          Map<String, Composer> composers) {
+        this.store = store;
+        this.router = router;
+        this.settings = settings;
+        this.events = events;
+        this.clock = clock;
+        this.composers = new ConcurrentHashMap<>(composers);
+        this.messages = new Messages(store);
+        AtomicInteger threads = new AtomicInteger();
+        this.sessions = Executors.newFixedThreadPool(settings.threads(), runnable -> daemon(runnable, "delivery-" + threads.incrementAndGet()));
+        AtomicInteger resolverThreads = new AtomicInteger();
+        this.resolvers = Executors.newFixedThreadPool(4, runnable -> daemon(runnable, "delivery-dns-" + resolverThreads.incrementAndGet()));
+        this.dispatcher = daemon(this::dispatch, "delivery-dispatcher");
+        this.writer = daemon(this::write, "delivery-writer");
+        this.loader = daemon(this::load, "delivery-loader");
+    }
+
+    private static Thread daemon(Runnable runnable, String name) {
+        Thread thread = new Thread(runnable, name);
+        thread.setDaemon(true);
+        return thread;
+    }
+
+    public void register(String kind, Composer composer) {
+        composers.put(kind, composer);
+    }
+
+    public void onFinish(FinishListener listener) {
+        finishListeners.add(listener);
+    }
+
+    public DeliveryStore store() {
+        return store;
+    }
+
+    public DeliverySettings settings() {
+        return settings;
+    }
+
+    public Router router() {
+        return router;
+    }
+
+    /**
+     * Starts delivering once {@code gate} opens, handing mail back through {@code handback}. Calls after the first
+     * do nothing (the relay and list mailets both start it).
+     */
+    public synchronized void start(Handback handback, MailFlowGate gate) {
+        if (started) {
+            return;
+        }
+        started = true;
+        this.handback = handback;
+        gate.onOpen("outbound delivery", () -> {
+            running = true;
+            sweepFinished();
+            writer.start();
+            dispatcher.start();
+            loader.start();
+            LOGGER.info("outbound delivery started: {} session threads, destinations {} (default {}), pools {}",
+                settings.threads(), router.rules().names(), router.rules().defaultLimits(),
+                settings.pools().all().stream().map(Pools.Pool::name).toList());
+        });
+    }
+
+    public boolean started() {
+        return started;
+    }
+
+    /** Messages left with no recipient to try by a crash between the last result and their removal. */
+    private void sweepFinished() {
+        try {
+            for (String id : store.messageIds()) {
+                if (store.pending(id) == 0 && store.expansion(id).done()) {
+                    finish(id);
+                }
+            }
+        } catch (SQLException e) {
+            LOGGER.warn("outbound queue: sweep of finished messages failed: {}", e.toString());
+        }
+    }
+
+    // --- queueing -----------------------------------------------------------------------------------------------
+
+    /** Takes recipients just written to the store into memory, when there is room (otherwise the loader will). */
+    public void admit(List<DeliveryStore.Recipient> rows) {
+        if (!running && !started) {
+            return;
+        }
+        for (DeliveryStore.Recipient row : rows) {
+            if (held.size() >= settings.memoryRecipients()) {
+                return;
+            }
+            hold(row);
+        }
+    }
+
+    /** Recipients held in memory right now: list expansion waits while this is over the cap. */
+    public int held() {
+        return held.size();
+    }
+
+    public boolean roomFor(int more) {
+        return held.size() + more <= settings.memoryRecipients();
+    }
+
+    private void hold(DeliveryStore.Recipient row) {
+        if (!held.add(row.row())) {
+            return;
+        }
+        outstanding.computeIfAbsent(row.messageId(), id -> new AtomicInteger()).incrementAndGet();
+        Item item = new Item(row);
+        lock.lock();
+        try {
+            List<Item> waiting = resolving.get(item.domain);
+            if (waiting != null) {
+                waiting.add(item);
+                return;
+            }
+            resolving.put(item.domain, new ArrayList<>(List.of(item)));
+        } finally {
+            lock.unlock();
+        }
+        resolvers.execute(() -> resolve(item.domain));
+    }
+
+    private void resolve(String domain) {
+        Router.Route route;
+        try {
+            route = router.route(domain);
+        } catch (RuntimeException e) {
+            route = new Router.Route(domain, "unroutable", List.of(), Optional.of("routing failed: " + e), Optional.empty(),
+                clock.instant().plusSeconds(60));
+        }
+        List<Item> items;
+        lock.lock();
+        try {
+            items = resolving.remove(domain);
+            if (items == null) {
+                return;
+            }
+            if (route.usable()) {
+                for (Item item : items) {
+                    enqueue(item, route);
+                }
+                work.signalAll();
+                return;
+            }
+        } finally {
+            lock.unlock();
+        }
+        // No route: every recipient of the domain is deferred (or failed for good), without a connection.
+        for (Item item : items) {
+            if (route.permanent().isPresent()) {
+                fail(item, Optional.empty(), route.permanent().get(), route.destination(), "-", "none", false);
+            } else {
+                defer(item, route.temporary().orElse("no route"), route.destination(), "-", "none", false);
+            }
+        }
+    }
+
+    private void enqueue(Item item, Router.Route route) {
+        Destination destination = destinations.computeIfAbsent(route.destination(), this::newDestination);
+        String pool;
+        try {
+            pool = messages.get(item.messageId).message().pool();
+        } catch (IOException e) {
+            pool = Pools.DEFAULT;
+        }
+        String poolName = item.poolName(pool);
+        String laneKey = route.key() + " pool=" + poolName;
+        Lane lane = destination.lanes.computeIfAbsent(laneKey, key -> new Lane(key, route, settings.pools().get(poolName)));
+        lane.route = route;
+        lane.items.addLast(item);
+        item.destination = destination.name;
+    }
+
+    private Destination newDestination(String name) {
+        Limits limits = router.rules().group(name).map(DestinationRules.Group::limits).orElse(router.rules().defaultLimits());
+        return new Destination(name, limits, new Backoff(settings.backoffInitial(), settings.backoffMax()));
+    }
+
+    // --- dispatching --------------------------------------------------------------------------------------------
+
+    private void dispatch() {
+        while (running) {
+            lock.lock();
+            try {
+                Instant now = clock.instant();
+                boolean started = false;
+                for (Destination destination : destinations.values()) {
+                    for (Lane lane : destination.lanes.values()) {
+                        while (openSessions < settings.threads() && wantsSession(destination, lane, now)) {
+                            openSessions++;
+                            destination.open++;
+                            lane.open++;
+                            sessions.execute(new Session(destination, lane));
+                            started = true;
+                        }
+                    }
+                }
+                if (!started) {
+                    work.await(200, TimeUnit.MILLISECONDS);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (RuntimeException e) {
+                LOGGER.error("outbound dispatcher: {}", e.toString(), e);
+            } finally {
+                lock.unlock();
+            }
+        }
+    }
+
+    /** Whether the lane should get one more session now: work waits, and limits, suspension and caps allow it. */
+    private boolean wantsSession(Destination destination, Lane lane, Instant now) {
+        if (lane.items.isEmpty() || destination.open >= destination.limits.connections()) {
+            return false;
+        }
+        if (destination.backoff.suspended(now)) {
+            return false;
+        }
+        if (lane.unreachableUntil.isAfter(now)) {
+            return false;
+        }
+        if (!destination.rate.allows(now, destination.backoff.effectivePerMinute(destination.limits.perMinute()),
+            destination.limits.perHour())) {
+            return false;
+        }
+        // Another connection only when those open have more than a few messages each waiting.
+        return lane.open == 0 || lane.items.size() > lane.open * 4;
+    }
+
+    /** One SMTP connection's work: the lane's recipients, one transaction after the other. */
+    private final class Session implements Runnable {
+        private final Destination destination;
+        private final Lane lane;
+
+        Session(Destination destination, Lane lane) {
+            this.destination = destination;
+            this.lane = lane;
+        }
+
+        @Override
+        public void run() {
+            SmtpClient client = null;
+            int sent = 0;
+            try {
+                client = connect();
+                if (client == null) {
+                    return;
+                }
+                while (running && sent < destination.limits.messagesPerConnection()) {
+                    List<Item> batch = take();
+                    if (batch.isEmpty()) {
+                        break;
+                    }
+                    sent++;
+                    if (!deliver(client, batch)) {
+                        break;
+                    }
+                }
+            } catch (RuntimeException e) {
+                LOGGER.error("delivery session to {} failed: {}", destination.name, e.toString(), e);
+            } finally {
+                if (client != null) {
+                    client.close();
+                }
+                lock.lock();
+                try {
+                    openSessions--;
+                    destination.open--;
+                    lane.open--;
+                    work.signalAll();
+                } finally {
+                    lock.unlock();
+                }
+            }
+        }
+
+        private SmtpClient connect() {
+            Pools.Pool pool = lane.pool;
+            List<String> failures = new ArrayList<>();
+            for (SmtpClient.Target target : lane.route.targets()) {
+                try {
+                    SmtpClient client = SmtpClient.open(target, pool.helo(), pool.bind());
+                    LOGGER.info("delivery connection destination={} host={} pool={} {}", destination.name, target,
+                        pool.name(), client.describeTls());
+                    return client;
+                } catch (SmtpClient.ConnectionFailure e) {
+                    if (e.reply.isPresent() && ReplyClass.of(e.reply.get()) == ReplyClass.THROTTLED) {
+                        throttled(destination, lane, e.reply.get(), target.toString());
+                        return null;
+                    }
+                    failures.add(target + ": " + e.getMessage());
+                } catch (IOException e) {
+                    failures.add(target + ": " + e);
+                }
+            }
+            // No host took the connection: what waits in this lane is deferred now, and the lane rests a minute.
+            String reason = "no connection to " + destination.name + " (" + String.join("; ", failures) + ")";
+            List<Item> waiting = new ArrayList<>();
+            lock.lock();
+            try {
+                lane.unreachableUntil = clock.instant().plusSeconds(60);
+                waiting.addAll(lane.items);
+                lane.items.clear();
+            } finally {
+                lock.unlock();
+            }
+            LOGGER.info("delivery destination={} unreachable, {} recipient(s) deferred: {}", destination.name, waiting.size(), reason);
+            for (Item item : waiting) {
+                defer(item, reason, destination.name, "-", "none", false);
+            }
+            return null;
+        }
+
+        /** The next transaction's recipients: one, or several of one message when its copies are shared. */
+        private List<Item> take() {
+            lock.lock();
+            try {
+                long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(500);
+                while (lane.items.isEmpty()) {
+                    long left = deadline - System.nanoTime();
+                    if (left <= 0 || !running) {
+                        return List.of();
+                    }
+                    work.awaitNanos(left);
+                }
+                Instant now = clock.instant();
+                if (destination.backoff.suspended(now)
+                    || !destination.rate.allows(now, destination.backoff.effectivePerMinute(destination.limits.perMinute()),
+                        destination.limits.perHour())) {
+                    return List.of();
+                }
+                Item first = lane.items.pollFirst();
+                List<Item> batch = new ArrayList<>();
+                batch.add(first);
+                Composer composer = composerOf(first);
+                if (composer != null && composer.shared()) {
+                    // Recipients of one message are held one after the other: only the next few are looked at.
+                    Iterator<Item> others = lane.items.iterator();
+                    int looked = 0;
+                    while (others.hasNext() && batch.size() < RECIPIENTS_PER_TRANSACTION && looked++ < 2 * RECIPIENTS_PER_TRANSACTION) {
+                        Item other = others.next();
+                        if (other.messageId.equals(first.messageId) && other.domain.equals(first.domain)) {
+                            batch.add(other);
+                            others.remove();
+                        }
+                    }
+                }
+                // Warm-up: what is over the pool's cap for this destination today waits for tomorrow.
+                Optional<Long> cap = lane.pool.capOn(LocalDate.ofInstant(now, ZoneOffset.UTC));
+                if (cap.isPresent() && warmupSent(lane.pool.name(), destination.name, now) + batch.size() > cap.get()) {
+                    Instant tomorrow = LocalDate.ofInstant(now, ZoneOffset.UTC).plusDays(1).atStartOfDay().toInstant(ZoneOffset.UTC);
+                    for (Item item : batch) {
+                        results.add(new Result(item, new DeliveryStore.Deferred(item.row, item.attempts, tomorrow,
+                            item.expires.plus(Duration.between(now, tomorrow)), "warm-up cap of pool " + lane.pool.name() + " for "
+                            + destination.name + " reached (" + cap.get() + " today)"), true));
+                    }
+                    LOGGER.info("delivery destination={} pool={} warm-up cap {} reached: {} recipient(s) wait until {}",
+                        destination.name, lane.pool.name(), cap.get(), batch.size(), tomorrow);
+                    return take();
+                }
+                destination.rate.add(now, batch.size());
+                return batch;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return List.of();
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        /** Sends one transaction; false when the session must end (connection lost, throttled). */
+        private boolean deliver(SmtpClient client, List<Item> batch) {
+            Item first = batch.get(0);
+            if (removed.contains(first.messageId)) {
+                batch.forEach(item -> held.remove(item.row));
+                return true;
+            }
+            MDC.put("mail", first.messageId);
+            try {
+                Messages.Info info;
+                Composer.Copy copy;
+                try {
+                    info = messages.get(first.messageId);
+                    Composer composer = composerOf(first);
+                    if (composer == null) {
+                        throw new IOException("no composer for messages of kind " + info.message().kind());
+                    }
+                    copy = composer.compose(info.message(), first.address);
+                } catch (IOException | RuntimeException e) {
+                    // The content cannot be read or made: retried later, then bounced when its lifetime ends.
+                    LOGGER.error("delivery {} cannot make the copy for {}: {}", first.messageId, first.address, e.toString());
+                    for (Item item : batch) {
+                        defer(item, "local error: " + e.getMessage(), destination.name, "-", "none", false);
+                    }
+                    return true;
+                }
+                List<SmtpClient.Rcpt> rcpts = new ArrayList<>();
+                for (Item item : batch) {
+                    rcpts.add(new SmtpClient.Rcpt(item.address, info.rcptParameters(item.address)));
+                }
+                SmtpClient.Result result;
+                String host = client.target().toString();
+                String tls = client.tlsVersion();
+                try {
+                    result = client.send(new SmtpClient.Transaction(copy.sender(), info.mailParameters(), rcpts, copy.size(), copy.content()));
+                } catch (IOException e) {
+                    // The copy may or may not have arrived: retried (at least once).
+                    for (Item item : batch) {
+                        defer(item, "connection to " + host + " lost: " + e.getMessage(), destination.name, host, tls, false);
+                    }
+                    return false;
+                }
+                boolean keepGoing = true;
+                List<Item> failedNow = new ArrayList<>();
+                List<SmtpReply> failedReplies = new ArrayList<>();
+                for (int i = 0; i < batch.size(); i++) {
+                    Item item = batch.get(i);
+                    SmtpReply reply = result.forRecipient(i);
+                    ReplyClass kind = ReplyClass.of(reply);
+                    switch (kind) {
+                        case DELIVERED -> delivered(item, reply, destination, host, tls, client.supportsDsn(), info);
+                        case THROTTLED -> {
+                            throttled(destination, lane, reply, host);
+                            putBack(lane, item);
+                            keepGoing = false;
+                        }
+                        case DEFERRED -> {
+                            if (reply.code() == 452 && reply.status().equals("4.5.3")) {
+                                putBack(lane, item);
+                            } else {
+                                defer(item, reply.text(), destination.name, host, tls, client.supportsDsn());
+                            }
+                        }
+                        case POLICY_REJECTED, FAILED -> {
+                            if (kind == ReplyClass.POLICY_REJECTED) {
+                                lock.lock();
+                                try {
+                                    destination.policyRejections++;
+                                } finally {
+                                    lock.unlock();
+                                }
+                            }
+                            failedNow.add(item);
+                            failedReplies.add(reply);
+                        }
+                    }
+                    lock.lock();
+                    try {
+                        destination.lastReply = reply.text();
+                        if (kind != ReplyClass.THROTTLED) {
+                            destination.backoff.accepted(clock.instant(), destination.limits.perMinute());
+                        }
+                    } finally {
+                        lock.unlock();
+                    }
+                }
+                if (!failedNow.isEmpty()) {
+                    failAll(failedNow, failedReplies, destination.name, host, tls, client.supportsDsn(), info, false);
+                }
+                return keepGoing;
+            } finally {
+                MDC.remove("mail");
+            }
+        }
+    }
+
+    private void putBack(Lane lane, Item item) {
+        lock.lock();
+        try {
+            lane.items.addFirst(item);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void throttled(Destination destination, Lane lane, SmtpReply reply, String host) {
+        lock.lock();
+        try {
+            Instant now = clock.instant();
+            boolean already = destination.backoff.suspended(now);
+            if (!already) {
+                Instant until = destination.backoff.throttled(now, destination.rate.lastMinute(now), destination.limits.perMinute());
+                destination.throttles++;
+                LOGGER.warn("delivery destination={} throttled by {}: suspended until {} (strike {}), then at most {}/min; reply={}",
+                    destination.name, host, until, destination.backoff.strikes(),
+                    destination.backoff.effectivePerMinute(destination.limits.perMinute()), reply.text());
+            }
+            destination.lastReply = reply.text();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private Composer composerOf(Item item) {
+        try {
+            return composers.get(messages.get(item.messageId).message().kind());
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    // --- outcomes -----------------------------------------------------------------------------------------------
+
+    private void delivered(Item item, SmtpReply reply, Destination destination, String host, String tls, boolean remoteDsn,
+                           Messages.Info info) {
+        lock.lock();
+        try {
+            destination.delivered.add(clock.instant(), 1);
+            if (!"none".equals(tls)) {
+                destination.encrypted++;
+            }
+            destination.deliveries++;
+        } finally {
+            lock.unlock();
+        }
+        addWarmup(item, destination.name);
+        LOGGER.info("delivery {} to=<{}> destination={} host={} tls={} attempt={} result=delivered reply=\"{}\"", item.messageId,
+            item.address, destination.name, host, tls, item.attempts + 1, reply.text());
+        publish(MailEvent.Type.DELIVERED, item, destination.name, host, tls, reply.text(), info);
+        if (info.wantsSuccessNotice(item.address)) {
+            handBack(info, List.of(item), "success", List.of(outcome(reply.text(), Optional.empty(), host, remoteDsn)));
+        }
+        results.add(new Result(item, new DeliveryStore.Delivered(item.row, reply.text()), true));
+    }
+
+    private void defer(Item item, String reason, String destination, String host, String tls, boolean remoteDsn) {
+        Instant now = clock.instant();
+        Messages.Info info;
+        try {
+            info = messages.get(item.messageId);
+        } catch (IOException e) {
+            info = null;
+        }
+        int attempts = item.attempts + 1;
+        Duration wait = settings.delayAfter(attempts);
+        Instant next = now.plus(wait);
+        if (!next.isBefore(item.expires)) {
+            String reply = reason.matches("^[45]\\d\\d .*") ? reason : "4.4.7 delivery time expired: " + reason;
+            fail(item, Optional.ofNullable(info), "retries exhausted after " + attempts + " attempts over "
+                + settings.lifetime() + ", last: " + reply, destination, host, tls, true);
+            return;
+        }
+        LOGGER.info("delivery {} to=<{}> destination={} host={} tls={} attempt={} result=deferred next={} reply=\"{}\"",
+            item.messageId, item.address, destination, host, tls, attempts, next, reason);
+        publish(MailEvent.Type.DEFERRED, item, destination, host, tls, reason, info);
+        lock.lock();
+        try {
+            destinations.computeIfAbsent(destination, this::newDestination).deferrals.add(now, 1);
+        } finally {
+            lock.unlock();
+        }
+        boolean notify = false;
+        if (info != null && !item.delayNotified && info.handback("delay").isPresent()
+            && !now.isBefore(info.message().arrived().plus(settings.delayNoticeAfter()))) {
+            notify = true;
+            handBack(info, List.of(item), "delay", List.of(outcome(reason.matches("^[45]\\d\\d .*") ? reason : null,
+                reason.matches("^[45]\\d\\d .*") ? Optional.empty() : Optional.of(reason), host, remoteDsn)));
+        }
+        results.add(new Result(item, new DeliveryStore.Deferred(item.row, attempts, next, item.expires, reason), true));
+        if (notify) {
+            results.add(new Result(item, new DeliveryStore.Notified(item.row), false));
+        }
+    }
+
+    private void fail(Item item, Optional<Messages.Info> known, String reply, String destination, String host, String tls,
+                      boolean expired) {
+        Messages.Info info = known.orElse(null);
+        if (info == null) {
+            try {
+                info = messages.get(item.messageId);
+            } catch (IOException e) {
+                LOGGER.error("delivery {} to=<{}> failed ({}) and its message cannot be read for the DSN: {}; kept for a retry",
+                    item.messageId, item.address, reply, e.toString());
+                results.add(new Result(item, new DeliveryStore.Deferred(item.row, item.attempts, clock.instant().plusSeconds(300),
+                    item.expires.plusSeconds(300), reply), true));
+                return;
+            }
+        }
+        Optional<SmtpReply> parsed = SmtpReply.parse(reply);
+        failAll(List.of(item), List.of(parsed.orElse(new SmtpReply(550, Optional.of(expired ? "5.4.7" : "5.0.0"), reply))), destination,
+            expired ? "-" : host, tls, false, info, expired);
+    }
+
+    /** Permanent failures of one message: one hand-back to its failure processor with every recipient's reply. */
+    private void failAll(List<Item> items, List<SmtpReply> replies, String destination, String host, String tls, boolean remoteDsn,
+                         Messages.Info info, boolean expired) {
+        List<org.postroom.dsn.DeliveryOutcome> outcomes = new ArrayList<>();
+        for (int i = 0; i < items.size(); i++) {
+            Item item = items.get(i);
+            SmtpReply reply = replies.get(i);
+            boolean remote = !"-".equals(host) && reply.text().matches("^[45]\\d\\d .*");
+            outcomes.add(remote ? outcome(reply.text(), Optional.empty(), host, remoteDsn)
+                : outcome(null, Optional.of(reply.text()), "-".equals(host) ? null : host, remoteDsn));
+            LOGGER.warn("delivery {} to=<{}> destination={} host={} tls={} attempt={} result=failed reply=\"{}\"", item.messageId,
+                item.address, destination, host, tls, item.attempts + 1, reply.text());
+            publish(MailEvent.Type.FAILED, item, destination, host, tls, reply.text(), info);
+            lock.lock();
+            try {
+                destinations.computeIfAbsent(destination, this::newDestination).failures.add(clock.instant(), 1);
+            } finally {
+                lock.unlock();
+            }
+        }
+        boolean handedBack = handBack(info, items, expired ? "expired" : "failure", outcomes);
+        for (int i = 0; i < items.size(); i++) {
+            Item item = items.get(i);
+            if (handedBack) {
+                results.add(new Result(item, new DeliveryStore.Failed(item.row, replies.get(i).text()), true));
+            } else {
+                // The container did not take the failure: kept, tried again in five minutes.
+                results.add(new Result(item, new DeliveryStore.Deferred(item.row, item.attempts, clock.instant().plusSeconds(300),
+                    item.expires.plusSeconds(300), replies.get(i).text()), true));
+            }
+        }
+    }
+
+    private static org.postroom.dsn.DeliveryOutcome outcome(String reply, Optional<String> localError, String host, boolean remoteDsn) {
+        return new org.postroom.dsn.DeliveryOutcome(Optional.ofNullable(reply), localError, Optional.ofNullable(host), remoteDsn,
+            Instant.now());
+    }
+
+    /** Hands a copy for {@code items} to the message's processor for {@code what}; true when done or not wanted. */
+    private boolean handBack(Messages.Info info, List<Item> items, String what, List<org.postroom.dsn.DeliveryOutcome> outcomes) {
+        boolean expired = what.equals("expired");
+        if (expired) {
+            what = "failure";
+        }
+        Optional<String> processor = info.handback(what);
+        if (processor.isEmpty()) {
+            if (what.equals("failure")) {
+                LOGGER.warn("delivery {}: {} recipient(s) failed and the message names no failure processor: no DSN",
+                    info.message().id(), items.size());
+            }
+            return true;
+        }
+        Handback target = handback;
+        if (target == null) {
+            return false;
+        }
+        try {
+            Composer composer = composers.get(info.message().kind());
+            Composer.Copy copy = composer.compose(info.message(), items.get(0).address);
+            Map<String, org.postroom.dsn.DeliveryOutcome> byRecipient = new LinkedHashMap<>();
+            for (int i = 0; i < items.size(); i++) {
+                byRecipient.put(items.get(i).address.toLowerCase(Locale.ROOT), outcomes.get(i));
+            }
+            org.apache.mailet.Mail mail = info.mailFor(copy, items.stream().map(item -> item.address).toList(), byRecipient,
+                items.get(0).expires, what);
+            if (expired) {
+                mail.setAttribute(new org.apache.mailet.Attribute(org.postroom.dsn.NotifyDeliveryStatus.EXPIRED,
+                    org.apache.mailet.AttributeValue.of(true)));
+            }
+            target.send(mail, processor.get());
+            return true;
+        } catch (Exception e) {
+            LOGGER.error("delivery {}: cannot hand the {} of {} recipient(s) to {}: {}", info.message().id(), what, items.size(),
+                processor.get(), e.toString());
+            return false;
+        }
+    }
+
+    private void publish(MailEvent.Type type, Item item, String destination, String host, String tls, String reply, Messages.Info info) {
+        MailEvent.Builder event = MailEvent.of(type)
+            .with(MailEvent.Field.QUEUE_ID, item.messageId)
+            .with(MailEvent.Field.RECIPIENT, item.address)
+            .with(MailEvent.Field.DESTINATION, destination)
+            .with(MailEvent.Field.HOST, host)
+            .with(MailEvent.Field.TLS, tls)
+            .with(MailEvent.Field.REPLY, reply)
+            .with(MailEvent.Field.ATTEMPT, item.attempts + 1);
+        if (info != null) {
+            event.with(MailEvent.Field.SENDER, info.message().sender());
+            info.message().list().ifPresent(list -> event.with(MailEvent.Field.LIST, list));
+        }
+        events.publish(event.build());
+    }
+
+    // --- warm-up ------------------------------------------------------------------------------------------------
+
+    private long warmupSent(String pool, String destination, Instant now) {
+        long day = LocalDate.ofInstant(now, ZoneOffset.UTC).toEpochDay();
+        if (day != warmupDay) {
+            warmupToday.clear();
+            try {
+                warmupToday.putAll(store.warmupCounts(day));
+            } catch (SQLException e) {
+                LOGGER.warn("warm-up counts unreadable: {}", e.toString());
+            }
+            warmupDay = day;
+        }
+        return warmupToday.getOrDefault(pool + " " + destination, 0L);
+    }
+
+    private void addWarmup(Item item, String destination) {
+        String pool = item.pool;
+        if (pool == null) {
+            return;
+        }
+        Pools.Pool configured = settings.pools().get(pool);
+        if (configured.warmup().isEmpty()) {
+            return;
+        }
+        String key = pool + " " + destination;
+        warmupToday.merge(key, 1L, Long::sum);
+        warmupAdded.computeIfAbsent(key, k -> new AtomicLong()).incrementAndGet();
+    }
+
+    // --- writing results ----------------------------------------------------------------------------------------
+
+    private record Result(Item item, DeliveryStore.Change change, boolean releases) {
+    }
+
+    private void write() {
+        List<Result> batch = new ArrayList<>();
+        while (running || !results.isEmpty()) {
+            try {
+                Result first = results.poll(100, TimeUnit.MILLISECONDS);
+                if (first == null) {
+                    flushWarmup();
+                    continue;
+                }
+                batch.add(first);
+                results.drainTo(batch, 2000);
+                writeBatch(batch);
+                batch.clear();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    private void writeBatch(List<Result> batch) throws InterruptedException {
+        List<DeliveryStore.Change> changes = batch.stream().map(Result::change).toList();
+        while (true) {
+            try {
+                store.apply(changes);
+                break;
+            } catch (SQLException e) {
+                LOGGER.error("outbound queue: {} result(s) not written, retried in 5 s: {}", changes.size(), e.toString());
+                if (!running) {
+                    return;
+                }
+                Thread.sleep(5000);
+            }
+        }
+        Set<String> touched = new HashSet<>();
+        for (Result result : batch) {
+            if (!result.releases()) {
+                continue;
+            }
+            held.remove(result.item().row);
+            AtomicInteger left = outstanding.get(result.item().messageId);
+            if (left != null && left.decrementAndGet() <= 0) {
+                touched.add(result.item().messageId);
+            }
+        }
+        lock.lock();
+        try {
+            work.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        for (String id : touched) {
+            try {
+                AtomicInteger left = outstanding.get(id);
+                if (left != null && left.get() <= 0 && store.pending(id) == 0 && store.expansion(id).done()) {
+                    finish(id);
+                }
+            } catch (SQLException e) {
+                LOGGER.warn("outbound queue: cannot check whether {} is finished: {}", id, e.toString());
+            }
+        }
+        flushWarmup();
+    }
+
+    /** Called by list expansion when the last page is written: the post may be finished already. */
+    public void expansionDone(String messageId) {
+        try {
+            AtomicInteger left = outstanding.get(messageId);
+            if ((left == null || left.get() <= 0) && store.pending(messageId) == 0) {
+                finish(messageId);
+            }
+        } catch (SQLException e) {
+            LOGGER.warn("outbound queue: cannot check whether {} is finished: {}", messageId, e.toString());
+        }
+    }
+
+    private void finish(String id) {
+        if (!finishing.add(id)) {
+            return;
+        }
+        try {
+            Optional<DeliveryStore.Message> message = store.message(id);
+            if (message.isEmpty()) {
+                return;
+            }
+            Map<DeliveryStore.State, Long> counts = store.countByState(id);
+            for (FinishListener listener : finishListeners) {
+                try {
+                    listener.finished(message.get(), counts);
+                } catch (RuntimeException e) {
+                    LOGGER.warn("outbound queue: finish listener failed for {}: {}", id, e.toString());
+                }
+            }
+            store.remove(id);
+            outstanding.remove(id);
+            messages.forget(id);
+            Composer composer = composers.get(message.get().kind());
+            if (composer != null) {
+                composer.forget(id);
+            }
+            LOGGER.info("delivery {} finished: {}", id, describe(counts));
+        } catch (SQLException | IOException e) {
+            LOGGER.warn("outbound queue: cannot remove finished {}: {}", id, e.toString());
+        } finally {
+            finishing.remove(id);
+        }
+    }
+
+    private static String describe(Map<DeliveryStore.State, Long> counts) {
+        return "delivered=" + counts.getOrDefault(DeliveryStore.State.DELIVERED, 0L) + " failed="
+            + counts.getOrDefault(DeliveryStore.State.FAILED, 0L);
+    }
+
+    private void flushWarmup() {
+        if (warmupAdded.isEmpty()) {
+            return;
+        }
+        Map<String, Long> added = new HashMap<>();
+        for (Map.Entry<String, AtomicLong> entry : warmupAdded.entrySet()) {
+            long value = entry.getValue().getAndSet(0);
+            if (value > 0) {
+                added.put(entry.getKey(), value);
+            }
+        }
+        try {
+            store.addWarmup(LocalDate.ofInstant(clock.instant(), ZoneOffset.UTC).toEpochDay(), added);
+        } catch (SQLException e) {
+            LOGGER.warn("warm-up counts not written: {}", e.toString());
+            added.forEach((key, value) -> warmupAdded.computeIfAbsent(key, k -> new AtomicLong()).addAndGet(value));
+        }
+    }
+
+    // --- loading from the store ---------------------------------------------------------------------------------
+
+    private void load() {
+        while (running) {
+            try {
+                int room = settings.memoryRecipients() - held.size();
+                if (room > 100) {
+                    List<DeliveryStore.Recipient> due = store.due(clock.instant(), loaderCursor, Math.min(room, 5000));
+                    for (DeliveryStore.Recipient row : due) {
+                        hold(row);
+                    }
+                    loaderCursor = due.size() < Math.min(room, 5000) ? 0 : due.get(due.size() - 1).row();
+                    if (!due.isEmpty() && loaderCursor != 0) {
+                        continue;
+                    }
+                }
+                Thread.sleep(1000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (SQLException | RuntimeException e) {
+                LOGGER.warn("outbound queue: loading due recipients failed, again in 5 s: {}", e.toString());
+                try {
+                    Thread.sleep(5000);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
+    }
+
+    // --- the operator's view ------------------------------------------------------------------------------------
+
+    /** One destination as {@code postroom traffic} shows it. */
+    public record Traffic(String destination, Limits limits, int effectivePerMinute, int open, int waiting,
+                          int deliveredLastHour, int deferredLastHour, int failedLastHour, long policyRejections, long throttles,
+                          Optional<Instant> suspendedUntil, Optional<String> lastReply, long tlsShare) {
+    }
+
+    public List<Traffic> traffic() {
+        List<Traffic> traffic = new ArrayList<>();
+        lock.lock();
+        try {
+            Instant now = clock.instant();
+            for (Destination destination : destinations.values()) {
+                int waiting = destination.lanes.values().stream().mapToInt(lane -> lane.items.size()).sum();
+                traffic.add(new Traffic(destination.name, destination.limits,
+                    destination.backoff.effectivePerMinute(destination.limits.perMinute()), destination.open, waiting,
+                    destination.delivered.lastHour(now), destination.deferrals.lastHour(now), destination.failures.lastHour(now),
+                    destination.policyRejections, destination.throttles,
+                    destination.backoff.suspended(now) ? Optional.of(destination.backoff.suspendedUntil()) : Optional.empty(),
+                    Optional.ofNullable(destination.lastReply),
+                    destination.deliveries == 0 ? 0 : destination.encrypted * 100 / destination.deliveries));
+            }
+        } finally {
+            lock.unlock();
+        }
+        return traffic;
+    }
+
+    /** The recipient domains queued for {@code destination} (a group's name, or a domain). */
+    public Set<String> domainsOf(String destination) throws SQLException {
+        Set<String> domains = new HashSet<>();
+        String wanted = destination.toLowerCase(Locale.ROOT);
+        for (String domain : store.pendingDomains()) {
+            String of = router.knownDestination(domain).orElseGet(() -> router.route(domain).destination());
+            if (of.equals(wanted) || domain.equals(wanted)) {
+                domains.add(domain);
+            }
+        }
+        return domains;
+    }
+
+    /**
+     * Makes every deferred recipient of {@code destination} due now and lifts its suspension; recipients held in
+     * memory are tried at once.
+     */
+    public int flush(String destination) throws SQLException {
+        Set<String> domains = domainsOf(destination);
+        int count = store.flush(domains, clock.instant());
+        lock.lock();
+        try {
+            Destination known = destinations.get(destination.toLowerCase(Locale.ROOT));
+            if (known != null) {
+                known.backoff.resume();
+                known.lanes.values().forEach(lane -> lane.unreachableUntil = Instant.EPOCH);
+            }
+            work.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        domains.forEach(router::forget);
+        loaderCursor = 0;
+        return count;
+    }
+
+    /** Makes every deferred recipient due now and lifts every suspension. */
+    public int flushAll() throws SQLException {
+        int count = store.flush(new HashSet<>(store.pendingDomains()), clock.instant());
+        lock.lock();
+        try {
+            for (Destination destination : destinations.values()) {
+                destination.backoff.resume();
+                destination.lanes.values().forEach(lane -> lane.unreachableUntil = Instant.EPOCH);
+            }
+            work.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        loaderCursor = 0;
+        return count;
+    }
+
+    /**
+     * Takes a message out of the queue for good (the operator's decision: no DSN). Its recipients still in memory
+     * are dropped when a session reaches them.
+     */
+    public boolean remove(String messageId) throws SQLException, IOException {
+        if (store.message(messageId).isEmpty()) {
+            return false;
+        }
+        removed.add(messageId);
+        lock.lock();
+        try {
+            for (Destination destination : destinations.values()) {
+                for (Lane lane : destination.lanes.values()) {
+                    lane.items.removeIf(item -> {
+                        if (item.messageId.equals(messageId)) {
+                            held.remove(item.row);
+                            return true;
+                        }
+                        return false;
+                    });
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+        store.remove(messageId);
+        outstanding.remove(messageId);
+        messages.forget(messageId);
+        LOGGER.info("delivery {} removed from the outbound queue by the operator", messageId);
+        return true;
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        lock.lock();
+        try {
+            work.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        sessions.shutdown();
+        try {
+            sessions.awaitTermination(10, TimeUnit.SECONDS);
+            writer.join(10_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        sessions.shutdownNow();
+        resolvers.shutdownNow();
+        loader.interrupt();
+        dispatcher.interrupt();
+        store.close();
+    }
+
+    // --- in-memory state ----------------------------------------------------------------------------------------
+
+    private final class Item {
+        final long row;
+        final String messageId;
+        final String address;
+        final String domain;
+        final int attempts;
+        final Instant expires;
+        final boolean delayNotified;
+        String destination;
+        String pool;
+
+        Item(DeliveryStore.Recipient row) {
+            this.row = row.row();
+            this.messageId = row.messageId();
+            this.address = row.address();
+            this.domain = row.domain();
+            this.attempts = row.attempts();
+            this.expires = row.expires();
+            this.delayNotified = row.delayNotified();
+        }
+
+        String poolName(String pool) {
+            this.pool = pool;
+            return pool;
+        }
+    }
+
+    private static final class Lane {
+        final String key;
+        Router.Route route;
+        final Pools.Pool pool;
+        final Deque<Item> items = new ArrayDeque<>();
+        int open;
+        Instant unreachableUntil = Instant.EPOCH;
+
+        Lane(String key, Router.Route route, Pools.Pool pool) {
+            this.key = key;
+            this.route = route;
+            this.pool = pool;
+        }
+    }
+
+    private static final class Destination {
+        final String name;
+        final Limits limits;
+        final Backoff backoff;
+        final RateWindow rate = new RateWindow();
+        final RateWindow delivered = new RateWindow();
+        final RateWindow deferrals = new RateWindow();
+        final RateWindow failures = new RateWindow();
+        final Map<String, Lane> lanes = new LinkedHashMap<>();
+        int open;
+        long policyRejections;
+        long throttles;
+        long deliveries;
+        long encrypted;
+        String lastReply;
+
+        Destination(String name, Limits limits, Backoff backoff) {
+            this.name = name;
+            this.limits = limits;
+            this.backoff = backoff;
+        }
+    }
+}

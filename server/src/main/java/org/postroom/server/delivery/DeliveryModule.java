@@ -1,0 +1,82 @@
+package org.postroom.server.delivery;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.util.Map;
+
+import javax.inject.Singleton;
+
+import org.apache.commons.configuration2.Configuration;
+import org.apache.commons.dbcp2.BasicDataSource;
+import org.apache.james.utils.PropertiesProvider;
+import org.postroom.events.MailEvents;
+import org.postroom.server.PostroomHome;
+import org.postroom.server.PostroomSettings;
+import org.postroom.server.dns.PostroomDnsService;
+
+import com.google.inject.AbstractModule;
+import com.google.inject.Provides;
+import com.google.inject.multibindings.OptionalBinder;
+
+/**
+ * The outbound engine and what it needs: its queue in the server's database (through a small commons-dbcp2 pool on
+ * the JDBC URL of {@code conf/james-database.properties}) and under {@code var/outbound/}, its router, its settings.
+ * {@link Router.PortMap} (port 25) and {@link Router.TlsPolicy} (opportunistic) are optional bindings that other
+ * modules may set.
+ */
+public class DeliveryModule extends AbstractModule {
+    @Override
+    protected void configure() {
+        OptionalBinder.newOptionalBinder(binder(), Router.PortMap.class).setDefault().toInstance(Router.PortMap.SMTP);
+        OptionalBinder.newOptionalBinder(binder(), Router.TlsPolicy.class).setDefault().toInstance(Router.TlsPolicy.OPPORTUNISTIC);
+        com.google.inject.multibindings.Multibinder.newSetBinder(binder(), org.apache.james.webadmin.Routes.class)
+            .addBinding().to(DeliveryRoutes.class);
+    }
+
+    @Provides
+    @Singleton
+    DeliverySettings settings(PostroomSettings settings, PostroomHome home) {
+        return DeliverySettings.load(settings, home);
+    }
+
+    @Provides
+    @Singleton
+    DeliveryStore store(PropertiesProvider properties, PostroomHome home) throws Exception {
+        Configuration database = properties.getConfiguration("james-database");
+        BasicDataSource pool = new BasicDataSource();
+        pool.setDriverClassName(database.getString("database.driverClassName"));
+        pool.setUrl(database.getString("database.url"));
+        String username = database.getString("database.username", "");
+        if (!username.isBlank()) {
+            pool.setUsername(username);
+            pool.setPassword(database.getString("database.password", ""));
+        }
+        pool.setMaxTotal(8);
+        pool.setMaxIdle(8);
+        pool.setDefaultAutoCommit(true);
+        return new DeliveryStore(() -> {
+            try {
+                Connection connection = pool.getConnection();
+                connection.setAutoCommit(true);
+                return connection;
+            } catch (SQLException e) {
+                throw new IllegalStateException("no database connection for the outbound queue: " + e.getMessage(), e);
+            }
+        }, home.var().resolve("outbound"));
+    }
+
+    @Provides
+    @Singleton
+    Router router(PostroomDnsService dns, DeliverySettings settings, Router.PortMap ports, Router.TlsPolicy tls) {
+        return new Router(Router.Dns.of(dns), settings.rules(), settings.smarthost(), ports, tls, Clock.systemUTC());
+    }
+
+    @Provides
+    @Singleton
+    DeliveryEngine engine(DeliveryStore store, Router router, DeliverySettings settings, MailEvents events) {
+        DeliveryEngine engine = new DeliveryEngine(store, router, settings, events, Clock.systemUTC(), Map.of());
+        engine.register(StoredMessage.KIND, new StoredMessage(store));
+        return engine;
+    }
+}
