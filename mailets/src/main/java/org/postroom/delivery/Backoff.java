@@ -5,11 +5,14 @@ import java.time.Instant;
 
 /**
  * How a destination that throttles us is slowed: each throttling reply in a row suspends it twice as long as the
- * one before (from {@code initial}, capped at {@code max}) and halves the rate it gets once it resumes; each
- * minute without one lets the rate grow back by a quarter, up to the configured limit. Not thread-safe: the
- * engine holds its destination's lock.
+ * one before (from {@code initial}, capped at {@code max}) and halves the rate it gets once it resumes (from the
+ * rate that was throttled); every {@link #RAISE_EVERY} without one lets the rate grow back by half, until it is
+ * above the configured limit (or, without one, twice the rate that was throttled) and the adaptive limit is lifted.
+ * Not thread-safe: the engine holds its destination's lock.
  */
 public final class Backoff {
+    static final Duration RAISE_EVERY = Duration.ofSeconds(5);
+
     private final Duration initial;
     private final Duration max;
     private int strikes;
@@ -17,6 +20,8 @@ public final class Backoff {
     /** Messages per minute allowed now; 0 when there is no adaptive limit. */
     private double adaptivePerMinute;
     private Instant lastRaise = Instant.EPOCH;
+    /** The rate that was throttled last: the adaptive limit is lifted once the rate is back above twice this. */
+    private double throttledAt;
 
     public Backoff(Duration initial, Duration max) {
         this.initial = initial;
@@ -36,20 +41,21 @@ public final class Backoff {
         suspendedUntil = now.plus(wait);
         double base = adaptivePerMinute > 0 ? adaptivePerMinute
             : configuredPerMinute > 0 ? configuredPerMinute : Math.max(observedPerMinute, 2);
-        adaptivePerMinute = Math.max(1, base / 2);
+        throttledAt = Math.max(observedPerMinute, 1);
+        adaptivePerMinute = Math.max(1, Math.min(base, throttledAt) / 2);
         lastRaise = suspendedUntil;
         return suspendedUntil;
     }
 
     /** A reply that was not throttling: after a quiet minute the rate grows back. */
     public void accepted(Instant now, int configuredPerMinute) {
-        if (adaptivePerMinute > 0 && now.isAfter(lastRaise.plusSeconds(60))) {
+        if (adaptivePerMinute > 0 && now.isAfter(lastRaise.plus(RAISE_EVERY))) {
             strikes = Math.max(0, strikes - 1);
-            adaptivePerMinute *= 1.25;
+            adaptivePerMinute *= 1.5;
             lastRaise = now;
             if (configuredPerMinute > 0 && adaptivePerMinute >= configuredPerMinute) {
                 adaptivePerMinute = 0;
-            } else if (configuredPerMinute == 0 && strikes == 0 && adaptivePerMinute > 10_000) {
+            } else if (configuredPerMinute == 0 && adaptivePerMinute > 2 * throttledAt) {
                 adaptivePerMinute = 0;
             }
         }

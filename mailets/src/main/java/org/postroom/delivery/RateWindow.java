@@ -49,6 +49,20 @@ public final class RateWindow {
         lastMinute += count;
     }
 
+    /** What was counted in the last {@code seconds} (at most 60). */
+    public int lastSeconds(Instant now, int seconds) {
+        long nowSecond = now.getEpochSecond();
+        int count = 0;
+        for (var it = buckets.descendingIterator(); it.hasNext();) {
+            Bucket bucket = it.next();
+            if (bucket.second() <= nowSecond - seconds) {
+                break;
+            }
+            count += bucket.count();
+        }
+        return count;
+    }
+
     public int lastMinute(Instant now) {
         expire(now.getEpochSecond());
         return lastMinute;

@@ -333,8 +333,7 @@ public final class DeliveryEngine implements AutoCloseable {
         if (lane.unreachableUntil.isAfter(now)) {
             return false;
         }
-        if (!destination.rate.allows(now, destination.backoff.effectivePerMinute(destination.limits.perMinute()),
-            destination.limits.perHour())) {
+        if (!destination.allows(now)) {
             return false;
         }
         // Another connection only when those open have more than a few messages each waiting.
@@ -438,9 +437,14 @@ public final class DeliveryEngine implements AutoCloseable {
                     work.awaitNanos(left);
                 }
                 Instant now = clock.instant();
-                if (destination.backoff.suspended(now)
-                    || !destination.rate.allows(now, destination.backoff.effectivePerMinute(destination.limits.perMinute()),
-                        destination.limits.perHour())) {
+                // Paced (a limit per minute): wait for the next turn on this connection when it is near.
+                while (!destination.backoff.suspended(now) && !destination.allows(now) && destination.rate.allows(now, 0,
+                    destination.limits.perHour()) && Duration.between(now, destination.nextSlot).compareTo(Duration.ofSeconds(2)) < 0
+                    && running) {
+                    work.awaitNanos(Math.max(1_000_000L, Duration.between(now, destination.nextSlot).toNanos()));
+                    now = clock.instant();
+                }
+                if (destination.backoff.suspended(now) || !destination.allows(now) || lane.items.isEmpty()) {
                     return List.of();
                 }
                 Item first = lane.items.pollFirst();
@@ -472,7 +476,7 @@ public final class DeliveryEngine implements AutoCloseable {
                         destination.name, lane.pool.name(), cap.get(), batch.size(), tomorrow);
                     return take();
                 }
-                destination.rate.add(now, batch.size());
+                destination.sent(now, batch.size());
                 return batch;
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -593,7 +597,9 @@ public final class DeliveryEngine implements AutoCloseable {
             Instant now = clock.instant();
             boolean already = destination.backoff.suspended(now);
             if (!already) {
-                Instant until = destination.backoff.throttled(now, destination.rate.lastMinute(now), destination.limits.perMinute());
+                // The pace that was throttled: the last minute's, or the last five seconds' when that was a burst.
+                double observed = Math.max(destination.rate.lastMinute(now), destination.rate.lastSeconds(now, 5) * 12.0);
+                Instant until = destination.backoff.throttled(now, observed, destination.limits.perMinute());
                 destination.throttles++;
                 LOGGER.warn("delivery destination={} throttled by {}: suspended until {} (strike {}), then at most {}/min; reply={}",
                     destination.name, host, until, destination.backoff.strikes(),
@@ -1185,10 +1191,31 @@ public final class DeliveryEngine implements AutoCloseable {
         long encrypted;
         String lastReply;
 
+        /** With a limit per minute, messages are spaced evenly: the next one may go from this instant. */
+        Instant nextSlot = Instant.EPOCH;
+
         Destination(String name, Limits limits, Backoff backoff) {
             this.name = name;
             this.limits = limits;
             this.backoff = backoff;
+        }
+
+        /** Whether a message may go now: its turn under the per-minute pace, and room in the last hour's budget. */
+        boolean allows(Instant now) {
+            int perMinute = backoff.effectivePerMinute(limits.perMinute());
+            if (perMinute > 0 && now.isBefore(nextSlot)) {
+                return false;
+            }
+            return rate.allows(now, 0, limits.perHour());
+        }
+
+        void sent(Instant now, int count) {
+            rate.add(now, count);
+            int perMinute = backoff.effectivePerMinute(limits.perMinute());
+            if (perMinute > 0) {
+                Instant from = nextSlot.isAfter(now) ? nextSlot : now;
+                nextSlot = from.plusNanos(count * 60_000_000_000L / perMinute);
+            }
         }
     }
 }

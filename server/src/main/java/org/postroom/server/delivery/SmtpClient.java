@@ -222,13 +222,26 @@ final class SmtpClient implements AutoCloseable {
         if (extensions.contains("PIPELINING")) {
             write(mail + String.join("", rcpts) + "DATA\r\n");
             mailReply = read();
+            if (mailReply.code() == 421) {
+                return closing(mailReply, rcpts.size());
+            }
             for (int i = 0; i < rcpts.size(); i++) {
-                rcptReplies.add(read());
+                SmtpReply reply = read();
+                if (reply.code() == 421) {
+                    return closing(reply, rcpts.size());
+                }
+                rcptReplies.add(reply);
             }
             dataReply = read();
+            if (dataReply.code() == 421) {
+                return closing(dataReply, rcpts.size());
+            }
         } else {
             write(mail);
             mailReply = read();
+            if (mailReply.code() == 421) {
+                return closing(mailReply, rcpts.size());
+            }
             if (!positive(mailReply)) {
                 dirty = true;
                 for (int i = 0; i < rcpts.size(); i++) {
@@ -268,6 +281,19 @@ final class SmtpClient implements AutoCloseable {
         }
         dirty = true;
         return new Result(mailReply, rcptReplies, anyAccepted ? Optional.of(dataReply) : Optional.empty());
+    }
+
+    /**
+     * A 421: the server is closing the connection (RFC 5321 section 3.8), often to throttle us; the reply stands for
+     * every recipient of the transaction, and the connection is not used again.
+     */
+    private Result closing(SmtpReply reply, int recipients) {
+        closeQuietly();
+        List<SmtpReply> replies = new ArrayList<>();
+        for (int i = 0; i < recipients; i++) {
+            replies.add(reply);
+        }
+        return new Result(reply, replies, Optional.empty());
     }
 
     /** Doubles a dot at the start of each line, turns bare LF into CRLF, and ends the content with CRLF. */

@@ -1,0 +1,254 @@
+package org.postroom.server.delivery;
+
+import static java.util.concurrent.TimeUnit.SECONDS;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import org.apache.mailet.Mail;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.postroom.dsn.DeliveryOutcome;
+import org.postroom.dsn.NotifyDeliveryStatus;
+import org.postroom.events.MailEvent;
+
+class DeliveryEngineTest {
+    @TempDir
+    Path folder;
+
+    final List<AutoCloseable> closing = new ArrayList<>();
+
+    @AfterEach
+    void close() throws Exception {
+        for (AutoCloseable closeable : closing) {
+            closeable.close();
+        }
+    }
+
+    private LoopbackMx mx() throws Exception {
+        LoopbackMx mx = new LoopbackMx();
+        closing.add(0, mx);
+        return mx;
+    }
+
+    private EngineFixture engine(Map<String, String> keys, Map<String, Integer> ports, Duration lifetime) throws Exception {
+        EngineFixture fixture = new EngineFixture(folder, keys, Map.of(), ports, lifetime);
+        closing.add(0, fixture);
+        return fixture;
+    }
+
+    @Test
+    void recipientsOfOneDomainShareOneTransactionAndTheMessageLeavesTheQueueOnceDelivered() throws Exception {
+        LoopbackMx mx = mx();
+        EngineFixture fixture = engine(Map.of(), Map.of("*", mx.port()), Duration.ofMinutes(5));
+
+        fixture.queue("m1", "alice@example.org", List.of("bob@remote.test", "carol@remote.test", "dave@other.test"),
+            EngineFixture.message("shared"));
+
+        await().atMost(20, SECONDS).until(() -> mx.deliveredRecipients().size() == 3);
+        assertThat(mx.received).anySatisfy(message -> assertThat(message.recipients())
+            .containsExactlyInAnyOrder("bob@remote.test", "carol@remote.test"));
+        assertThat(mx.received).allSatisfy(message -> {
+            assertThat(message.sender()).isEqualTo("alice@example.org");
+            assertThat(message.content()).contains("Subject: shared").contains("\r\n.starts with a dot\r\n");
+            assertThat(message.mailParameters()).contains("SIZE=");
+        });
+        await().atMost(10, SECONDS).until(() -> fixture.store.message("m1").isEmpty());
+        assertThat(fixture.store.contentFile("m1")).doesNotExist();
+        assertThat(fixture.events(MailEvent.Type.DELIVERED)).hasSize(3)
+            .allSatisfy(event -> assertThat(event.fields()).containsEntry(MailEvent.Field.QUEUE_ID, "m1")
+                .containsEntry(MailEvent.Field.TLS, "none").containsKey(MailEvent.Field.DESTINATION));
+        assertThat(fixture.handedBack).isEmpty();
+    }
+
+    @Test
+    void aPermanentRefusalIsHandedBackOnceWithEachRecipientsReplyAndATemporaryOneIsRetried() throws Exception {
+        LoopbackMx mx = mx();
+        mx.replies.put("gone@remote.test", "550 5.1.1 <gone@remote.test>: user unknown");
+        mx.replies.put("busy@remote.test", "451 4.3.0 mailbox busy, try later");
+        mx.once.put("busy@remote.test", true);
+        EngineFixture fixture = engine(Map.of(), Map.of("*", mx.port()), Duration.ofMinutes(5));
+
+        fixture.queue("m2", "alice@example.org", List.of("gone@remote.test", "busy@remote.test", "ok@remote.test"),
+            EngineFixture.message("mixed"));
+
+        await().atMost(20, SECONDS).until(() -> mx.deliveredRecipients().containsAll(List.of("busy@remote.test", "ok@remote.test")));
+        await().atMost(10, SECONDS).until(() -> fixture.store.message("m2").isEmpty());
+        assertThat(fixture.handedBack).singleElement().satisfies(handed -> {
+            assertThat(handed.processor()).isEqualTo("bounces");
+            Mail mail = handed.mail();
+            assertThat(mail.getRecipients()).extracting(Object::toString).containsExactly("gone@remote.test");
+            assertThat(mail.getMaybeSender().asString()).isEqualTo("alice@example.org");
+            assertThat(DeliveryOutcome.read(mail).get("gone@remote.test").reply()).hasValueSatisfying(reply ->
+                assertThat(reply).startsWith("550 5.1.1"));
+            assertThat(mail.getAttribute(NotifyDeliveryStatus.ARRIVAL)).isPresent();
+            assertThat(mail.getMessage().getSubject()).isEqualTo("mixed");
+        });
+        assertThat(fixture.events(MailEvent.Type.DEFERRED)).singleElement()
+            .satisfies(event -> assertThat(event.fields()).containsEntry(MailEvent.Field.RECIPIENT, "busy@remote.test"));
+        assertThat(fixture.events(MailEvent.Type.FAILED)).singleElement()
+            .satisfies(event -> assertThat(event.fields().get(MailEvent.Field.REPLY)).startsWith("550 5.1.1"));
+    }
+
+    @Test
+    void aRecipientThatIsRefusedForNowUntilItsLifetimeEndsFailsWithTheExpiredMark() throws Exception {
+        LoopbackMx mx = mx();
+        mx.replies.put("later@remote.test", "452 4.2.2 mailbox full");
+        EngineFixture fixture = engine(Map.of(), Map.of("*", mx.port()), Duration.ofSeconds(2));
+
+        fixture.queue("m3", "alice@example.org", List.of("later@remote.test"), EngineFixture.message("expiring"));
+
+        await().atMost(20, SECONDS).until(() -> !fixture.handedBack.isEmpty());
+        EngineFixture.Handed handed = fixture.handedBack.get(0);
+        assertThat(handed.processor()).isEqualTo("bounces");
+        assertThat(handed.mail().getAttribute(NotifyDeliveryStatus.EXPIRED)).isPresent();
+        assertThat(DeliveryOutcome.read(handed.mail()).get("later@remote.test").localError())
+            .hasValueSatisfying(error -> assertThat(error).contains("retries exhausted").contains("452 4.2.2 mailbox full"));
+        assertThat(fixture.events(MailEvent.Type.DEFERRED)).hasSizeGreaterThanOrEqualTo(1);
+        await().atMost(10, SECONDS).until(() -> fixture.store.message("m3").isEmpty());
+    }
+
+    @Test
+    void aNullMxFailsAtOnceWithoutAConnection() throws Exception {
+        LoopbackMx mx = mx();
+        EngineFixture fixture = engine(Map.of(), Map.of("*", mx.port()), Duration.ofMinutes(5));
+        fixture.mxHosts.put("nomail.test", "null-mx");
+
+        fixture.queue("m4", "alice@example.org", List.of("x@nomail.test"), EngineFixture.message("nullmx"));
+
+        await().atMost(20, SECONDS).until(() -> !fixture.handedBack.isEmpty());
+        assertThat(DeliveryOutcome.read(fixture.handedBack.get(0).mail()).get("x@nomail.test").localError())
+            .hasValueSatisfying(error -> assertThat(error).contains("5.1.10"));
+        assertThat(mx.connections.get()).isZero();
+    }
+
+    @Test
+    void aThrottlingDestinationIsSlowedWithinItsConnectionLimitWhileAnotherKeepsItsPaceAndNothingFails() throws Exception {
+        LoopbackMx slow = mx();
+        slow.perSecond = 10;
+        slow.maxConnections = 3;
+        LoopbackMx fast = mx();
+        EngineFixture fixture = new EngineFixture(folder, Map.of(
+            "destination.slowco.mx", "*.slowco.test", "destination.slowco.connections", "3",
+            "destination.slowco.messages.per.connection", "10"),
+            Map.of("slow.test", "mx1.slowco.test"), Map.of("mx1.slowco.test", slow.port(), "*", fast.port()), Duration.ofMinutes(10));
+        closing.add(0, fixture);
+        List<String> slowRecipients = new ArrayList<>();
+        List<String> fastRecipients = new ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            fastRecipients.add("member" + i + "@fast.test");
+            if (i < 150) {
+                slowRecipients.add("member" + i + "@slow.test");
+            }
+        }
+        long started = System.nanoTime();
+        for (int i = 0; i < 300; i++) {
+            if (i < 150) {
+                fixture.queue("s" + i, "news@example.org", List.of(slowRecipients.get(i)), EngineFixture.message("s" + i));
+            }
+            fixture.queue("f" + i, "news@example.org", List.of(fastRecipients.get(i)), EngineFixture.message("f" + i));
+        }
+        await().atMost(30, SECONDS).until(() -> fast.deliveredRecipients().size() == 300);
+        double fastSeconds = (System.nanoTime() - started) / 1e9;
+        assertThat(slow.throttled.get()).as("the slow MX throttled us").isPositive();
+        await().atMost(120, SECONDS).until(() -> slow.deliveredRecipients().size() >= 150);
+
+        assertThat(slow.deliveredRecipients()).containsExactlyInAnyOrderElementsOf(slowRecipients);
+        assertThat(fast.deliveredRecipients()).containsExactlyInAnyOrderElementsOf(fastRecipients);
+        assertThat(slow.mostOpen.get()).as("connections the slow MX saw at once").isLessThanOrEqualTo(3);
+        assertThat(slow.refusedConnections.get()).isZero();
+        assertThat(fixture.handedBack).as("nothing bounced").isEmpty();
+        assertThat(fixture.events(MailEvent.Type.FAILED)).isEmpty();
+        assertThat(fastSeconds).as("the unthrottled destination finished while the other was still throttled")
+            .isLessThan((System.nanoTime() - started) / 1e9);
+        assertThat(fixture.engine.traffic()).anySatisfy(traffic -> {
+            assertThat(traffic.destination()).isEqualTo("slowco");
+            assertThat(traffic.throttles()).isPositive();
+        });
+    }
+
+    @Test
+    void aRestartResumesFromTheRecipientsStateAndDeliversEachRecipient() throws Exception {
+        LoopbackMx mx = mx();
+        mx.replies.put("late0@remote.test", "451 4.3.0 not now");
+        mx.once.put("late0@remote.test", true);
+        EngineFixture first = new EngineFixture(folder, Map.of(), Map.of(), Map.of("*", mx.port()), Duration.ofMinutes(5));
+        List<String> recipients = new ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            recipients.add("late" + i + "@remote.test");
+        }
+        // Many messages queued; stopped before all are delivered.
+        for (int i = 0; i < 200; i++) {
+            first.queue("r" + i, "alice@example.org", List.of(recipients.get(i)), EngineFixture.message("r" + i));
+        }
+        await().atMost(20, SECONDS).until(() -> mx.deliveredRecipients().size() >= 20);
+        first.close();
+        EngineFixture.shutdownDerby(folder);
+
+        EngineFixture second = new EngineFixture(folder, Map.of(), Map.of(), Map.of("*", mx.port()), Duration.ofMinutes(5));
+        closing.add(0, second);
+        await().atMost(60, SECONDS).until(() -> mx.deliveredRecipients().containsAll(recipients) && second.pending() == 0);
+        assertThat(mx.deliveredRecipients()).containsAll(recipients);
+        // At least once: a copy sent just before the stop may be sent again, never more than the batch in flight.
+        assertThat(mx.deliveredRecipients().size() - recipients.size()).isLessThanOrEqualTo(40);
+        assertThat(second.handedBack).isEmpty();
+        await().atMost(10, SECONDS).until(() -> second.store.messageIds().isEmpty());
+    }
+
+    @Test
+    void aPoolsWarmUpCapDefersWhatIsOverItToTheNextDayWithoutBouncing() throws Exception {
+        LoopbackMx mx = mx();
+        EngineFixture fixture = engine(Map.of("pool.fresh.senders", "news.example.org", "pool.fresh.warmup", "3, 10",
+            "pool.fresh.warmup.start", java.time.LocalDate.now(java.time.ZoneOffset.UTC).toString()),
+            Map.of("*", mx.port()), Duration.ofMinutes(5));
+        for (int i = 0; i < 6; i++) {
+            fixture.queue("w" + i, "letters@news.example.org", List.of("reader" + i + "@remote.test"), EngineFixture.message("w" + i));
+        }
+        await().atMost(20, SECONDS).until(() -> fixture.store.pendingCounts().getOrDefault(DeliveryStore.State.DEFERRED, 0L) == 3);
+        assertThat(mx.deliveredRecipients()).hasSize(3);
+        assertThat(fixture.handedBack).isEmpty();
+        List<DeliveryStore.Recipient> waiting = fixture.store.pendingOf(java.util.Set.of(), 10);
+        assertThat(waiting).hasSize(3).allSatisfy(recipient -> {
+            assertThat(recipient.nextAttempt().atZone(java.time.ZoneOffset.UTC).toLocalDate())
+                .isEqualTo(java.time.LocalDate.now(java.time.ZoneOffset.UTC).plusDays(1));
+            assertThat(recipient.lastReply()).hasValueSatisfying(reply -> assertThat(reply).contains("warm-up cap"));
+        });
+    }
+
+    @Test
+    void dsnParametersArePassedOnOnlyToAServerThatAnnouncesDsn() throws Exception {
+        LoopbackMx mx = mx();
+        mx.dsn = true;
+        EngineFixture fixture = engine(Map.of(), Map.of("*", mx.port()), Duration.ofMinutes(5));
+        String id = "d1";
+        fixture.store.writeContent(id, out -> out.write(EngineFixture.message("dsn").getBytes()));
+        org.apache.james.server.core.MailImpl mail = org.apache.james.server.core.MailImpl.builder().name(id)
+            .addRecipient("bob@remote.test").build();
+        org.apache.mailet.DsnParameters.builder()
+            .envId(org.apache.mailet.DsnParameters.EnvId.of("ENV42"))
+            .ret(org.apache.mailet.DsnParameters.Ret.HDRS)
+            .addRcptParameter(new org.apache.james.core.MailAddress("bob@remote.test"),
+                org.apache.mailet.DsnParameters.RecipientDsnParameters.of(java.util.EnumSet.of(
+                    org.apache.mailet.DsnParameters.Notify.SUCCESS, org.apache.mailet.DsnParameters.Notify.FAILURE)))
+            .build().ifPresent(mail::setDsnParameters);
+        java.time.Instant now = java.time.Instant.now();
+        fixture.engine.admit(fixture.store.insert(new DeliveryStore.Message(id, StoredMessage.KIND, "alice@example.org", now,
+            "default", Messages.attributes(mail), Messages.handback(Map.of("failure", "bounces", "success", "relayed"), Map.of()),
+            java.util.Optional.empty()), List.of(new DeliveryStore.NewRecipient("bob@remote.test", "remote.test", now,
+            now.plusSeconds(300))), true));
+
+        await().atMost(20, SECONDS).until(() -> mx.received.size() == 1);
+        assertThat(mx.received.get(0).mailParameters()).contains("RET=HDRS").contains("ENVID=ENV42");
+        assertThat(mx.received.get(0).rcptLines().get(0)).contains("NOTIFY=").contains("SUCCESS");
+        // The next server announced DSN: it answers NOTIFY=SUCCESS itself; the success processor is told with that.
+        await().atMost(10, SECONDS).until(() -> !fixture.handedBack.isEmpty());
+        assertThat(fixture.handedBack.get(0).processor()).isEqualTo("relayed");
+        assertThat(DeliveryOutcome.read(fixture.handedBack.get(0).mail()).get("bob@remote.test").remoteSupportsDsn()).isTrue();
+    }
+}
