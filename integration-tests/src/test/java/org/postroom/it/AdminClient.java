@@ -48,9 +48,14 @@ public final class AdminClient {
         require(send("PUT", "/users/" + address, "{\"password\":\"" + password + "\"}"), 204);
     }
 
-    /** Retries deferred mail of the outgoing queue now. */
+    /** Retries deferred outbound recipients now (and lifts throttling suspensions). */
     public void flushOutgoing() throws IOException, InterruptedException {
-        require(send("PATCH", "/mailQueues/outgoing/mails?delayed=true", "{\"delayed\": false}"), 204);
+        require(send("POST", "/postroom/delivery/flush", null), 200);
+    }
+
+    /** The outbound queue's recipients still to be tried, as JSON. */
+    public String outbound() throws IOException, InterruptedException {
+        return get("/postroom/delivery/queue");
     }
 
     private static void require(HttpResponse<String> response, int status) {

@@ -33,27 +33,6 @@ public final class FakeDns implements AutoCloseable {
         this(new DatagramSocket(0, InetAddress.getLoopbackAddress()));
     }
 
-    /**
-     * On port 53 of a loopback address of its own (127.x.y.z), for a resolver setting that takes a host without a
-     * port (James 3.8.1's DNS service). Binding port 53 needs root or CAP_NET_BIND_SERVICE.
-     */
-    public static FakeDns onPort53() throws SocketException {
-        SocketException last = null;
-        java.util.Random random = new java.util.Random();
-        for (int attempt = 0; attempt < 20; attempt++) {
-            try {
-                InetAddress address = InetAddress.getByAddress(new byte[] {127, (byte) (10 + random.nextInt(200)),
-                    (byte) random.nextInt(250), (byte) (1 + random.nextInt(250))});
-                return new FakeDns(new DatagramSocket(53, address));
-            } catch (SocketException e) {
-                last = e;
-            } catch (java.net.UnknownHostException e) {
-                throw new IllegalStateException(e);
-            }
-        }
-        throw last;
-    }
-
     private FakeDns(DatagramSocket socket) {
         this.socket = socket;
         Thread thread = new Thread(this::serve, "fake-dns");
@@ -64,11 +43,6 @@ public final class FakeDns implements AutoCloseable {
     /** {@code 127.0.0.1:PORT}, as a DNS server setting. */
     public String address() {
         return socket.getLocalAddress().getHostAddress() + ":" + socket.getLocalPort();
-    }
-
-    /** The address it listens on, without the port (for {@link #onPort53()}). */
-    public String host() {
-        return socket.getLocalAddress().getHostAddress();
     }
 
     /** One record, e.g. {@code add("example.org.", "MX", "10 mail.example.org.")}; TXT data in zone-file quotes. */

@@ -69,7 +69,10 @@ class OutboundTlsTest {
             }));
         assertThat(mx.commands()).anySatisfy(command -> assertThat(command).isEqualTo("none> STARTTLS"));
         await().atMost(10, SECONDS).untilAsserted(() -> assertThat(server.log())
-            .containsPattern("outbound Mail\\S+ host=mx\\.far\\.test tls=TLSv1\\.3 cipher=TLS_\\w+ verified=false"));
+            .containsPattern("delivery connection destination=far\\.test host=mx\\.far\\.test:\\d+ pool=default tls=TLSv1\\.3"
+                + " cipher=TLS_\\w+ verified=false")
+            .containsPattern("delivery \\S+ to=<bob@far\\.test> destination=far\\.test host=mx\\.far\\.test:\\d+ tls=TLSv1\\.3 attempt=1"
+                + " result=delivered"));
     }
 
     @Test
@@ -84,7 +87,7 @@ class OutboundTlsTest {
                 assertThat(received.tls()).isEqualTo("none");
             }));
             await().atMost(10, SECONDS).untilAsserted(() -> assertThat(server.log())
-                .containsPattern("outbound Mail\\S+ host=mx\\.far\\.test tls=none"));
+                .containsPattern("delivery connection destination=far\\.test host=mx\\.far\\.test:\\d+ pool=default tls=none"));
         } finally {
             mx.offerStartTls(mxTls);
         }

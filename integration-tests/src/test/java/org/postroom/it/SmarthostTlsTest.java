@@ -70,7 +70,7 @@ class SmarthostTlsTest {
     }
 
     private static int deferrals() throws Exception {
-        Matcher matcher = Pattern.compile("deferred Mail\\S+ from=<" + Pattern.quote(ALICE) + ">").matcher(server.log());
+        Matcher matcher = Pattern.compile("delivery \\S+ to=<dave@remote\\.test> destination=smarthost \\S+ \\S+ attempt=\\d+ result=deferred").matcher(server.log());
         int count = 0;
         while (matcher.find()) {
             count++;
@@ -87,7 +87,7 @@ class SmarthostTlsTest {
         await().atMost(60, SECONDS).until(() -> deferrals() >= 1);
         assertThat(relay.commands()).anySatisfy(command -> assertThat(command).startsWith("none> EHLO"));
         await().atMost(10, SECONDS).untilAsserted(() -> assertThat(server.log())
-            .containsPattern("outbound Mail\\S+ host=localhost not connected: STARTTLS is required"));
+            .containsPattern("result=deferred .*localhost:\\d+ does not offer STARTTLS, which this destination requires"));
 
         // 2. STARTTLS with a trusted certificate for another name: the handshake fails, nothing is sent.
         relay.offerStartTls(wrongName);
@@ -97,7 +97,7 @@ class SmarthostTlsTest {
         assertThat(relay.commands()).noneSatisfy(command -> assertThat(command).containsIgnoringCase("AUTH"))
             .noneSatisfy(command -> assertThat(command).contains("MAIL FROM"));
         assertThat(relay.received()).isEmpty();
-        assertThat(server.log()).containsPattern("outbound Mail\\S+ host=localhost not connected: .*localhost");
+        assertThat(server.log()).containsPattern("result=deferred .*TLS with localhost:\\d+ failed");
 
         // 3. The smarthost's own certificate: AUTH and the mail go over TLS.
         relay.offerStartTls(rightName);
@@ -109,7 +109,8 @@ class SmarthostTlsTest {
         assertThat(relay.commands()).filteredOn(command -> command.contains("AUTH"))
             .isNotEmpty().allSatisfy(command -> assertThat(command).startsWith("TLSv1.3> AUTH PLAIN"));
         await().atMost(10, SECONDS).untilAsserted(() -> assertThat(server.log())
-            .containsPattern("outbound Mail\\S+ host=localhost tls=TLSv1\\.3 cipher=TLS_\\w+ verified=true"));
+            .containsPattern("delivery connection destination=smarthost host=localhost:\\d+ pool=default tls=TLSv1\\.3 cipher=TLS_\\w+"
+                + " verified=true"));
     }
 
     @Test

@@ -21,8 +21,8 @@ public enum ReplyClass {
     FAILED;
 
     /** Texts providers put in their throttling replies (Gmail 4.7.28, Yahoo TSS04, Microsoft 4.7.650, ...). */
-    private static final String[] THROTTLE_MARKERS = {"4.7.28", "tss04", "4.7.650", "4.7.500", "rate limit", "too many",
-        "try again later", "throttl", "rl0000", "4.7.0 [tss"};
+    private static final String[] THROTTLE_MARKERS = {"4.7.28", "tss04", "4.7.650", "4.7.500", "rate limit", "rate-limit",
+        "ratelimit", "too many connections", "too many messages", "throttl"};
 
     public static ReplyClass of(SmtpReply reply) {
         int code = reply.code();

@@ -42,7 +42,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  * {@code postroom} run in-process against one packaged server, as an administrator would run it on the server
  * machine: every command, and every error path (bad input, duplicates, unknown names, server not running,
  * permission denied). Outbound mail goes to a smarthost where nothing listens, so it stays deferred in the
- * outgoing queue for the queue commands.
+ * outbound queue for the queue commands.
  */
 class PostroomCommandTest {
     static final String DOMAIN = PostroomProcess.DOMAIN;
@@ -136,7 +136,7 @@ class PostroomCommandTest {
                 .contains("health     healthy")
                 .containsPattern("uptime     \\d+[smhd]")
                 .contains("mail flow  open")
-                .contains("QUEUE     MESSAGES").containsPattern("spool +\\d+").containsPattern("outgoing +\\d+");
+                .contains("QUEUE     MESSAGES").containsPattern("spool +\\d+").containsPattern("outbound +\\d+");
             for (String port : List.of("smtp", "submission", "smtps", "submission.alt", "imap", "imaps", "pop3", "pop3s",
                 "admin")) {
                 assertThat(run.out()).containsPattern("(?m)^" + port.replace(".", "\\.") + " +127\\.0\\.0\\.1 +"
@@ -157,7 +157,7 @@ class PostroomCommandTest {
             assertThat(status.path("ports").path("smtp").asInt()).isEqualTo(server.port("smtp"));
             assertThat(status.path("ports").path("admin").asInt()).isEqualTo(server.port("admin"));
             assertThat(status.path("queues").has("spool")).isTrue();
-            assertThat(status.path("queues").has("outgoing")).isTrue();
+            assertThat(status.path("queues").has("outbound")).isTrue();
             assertThat(status.path("mailFlow").asText()).isEqualTo("open");
             assertThat(status.path("keptOnDisk").asLong()).isZero();
         }
@@ -614,7 +614,7 @@ class PostroomCommandTest {
     @Nested
     class Queue {
         @Test
-        void deferredMailIsListedRetriedAndRemoved() throws Exception {
+        void deferredMailIsListedPerRecipientRetriedAndRemovedAndTrafficShowsItsDestination() throws Exception {
             String sender = unique("q") + "@" + DOMAIN;
             String recipient = unique("r") + "@remote.test";
             postroomWithStdin("Queue-1\n", "user", "add", sender, "--password-stdin");
@@ -622,32 +622,45 @@ class PostroomCommandTest {
                 MailClients.message(sender, recipient, "deferred", "The smarthost is down."));
 
             JsonNode mail = await().atMost(30, SECONDS).until(() -> queued(sender), node -> node != null
-                && node.path("retries").asInt() >= 1);
-            assertThat(mail.path("queue").asText()).isEqualTo("outgoing");
-            assertThat(mail.path("recipients").get(0).asText()).isEqualTo(recipient);
-            assertThat(mail.path("size").asLong()).isPositive();
+                && node.path("attempts").asInt() >= 1);
+            assertThat(mail.path("queue").asText()).isEqualTo("outbound");
+            assertThat(mail.path("recipient").asText()).isEqualTo(recipient);
+            assertThat(mail.path("destination").asText()).isEqualTo("smarthost");
+            assertThat(mail.path("state").asText()).isEqualTo("deferred");
             assertThat(mail.path("ageSeconds").asLong()).isBetween(0L, 60L);
-            assertThat(mail.path("nextDelivery").asText()).isNotEmpty();
-            assertThat(mail.path("lastError").asText()).contains("127.0.0.1");
+            assertThat(mail.path("nextAttempt").asText()).isNotEmpty();
+            assertThat(mail.path("lastReply").asText()).contains("127.0.0.1");
             String id = mail.path("id").asText();
 
-            CliRun table = postroom("queue", "list");
+            CliRun table = postroom("queue", "list", "--queue", "outbound");
             assertThat(table.out().lines().findFirst().orElseThrow())
-                .matches("QUEUE +ID +SIZE +AGE +SENDER +RECIPIENTS +TRIES +NEXT +LAST ERROR");
-            assertThat(table.out()).containsPattern("(?m)^outgoing +" + id + " +\\d+ +\\d+[smh] +" + sender + " +"
-                + recipient + " +1 +in \\d+m +.*127\\.0\\.0\\.1.*$");
+                .matches("QUEUE +ID +RECIPIENT +DESTINATION +STATE +AGE +TRIES +NEXT +LAST REPLY");
+            assertThat(table.out()).containsPattern("(?m)^outbound +" + java.util.regex.Pattern.quote(id) + " +" + recipient
+                + " +smarthost +deferred +\\d+[smh] +1 +in \\d+m +.*127\\.0\\.0\\.1.*$");
+            assertThat(postroom("queue", "list", "--destination", "smarthost", "--json").out()).contains(recipient);
+            assertThat(postroom("queue", "list", "--destination", "nowhere.test").out()).contains("Nothing queued for nowhere.test");
             assertThat(postroom("queue", "list", "--queue", "spool", "--json").out()).doesNotContain(id);
 
-            assertOk(postroom("queue", "flush"), "1 deferred message(s) of the outgoing queue to be retried now");
-            await().atMost(30, SECONDS).until(() -> queued(sender), node -> node != null
-                && node.path("retries").asInt() >= 2);
+            CliRun traffic = postroom("traffic");
+            assertThat(traffic.code()).as(traffic.toString()).isZero();
+            assertThat(traffic.out().lines().findFirst().orElseThrow()).startsWith("DESTINATION").contains("DEFERRED/1H");
+            assertThat(traffic.out()).containsPattern("(?m)^smarthost +0 +\\d+ +0 +[1-9]\\d* +0 ");
+            JsonNode trafficJson = json(postroom("traffic", "--json"));
+            assertThat(trafficJson).anySatisfy(destination -> {
+                assertThat(destination.path("destination").asText()).isEqualTo("smarthost");
+                assertThat(destination.path("deferredLastHour").asInt()).isPositive();
+                assertThat(destination.path("connections").asInt()).isEqualTo(10);
+            });
 
-            assertFails(postroom("queue", "remove", id, "--queue", "spool"), 3,
-                "ERROR: no queued message " + id + " in spool (postroom queue list)");
-            assertOk(postroom("queue", "remove", id), "message " + id + " removed from outgoing");
+            assertOk(postroom("queue", "flush", "--destination", "smarthost"),
+                "1 deferred recipient(s) of smarthost to be retried now");
+            await().atMost(30, SECONDS).until(() -> queued(sender), node -> node != null
+                && node.path("attempts").asInt() >= 2);
+
+            assertOk(postroom("queue", "remove", id), "message " + id + " removed from the outbound queue");
             assertThat(queued(sender)).isNull();
             assertFails(postroom("queue", "remove", id), 3,
-                "ERROR: no queued message " + id + " in spool, outgoing (postroom queue list)");
+                "ERROR: no queued message " + id + " in the spool or the outbound queue (postroom queue list)");
         }
 
         JsonNode queued(String sender) throws IOException {
@@ -662,7 +675,7 @@ class PostroomCommandTest {
         @Test
         void unknownQueueIsNotFound() throws Exception {
             assertFails(postroom("queue", "list", "--queue", "nope"), 3,
-                "ERROR: no mail queue nope (queues: outgoing, spool)");
+                "ERROR: no mail queue nope (queues: spool, outbound)");
         }
 
         @Test

@@ -163,6 +163,15 @@ public final class DeliveryEngine implements AutoCloseable {
         gate.onOpen("outbound delivery", () -> {
             running = true;
             sweepFinished();
+            try {
+                long waiting = store.pendingCounts().values().stream().mapToLong(Long::longValue).sum();
+                if (waiting > 0) {
+                    LOGGER.info("outbound queue resumed: {} recipient(s) of {} message(s) still to be tried", waiting,
+                        store.messageIds().size());
+                }
+            } catch (SQLException e) {
+                LOGGER.warn("outbound queue unreadable at start: {}", e.toString());
+            }
             writer.start();
             dispatcher.start();
             loader.start();
@@ -406,12 +415,14 @@ public final class DeliveryEngine implements AutoCloseable {
                     failures.add(target + ": " + e);
                 }
             }
-            // No host took the connection: what waits in this lane is deferred now, and the lane rests a minute.
+            // No host took the connection: what waits in this lane is deferred now, and the lane rests until the first
+            // retry (a minute at most), so that recipients arriving meanwhile do not each wait for a connect timeout.
             String reason = "no connection to " + destination.name + " (" + String.join("; ", failures) + ")";
             List<Item> waiting = new ArrayList<>();
             lock.lock();
             try {
-                lane.unreachableUntil = clock.instant().plusSeconds(60);
+                Duration rest = settings.delayAfter(1).compareTo(Duration.ofMinutes(1)) < 0 ? settings.delayAfter(1) : Duration.ofMinutes(1);
+                lane.unreachableUntil = clock.instant().plus(rest);
                 waiting.addAll(lane.items);
                 lane.items.clear();
             } finally {
@@ -734,9 +745,10 @@ public final class DeliveryEngine implements AutoCloseable {
         }
     }
 
+    /** An outcome for the DSN: its Remote-MTA is the host's name, without our port. */
     private static org.postroom.dsn.DeliveryOutcome outcome(String reply, Optional<String> localError, String host, boolean remoteDsn) {
-        return new org.postroom.dsn.DeliveryOutcome(Optional.ofNullable(reply), localError, Optional.ofNullable(host), remoteDsn,
-            Instant.now());
+        Optional<String> name = Optional.ofNullable(host).filter(h -> !h.equals("-")).map(h -> h.replaceFirst(":\\d+$", ""));
+        return new org.postroom.dsn.DeliveryOutcome(Optional.ofNullable(reply), localError, name, remoteDsn, Instant.now());
     }
 
     /** Hands a copy for {@code items} to the message's processor for {@code what}; true when done or not wanted. */

@@ -23,27 +23,27 @@ import java.util.concurrent.atomic.AtomicInteger;
  * optionally throttles like a big provider (above {@code perSecond} messages in the last second: {@code 421 4.7.28}
  * and the connection closed) and refuses connections above {@code maxConnections}; counts connections.
  */
-final class LoopbackMx implements AutoCloseable {
-    record Received(String sender, List<String> recipients, String content, String mailParameters, List<String> rcptLines) {
+public final class LoopbackMx implements AutoCloseable {
+    public record Received(String sender, List<String> recipients, String content, String mailParameters, List<String> rcptLines) {
     }
 
     private final ServerSocket server;
-    volatile boolean pipelining = true;
-    volatile boolean dsn = false;
-    volatile int perSecond = 0;
-    volatile int maxConnections = 0;
-    final List<Received> received = new CopyOnWriteArrayList<>();
+    public volatile boolean pipelining = true;
+    public volatile boolean dsn = false;
+    public volatile int perSecond = 0;
+    public volatile int maxConnections = 0;
+    public final List<Received> received = new CopyOnWriteArrayList<>();
     /** Recipient → reply; those of {@link #once} are answered once, then the recipient is accepted. */
-    final Map<String, String> replies = new ConcurrentHashMap<>();
-    final Map<String, Boolean> once = new ConcurrentHashMap<>();
-    final AtomicInteger connections = new AtomicInteger();
-    final AtomicInteger open = new AtomicInteger();
-    final AtomicInteger mostOpen = new AtomicInteger();
-    final AtomicInteger throttled = new AtomicInteger();
-    final AtomicInteger refusedConnections = new AtomicInteger();
+    public final Map<String, String> replies = new ConcurrentHashMap<>();
+    public final Map<String, Boolean> once = new ConcurrentHashMap<>();
+    public final AtomicInteger connections = new AtomicInteger();
+    public final AtomicInteger open = new AtomicInteger();
+    public final AtomicInteger mostOpen = new AtomicInteger();
+    public final AtomicInteger throttled = new AtomicInteger();
+    public final AtomicInteger refusedConnections = new AtomicInteger();
     private final Deque<Long> recent = new ArrayDeque<>();
 
-    LoopbackMx() throws IOException {
+    public LoopbackMx() throws IOException {
         server = new ServerSocket();
         server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
         Thread acceptor = new Thread(() -> {
@@ -64,7 +64,7 @@ final class LoopbackMx implements AutoCloseable {
         acceptor.start();
     }
 
-    int port() {
+    public int port() {
         return server.getLocalPort();
     }
 
@@ -157,7 +157,7 @@ final class LoopbackMx implements AutoCloseable {
     }
 
     /** Every recipient that got a copy, once per copy. */
-    List<String> deliveredRecipients() {
+    public List<String> deliveredRecipients() {
         List<String> all = new ArrayList<>();
         received.forEach(message -> all.addAll(message.recipients()));
         return all;
