@@ -114,8 +114,9 @@ final class DnsCommand extends Action {
 
     @Command(name = "check",
         description = "Look the records of 'postroom dns DOMAIN' up in DNS and say which are missing or wrong. "
-            + "Exit code 1 when a required record (MX, the host's address, SPF, active DKIM key, DMARC) is missing or"
-            + " wrong; SRV records and retired DKIM keys are reported but optional.",
+            + "Exit code 1 when a required record (MX, the host's address, SPF, active DKIM key, DMARC, the PTR of each"
+            + " outbound pool's address naming its EHLO name and resolving back) is missing or wrong; SRV records and"
+            + " retired DKIM keys are reported but optional.",
         footerHeading = "%nExamples:%n",
         footer = {"  postroom dns check example.org", "  postroom dns check example.org --server 9.9.9.9 --json"})
     static final class Check extends Action {
@@ -150,6 +151,15 @@ final class DnsCommand extends Action {
                 for (DnsRecord record : records(name, hostname, status.path("ports"), keys)) {
                     findings.add(check(dns, record));
                 }
+                AdminApi.Response pools = api().get("/postroom/delivery/pools");
+                if (pools.status() == 200) {
+                    for (JsonNode pool : requireJson(pools, "list the outbound pools")) {
+                        if (!pool.path("bind").isNull() && !pool.path("bind").asText().isEmpty()) {
+                            findings.add(checkReverse(dns, pool.path("name").asText(), pool.path("bind").asText(),
+                                pool.path("helo").asText()));
+                        }
+                    }
+                }
             } catch (DnsLookup.Unreachable e) {
                 throw CliException.failure("cannot query DNS: " + e.getMessage() + " (try --server HOST)");
             }
@@ -183,6 +193,58 @@ final class DnsCommand extends Action {
         return addresses.isEmpty()
             ? new Finding(expected, "missing", "the MX host has no A/AAAA record", true)
             : new Finding(expected, "ok", String.join(", ", addresses), true);
+    }
+
+    /**
+     * An outbound pool's address: its PTR record must name the pool's EHLO name, and that name must resolve back to
+     * the address (forward-confirmed reverse DNS, which Gmail, Yahoo and Microsoft require of senders).
+     */
+    static Finding checkReverse(DnsLookup dns, String pool, String address, String helo) throws DnsLookup.Unreachable {
+        DnsRecord expected = new DnsRecord(reverseName(address), "PTR", helo + ".", "pool " + pool);
+        List<String> names = dns.query(reverseName(address), "PTR");
+        if (names.isEmpty()) {
+            return new Finding(expected, "missing", "pool " + pool + ": no PTR for " + address + " (ask its provider for one"
+                + " naming " + helo + ")", true);
+        }
+        if (names.stream().noneMatch(found -> sameHost(found, helo))) {
+            return new Finding(expected, "wrong", "pool " + pool + ": " + address + " is named " + String.join(", ", names)
+                + ", not its EHLO name " + helo, true);
+        }
+        List<String> forward = new ArrayList<>(dns.query(helo, "A"));
+        forward.addAll(dns.query(helo, "AAAA"));
+        if (forward.stream().noneMatch(found -> sameAddress(found, address))) {
+            return new Finding(expected, "wrong", "pool " + pool + ": " + helo + " does not resolve back to " + address
+                + (forward.isEmpty() ? " (no address)" : " (" + String.join(", ", forward) + ")"), true);
+        }
+        return new Finding(expected, "ok", "pool " + pool + ": " + address + " <-> " + helo, true);
+    }
+
+    /** {@code 10.2.0.192.in-addr.arpa.} or the nibbles of an IPv6 address under {@code ip6.arpa.} */
+    static String reverseName(String address) {
+        try {
+            byte[] bytes = java.net.InetAddress.getByName(address).getAddress();
+            StringBuilder name = new StringBuilder();
+            if (bytes.length == 4) {
+                for (int i = 3; i >= 0; i--) {
+                    name.append(bytes[i] & 0xff).append('.');
+                }
+                return name.append("in-addr.arpa.").toString();
+            }
+            for (int i = bytes.length - 1; i >= 0; i--) {
+                name.append(Character.forDigit(bytes[i] & 0xf, 16)).append('.').append(Character.forDigit((bytes[i] >> 4) & 0xf, 16)).append('.');
+            }
+            return name.append("ip6.arpa.").toString();
+        } catch (java.net.UnknownHostException e) {
+            throw CliException.usage("not an address: " + address);
+        }
+    }
+
+    private static boolean sameAddress(String a, String b) {
+        try {
+            return java.net.InetAddress.getByName(a.strip()).equals(java.net.InetAddress.getByName(b.strip()));
+        } catch (java.net.UnknownHostException e) {
+            return false;
+        }
     }
 
     static Finding check(DnsLookup dns, DnsRecord expected) throws DnsLookup.Unreachable {

@@ -126,6 +126,7 @@ public final class ConfigCheck {
             }
         }
         checkSettings();
+        checkDelivery();
         try (Stream<Path> files = Files.list(conf)) {
             for (Path file : files.sorted().toList()) {
                 String name = file.getFileName().toString();
@@ -168,6 +169,19 @@ public final class ConfigCheck {
             requireReadableFile(file, "postroom.relayhost.password.file", passwordFile);
         } catch (UncheckedIOException | IOException e) {
             problems.add(new Problem(file, 0, "cannot read: " + e.getMessage()));
+        }
+    }
+
+    /** Destinations, pools and back-off: conf/destinations.properties, then conf/delivery.properties. */
+    private void checkDelivery() {
+        java.util.Map<String, String> keys = new java.util.LinkedHashMap<>();
+        Path file = conf.resolve(org.postroom.server.delivery.DeliverySettings.OPERATOR);
+        try {
+            org.postroom.server.delivery.DeliverySettings.read(conf.resolve(org.postroom.server.delivery.DeliverySettings.PRESETS), keys);
+            org.postroom.server.delivery.DeliverySettings.read(file, keys);
+            org.postroom.server.delivery.DeliverySettings.parse(keys, "check.invalid");
+        } catch (IllegalArgumentException e) {
+            problems.add(new Problem(file, 0, e.getMessage()));
         }
     }
 

@@ -16,9 +16,9 @@ import com.google.inject.Module;
 /**
  * Extensions: Guice modules of the operator's, named in {@code conf/extensions.properties}
  * ({@code guice.extension.module=com.example.MyModule, ...}, like James's own extension mechanism) and found in the
- * jars of {@code extensions/} under the installation folder (the launcher puts them on the class path). They are
- * combined with Postroom's modules, so they can fill the optional bindings Postroom leaves open — for example a
- * {@code Router.TlsPolicy} or {@code Router.PortMap} of outbound delivery — or add mailets and matchers.
+ * jars of {@code extensions/} under the installation folder (the launcher puts them on the class path). Their
+ * bindings override Postroom's — for example a {@code Router.TlsPolicy} or {@code Router.PortMap} of outbound
+ * delivery — and they may add their own (mailets, matchers, routes).
  */
 public final class Extensions {
     public static final String FILE = "extensions.properties";

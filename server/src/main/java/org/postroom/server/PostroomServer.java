@@ -177,8 +177,8 @@ public final class PostroomServer {
         // mail flow (spooler, remote delivery, list fan-out) starts when James reports every operation done.
         MailFlowGate gate = new MailFlowGate();
         GuiceJamesServer server = GuiceJamesServer.forConfiguration(configuration)
-            .combineWith(CONTAINER, STORAGE, PROTOCOLS, Modules.combine(Extensions.modules(home)))
-            .overrideWith(new PostroomModule(home, settings, gate));
+            .combineWith(CONTAINER, STORAGE, PROTOCOLS)
+            .overrideWith(Modules.combine(new PostroomModule(home, settings, gate), Modules.combine(Extensions.modules(home))));
         server.start();
         LoggerFactory.getLogger(PostroomServer.class).info("Postroom ready: every component configured, mail flow open");
         gate.open();

@@ -73,15 +73,35 @@ class ConfigCheckTest {
     }
 
     @Test
-    void aVerpFormatThatCannotNameTheMemberAndABadConnectionCountAreNamed() throws IOException {
-        append("postroom.properties", "postroom.lists.verp={list}-bounces@{listdomain}\npostroom.lists.connections=0\n");
+    void aVerpFormatThatCannotNameTheMemberAndABadMemoryLimitAreNamed() throws IOException {
+        append("postroom.properties", "postroom.lists.verp={list}-bounces@{listdomain}\npostroom.delivery.memory.recipients=10\n");
 
         Output output = run(conf.toString());
 
         assertThat(output.code).isNotZero();
         assertThat(output.out + output.err)
             .contains("postroom.lists.verp='{list}-bounces@{listdomain}' must contain {list}, {local} and {domain} once before the @")
-            .contains("postroom.lists.connections=0 must be a whole number from 1 to 999");
+            .contains("postroom.delivery.memory.recipients=10 must be a whole number from 1000 to 9999999");
+    }
+
+    @Test
+    void aBadDestinationOrPoolInDeliveryPropertiesIsNamed() throws IOException {
+        append("delivery.properties", "destination.google.conections=3\n");
+
+        Output output = run(conf.toString());
+
+        assertThat(output.code).isNotZero();
+        assertThat(output.out + output.err).contains("delivery.properties")
+            .contains("destination.google.conections: unknown property conections");
+    }
+
+    @Test
+    void aPoolWarmUpWithoutItsStartIsNamed() throws IOException {
+        append("delivery.properties", "pool.bulk.warmup=100,200\n");
+
+        Output output = run(conf.toString());
+
+        assertThat(output.out + output.err).contains("pool.bulk.warmup is set but pool.bulk.warmup.start is not");
     }
 
     @Test

@@ -66,9 +66,10 @@ class ListFanoutCrashTest {
             long twice = mx.received().stream().map(r -> r.recipients().get(0)).filter(r -> !seen.add(r)).count();
             // Only copies in flight at the kill (sent, their results not yet written) may have been sent again.
             assertThat(twice).isLessThanOrEqualTo(1000);
-            assertThat(server.log()).containsPattern("outbound queue resumed: [1-9]\\d* recipient\\(s\\) of 1 message\\(s\\)")
+            await().atMost(60, SECONDS).untilAsserted(() -> assertThat(server.log())
+                .containsPattern("outbound queue resumed: [1-9]\\d* recipient\\(s\\) of 1 message\\(s\\)")
                 .containsPattern("list-post finished \\S+ list=" + LIST + " members=" + MEMBERS + " delivered=" + MEMBERS
-                    + " local=0 failed=0 suppressed=0 ");
+                    + " local=0 failed=0 suppressed=0 "));
             await().atMost(30, SECONDS).untilAsserted(() -> {
                 try (var stored = Files.list(posts)) {
                     assertThat(stored.toList()).isEmpty();

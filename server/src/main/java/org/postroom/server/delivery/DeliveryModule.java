@@ -17,19 +17,18 @@ import org.postroom.server.dns.PostroomDnsService;
 
 import com.google.inject.AbstractModule;
 import com.google.inject.Provides;
-import com.google.inject.multibindings.OptionalBinder;
 
 /**
  * The outbound engine and what it needs: its queue in the server's database (through a small commons-dbcp2 pool on
  * the JDBC URL of {@code conf/james-database.properties}) and under {@code var/outbound/}, its router, its settings.
- * {@link Router.PortMap} (port 25) and {@link Router.TlsPolicy} (opportunistic) are optional bindings that other
- * modules may set.
+ * {@link Router.PortMap} (port 25) and {@link Router.TlsPolicy} (opportunistic) are bindings that extension modules
+ * may override.
  */
 public class DeliveryModule extends AbstractModule {
     @Override
     protected void configure() {
-        OptionalBinder.newOptionalBinder(binder(), Router.PortMap.class).setDefault().toInstance(Router.PortMap.SMTP);
-        OptionalBinder.newOptionalBinder(binder(), Router.TlsPolicy.class).setDefault().toInstance(Router.TlsPolicy.OPPORTUNISTIC);
+        bind(Router.PortMap.class).toInstance(Router.PortMap.SMTP);
+        bind(Router.TlsPolicy.class).toInstance(Router.TlsPolicy.OPPORTUNISTIC);
         com.google.inject.multibindings.Multibinder.newSetBinder(binder(), org.apache.james.webadmin.Routes.class)
             .addBinding().to(DeliveryRoutes.class);
     }

@@ -44,37 +44,49 @@ public record DeliverySettings(int threads, List<Duration> retryDelays, Duration
         Map<String, String> keys = new LinkedHashMap<>();
         read(home.conf().resolve(PRESETS), keys);
         read(home.conf().resolve(OPERATOR), keys);
-        Duration initial = duration(keys, "backoff.initial", "1m");
-        Duration max = duration(keys, "backoff.max", "1h");
-        for (String key : keys.keySet()) {
-            if (!key.startsWith("destination.") && !key.startsWith("pool.") && !key.startsWith("backoff.")) {
-                throw new IllegalArgumentException("conf/" + OPERATOR + ": unknown key " + key
-                    + " (destination.NAME.*, pool.NAME.*, backoff.initial, backoff.max)");
-            }
-        }
-        DestinationRules rules;
-        Pools pools;
-        try {
-            rules = DestinationRules.parse(keys);
-            pools = Pools.parse(keys, settings.hostname());
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("conf/" + OPERATOR + " or conf/" + PRESETS + ": " + e.getMessage());
-        }
+        Parsed parsed = parse(keys, settings.hostname());
         int memory = Integer.parseInt(settings.get("postroom.delivery.memory.recipients"));
         return new DeliverySettings(Integer.parseInt(settings.get("postroom.delivery.threads")), settings.retryDelays(),
-            settings.duration("postroom.delivery.lifetime"), settings.duration("postroom.dsn.delay.after"), memory, initial, max,
-            rules, pools, smarthost(settings, home), settings.hostname());
+            settings.duration("postroom.delivery.lifetime"), settings.duration("postroom.dsn.delay.after"), memory,
+            parsed.backoffInitial(), parsed.backoffMax(), parsed.rules(), parsed.pools(), smarthost(settings, home),
+            settings.hostname());
+    }
+
+    /** What the two files say. */
+    public record Parsed(DestinationRules rules, Pools pools, Duration backoffInitial, Duration backoffMax) {
+    }
+
+    /**
+     * Reads the keys of conf/destinations.properties and conf/delivery.properties.
+     *
+     * @throws IllegalArgumentException naming the key and what is wrong with it
+     */
+    public static Parsed parse(Map<String, String> keys, String hostname) {
+        for (String key : keys.keySet()) {
+            if (!key.startsWith("destination.") && !key.startsWith("pool.") && !key.startsWith("backoff.")) {
+                throw new IllegalArgumentException("unknown key " + key + " (destination.NAME.*, pool.NAME.*, backoff.initial,"
+                    + " backoff.max)");
+            }
+            if (key.startsWith("backoff.") && !key.equals("backoff.initial") && !key.equals("backoff.max")) {
+                throw new IllegalArgumentException("unknown key " + key + " (backoff.initial, backoff.max)");
+            }
+        }
+        Duration initial = duration(keys, "backoff.initial", "1m");
+        Duration max = duration(keys, "backoff.max", "1h");
+        if (max.compareTo(initial) < 0) {
+            throw new IllegalArgumentException("backoff.max=" + keys.get("backoff.max") + " is shorter than backoff.initial");
+        }
+        return new Parsed(DestinationRules.parse(keys), Pools.parse(keys, hostname), initial, max);
     }
 
     private static Duration duration(Map<String, String> keys, String key, String fallback) {
         String value = keys.getOrDefault(key, fallback);
         return PostroomSettings.parseDuration(value).filter(d -> !d.isZero())
-            .orElseThrow(() -> new IllegalArgumentException("conf/" + OPERATOR + ": " + key + "=" + value
-                + " is not a duration (e.g. 30s, 5m, 1h)"));
+            .orElseThrow(() -> new IllegalArgumentException(key + "=" + value + " is not a duration (e.g. 30s, 5m, 1h)"));
     }
 
     /** Reads a properties file keeping the order of its keys; a missing file adds nothing. */
-    static void read(Path file, Map<String, String> into) {
+    public static void read(Path file, Map<String, String> into) {
         if (!Files.exists(file)) {
             return;
         }

@@ -84,6 +84,17 @@ final class ListCopies implements Composer {
         if (post != null) {
             return post;
         }
+        synchronized (this) {
+            post = posts.get(message.id());
+            if (post == null) {
+                post = read(message);
+            }
+            return post;
+        }
+    }
+
+    private Post read(DeliveryStore.Message message) throws IOException {
+        Post post;
         MailAddress listAddress = address(message.list().orElseThrow(() -> new IOException(message.id() + " names no list")));
         Optional<MailingList> list = lists.find(listAddress);
         if (list.isEmpty()) {

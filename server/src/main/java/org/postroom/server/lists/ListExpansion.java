@@ -207,6 +207,8 @@ public final class ListExpansion implements AutoCloseable {
             Optional<MailAddress> after = progress.after().map(ListExpansion::address);
             Instant expires = message.arrived().plus(engine.settings().lifetime());
             long added = 0;
+            // Whether a domain is ours, asked once per domain and post (not once per member).
+            Map<Domain, Boolean> ours = new java.util.HashMap<>();
             while (running) {
                 while (!engine.roomFor(PAGE) && running) {
                     Thread.sleep(50);
@@ -215,28 +217,35 @@ public final class ListExpansion implements AutoCloseable {
                 boolean last = page.size() < PAGE;
                 Set<MailAddress> suppressed = page.isEmpty() ? Set.of() : suppressions.suppressedAmong(page);
                 List<DeliveryStore.NewRecipient> remote = new ArrayList<>();
-                List<MailAddress> local = new ArrayList<>();
+                List<MailAddress> locals = new ArrayList<>();
                 Instant now = clock.instant();
                 for (MailAddress member : page) {
                     if (suppressed.contains(member)) {
                         continue;
                     }
-                    if (isLocal(member.getDomain())) {
-                        local.add(member);
+                    Boolean local = ours.get(member.getDomain());
+                    if (local == null) {
+                        local = isLocal(member.getDomain());
+                        if (ours.size() < 100_000) {
+                            ours.put(member.getDomain(), local);
+                        }
+                    }
+                    if (local) {
+                        locals.add(member);
                     } else {
                         remote.add(new DeliveryStore.NewRecipient(member.asString(), member.getDomain().asString().toLowerCase(Locale.ROOT),
                             now, expires));
                     }
                 }
-                for (MailAddress member : local) {
+                for (MailAddress member : locals) {
                     deliverLocally(message, member);
                 }
                 Optional<String> lastMember = page.isEmpty() ? progress.after() : Optional.of(page.get(page.size() - 1).asString());
-                List<DeliveryStore.Recipient> rows = store.addPage(id, remote, lastMember, last, suppressed.size(), local.size());
+                List<DeliveryStore.Recipient> rows = store.addPage(id, remote, lastMember, last, suppressed.size(), locals.size());
                 engine.admit(rows);
                 added += remote.size();
-                count(list, DeliveryCounters.Outcome.SENT, remote.size() + local.size());
-                count(list, DeliveryCounters.Outcome.DELIVERED, local.size());
+                count(list, DeliveryCounters.Outcome.SENT, remote.size() + locals.size());
+                count(list, DeliveryCounters.Outcome.DELIVERED, locals.size());
                 if (last) {
                     break;
                 }

@@ -41,6 +41,8 @@ public final class LoopbackMx implements AutoCloseable {
     public final AtomicInteger mostOpen = new AtomicInteger();
     public final AtomicInteger throttled = new AtomicInteger();
     public final AtomicInteger refusedConnections = new AtomicInteger();
+    /** Each session's client address and EHLO name: {@code 127.0.0.2 bulk.example.org}. */
+    public final List<String> clients = new CopyOnWriteArrayList<>();
     private final Deque<Long> recent = new ArrayDeque<>();
 
     public LoopbackMx() throws IOException {
@@ -103,6 +105,7 @@ public final class LoopbackMx implements AutoCloseable {
             while ((line = in.readLine()) != null) {
                 String upper = line.toUpperCase();
                 if (upper.startsWith("EHLO")) {
+                    clients.add(client.getInetAddress().getHostAddress() + " " + line.substring(4).strip());
                     write(out, "250-mx.remote.test\r\n" + (pipelining ? "250-PIPELINING\r\n" : "") + (dsn ? "250-DSN\r\n" : "")
                         + "250-SIZE 10000000\r\n250 8BITMIME");
                 } else if (upper.startsWith("MAIL FROM:")) {
