@@ -15,11 +15,13 @@ import java.util.jar.JarOutputStream;
 import org.postroom.server.delivery.Router;
 
 import com.google.inject.AbstractModule;
+import com.google.inject.multibindings.OptionalBinder;
 
 /**
  * Test extension of the packaged server (never shipped): MX hosts are reached on the loopback ports of test SMTP
- * servers instead of port 25, which only root may open. The server loads it through Postroom's extension mechanism
- * ({@code conf/extensions.properties}, a jar in {@code extensions/}); the ports come from
+ * servers instead of port 25, which only root may open. The server loads it through James's extension mechanism
+ * ({@code guice.extension.module} in {@code conf/extensions.properties}, a jar in {@code extensions/}, which the
+ * launcher puts on the class path); the ports come from
  * {@code conf/it-mx-ports.properties} (an MX host name, or {@code *} for every host, to a port).
  */
 public final class LoopbackMxPorts extends AbstractModule {
@@ -34,7 +36,7 @@ public final class LoopbackMxPorts extends AbstractModule {
         } catch (IOException e) {
             throw new IllegalStateException("cannot read " + file, e);
         }
-        bind(Router.PortMap.class).toInstance(host ->
+        OptionalBinder.newOptionalBinder(binder(), Router.PortMap.class).setBinding().toInstance(host ->
             Integer.parseInt(ports.getProperty(host.toLowerCase(java.util.Locale.ROOT), ports.getProperty("*", "25"))));
     }
 

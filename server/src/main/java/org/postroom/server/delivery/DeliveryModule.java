@@ -17,18 +17,20 @@ import org.postroom.server.dns.PostroomDnsService;
 
 import com.google.inject.AbstractModule;
 import com.google.inject.Provides;
+import com.google.inject.multibindings.OptionalBinder;
 
 /**
  * The outbound engine and what it needs: its queue in the server's database (through a small commons-dbcp2 pool on
  * the JDBC URL of {@code conf/james-database.properties}) and under {@code var/outbound/}, its router, its settings.
- * {@link Router.PortMap} (port 25) and {@link Router.TlsPolicy} (opportunistic) are bindings that extension modules
- * may override.
+ * {@link Router.PortMap} (port 25) and {@link Router.TlsPolicy} (opportunistic) are optional bindings: an extension
+ * module (James's mechanism: {@code guice.extension.module} in {@code conf/extensions.properties}, its jar in
+ * {@code extensions/}) may set them with {@code OptionalBinder.newOptionalBinder(...).setBinding()}.
  */
 public class DeliveryModule extends AbstractModule {
     @Override
     protected void configure() {
-        bind(Router.PortMap.class).toInstance(Router.PortMap.SMTP);
-        bind(Router.TlsPolicy.class).toInstance(Router.TlsPolicy.OPPORTUNISTIC);
+        OptionalBinder.newOptionalBinder(binder(), Router.PortMap.class).setDefault().toInstance(Router.PortMap.SMTP);
+        OptionalBinder.newOptionalBinder(binder(), Router.TlsPolicy.class).setDefault().toInstance(Router.TlsPolicy.OPPORTUNISTIC);
         com.google.inject.multibindings.Multibinder.newSetBinder(binder(), org.apache.james.webadmin.Routes.class)
             .addBinding().to(DeliveryRoutes.class);
     }
