@@ -43,7 +43,13 @@ class ConfigCheckTest {
         Output output = run(conf.toString());
 
         assertThat(output.code).isZero();
-        assertThat(output.out).isEqualTo(conf + ": OK (12 files checked)\n");
+        long files;
+        try (var listed = Files.list(conf)) {
+            files = listed.map(file -> file.getFileName().toString())
+                .filter(name -> name.endsWith(".xml") || name.endsWith(".properties")).count();
+        }
+        assertThat(files).as("conf/ holds destinations.properties and delivery.properties too").isEqualTo(14);
+        assertThat(output.out).isEqualTo(conf + ": OK (" + files + " files checked)\n");
         assertThat(output.err).isEmpty();
     }
 
