@@ -39,7 +39,7 @@ class ConfigCheckTest {
     }
 
     @Test
-    void validConfigurationPrintsOkAndExitsZero() {
+    void validConfigurationPrintsOkAndExitsZero() throws java.io.IOException {
         Output output = run(conf.toString());
 
         assertThat(output.code).isZero();
