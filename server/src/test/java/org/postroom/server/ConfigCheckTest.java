@@ -43,7 +43,7 @@ class ConfigCheckTest {
         Output output = run(conf.toString());
 
         assertThat(output.code).isZero();
-        assertThat(output.out).isEqualTo(conf + ": OK (12 files checked)\n");
+        assertThat(output.out).isEqualTo(conf + ": OK (14 files checked)\n");
         assertThat(output.err).isEmpty();
     }
 
@@ -156,7 +156,7 @@ class ConfigCheckTest {
         Output output = run("--json", conf.toString());
 
         assertThat(output.code).isEqualTo(1);
-        assertThat(output.out).startsWith("{\"conf\":\"" + conf + "\",\"valid\":false,\"filesChecked\":12,\"problems\":[")
+        assertThat(output.out).startsWith("{\"conf\":\"" + conf + "\",\"valid\":false,\"filesChecked\":14,\"problems\":[")
             .contains("{\"file\":\"" + conf.resolve("postroom.properties") + "\",\"line\":null,"
                 + "\"message\":\"unknown setting postroom.nope\"}");
     }

@@ -687,7 +687,7 @@ class PostroomCommandTest {
     class ConfigCheck {
         @Test
         void theServersConfigurationIsValid() throws Exception {
-            assertOk(postroom("config", "check"), server.home().resolve("conf") + ": OK (12 files checked)");
+            assertOk(postroom("config", "check"), server.home().resolve("conf") + ": OK (14 files checked)");
         }
 
         @Test
