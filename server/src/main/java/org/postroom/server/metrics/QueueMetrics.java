@@ -30,20 +30,25 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
  * {@code var/lists/posts/}, which exist from the moment a post is stored until every member is handled).
  *
  * <p>A message's age is the time since this server took it in (the date of its topmost {@code Received:} header,
- * else its last update), whatever its retries. Finding the oldest means reading the queue, so it is done at most
- * once per {@value #AGE_REFRESH_SECONDS} s and over at most {@value #BROWSE_MAX} messages per queue (beyond that
- * the gauge is the oldest of those read, in queue order); sizes are read at every scrape.
+ * else its last update), whatever its retries. Finding the oldest means reading the queue, so it is done again
+ * only when {@value #AGE_REFRESH_SECONDS} s have passed, or when a queue's size changed and
+ * {@value #AGE_REFRESH_ON_CHANGE_SECONDS} s have passed, and over at most {@value #BROWSE_MAX} messages per queue
+ * (beyond that the gauge is the oldest of those read, in queue order); between two readings the ages grow with
+ * the clock. Sizes are read at every scrape.
  */
 final class QueueMetrics {
     static final int BROWSE_MAX = 20_000;
     static final long AGE_REFRESH_SECONDS = 60;
+    static final long AGE_REFRESH_ON_CHANGE_SECONDS = 5;
     private static final Logger LOGGER = LoggerFactory.getLogger(QueueMetrics.class);
 
     private final MailQueueFactory<? extends ManageableMailQueue> queues;
     private final Path posts;
     private final Clock clock;
     private Instant agesReadAt = Instant.EPOCH;
-    private Map<String, Double> ages = Map.of();
+    /** The oldest arrival per queue at the last reading (absent: the queue was empty). */
+    private Map<String, Instant> oldest = Map.of();
+    private Map<String, Double> sizesAtReading = Map.of();
 
     QueueMetrics(MailQueueFactory<? extends ManageableMailQueue> queues, Path posts, Clock clock) {
         this.queues = queues;
@@ -84,19 +89,29 @@ final class QueueMetrics {
 
     synchronized Map<String, Double> oldestAges() {
         Instant now = clock.instant();
-        if (Duration.between(agesReadAt, now).getSeconds() >= AGE_REFRESH_SECONDS) {
-            Map<String, Double> read = new LinkedHashMap<>();
+        long since = Duration.between(agesReadAt, now).getSeconds();
+        Map<String, Double> sizes = sizes();
+        if (since >= AGE_REFRESH_SECONDS || (since >= AGE_REFRESH_ON_CHANGE_SECONDS && !sizes.equals(sizesAtReading))) {
+            Map<String, Instant> read = new LinkedHashMap<>();
             for (MailQueueName name : queues.listCreatedMailQueues()) {
                 queues.getQueue(name).flatMap(queue -> oldest(queue, now))
-                    .ifPresent(age -> read.put(name.asString(), age));
+                    .ifPresent(arrival -> read.put(name.asString(), arrival));
             }
-            ages = read;
+            oldest = read;
+            sizesAtReading = sizes;
             agesReadAt = now;
+        }
+        Map<String, Double> ages = new LinkedHashMap<>();
+        for (String queue : sizes.keySet()) {
+            ages.put(queue, Optional.ofNullable(oldest.get(queue))
+                .map(arrival -> (double) Math.max(0, Duration.between(arrival, now).getSeconds()))
+                .orElse(0.0));
         }
         return ages;
     }
 
-    private static Optional<Double> oldest(ManageableMailQueue queue, Instant now) {
+    /** The arrival of the oldest message read from {@code queue}; empty when it is empty or cannot be read. */
+    private static Optional<Instant> oldest(ManageableMailQueue queue, Instant now) {
         ManageableMailQueue.MailQueueIterator items;
         try {
             items = queue.browse();
@@ -104,14 +119,14 @@ final class QueueMetrics {
             LOGGER.warn("metrics: cannot browse mail queue {}: {}", queue.getName().asString(), e.toString());
             return Optional.empty();
         }
-        Instant oldest = now;
+        Instant oldest = null;
         try {
             for (int read = 0; read < BROWSE_MAX && items.hasNext(); read++) {
                 Mail mail = items.next().getMail();
                 Instant arrived = QueueMailsRoutes.arrival(mail)
                     .or(() -> Optional.ofNullable(mail.getLastUpdated()).map(Date::toInstant))
                     .orElse(now);
-                if (arrived.isBefore(oldest)) {
+                if (oldest == null || arrived.isBefore(oldest)) {
                     oldest = arrived;
                 }
             }
@@ -120,7 +135,7 @@ final class QueueMetrics {
         } finally {
             items.close();
         }
-        return Optional.of((double) Math.max(0, Duration.between(oldest, now).getSeconds()));
+        return Optional.ofNullable(oldest);
     }
 
     double postsInProgress() {
