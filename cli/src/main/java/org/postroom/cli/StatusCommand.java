@@ -72,6 +72,8 @@ final class StatusCommand extends Action {
         for (Iterator<Map.Entry<String, JsonNode>> it = status.path("ports").fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> port = it.next();
             String address = port.getKey().equals("admin") ? status.path("adminAddress").asText()
+                : port.getKey().equals("metrics")
+                    ? status.path("metricsAddress").asText(status.path("listenAddress").asText())
                 : status.path("listenAddress").asText();
             ports.add(port.getKey(), address, port.getValue().asInt());
         }

@@ -47,7 +47,7 @@ public final class PostroomProcess implements AutoCloseable {
         // freePort() may hand out a number again once its probe socket is closed: keep them distinct.
         Set<Integer> taken = new HashSet<>();
         for (String port : List.of("smtp", "submission", "smtps", "submission.alt", "imap", "imaps", "pop3",
-            "pop3s", "admin", "public")) {
+            "pop3s", "admin", "public", "metrics")) {
             int number = freePort();
             while (!taken.add(number)) {
                 number = freePort();

@@ -77,6 +77,7 @@ public final class PostroomServer {
         new SMTPServerModule(),
         new IMAPServerModule(),
         new POP3ServerModule(),
+        new org.postroom.server.metrics.MetricsModule(),
         WEBADMIN);
 
     private static final Module STORAGE = Modules.combine(
@@ -118,6 +119,16 @@ public final class PostroomServer {
             System.exit(2);
             return;
         }
+        try {
+            if (settings.metricsEnabled()) {
+                org.postroom.server.metrics.MetricsAuth.load(home.root(), settings);
+            }
+        } catch (PostroomSettings.InvalidSettingsException e) {
+            System.err.println("postroom-server: ERROR: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
+        LogFormat.apply(settings.get("postroom.log.format"));
         List<String> unbindable = unbindablePorts(settings);
         if (!unbindable.isEmpty()) {
             unbindable.forEach(line -> System.err.println("postroom-server: ERROR: " + line));
@@ -143,13 +154,15 @@ public final class PostroomServer {
             server.stop();
         }, "postroom-shutdown"));
         logger.info("Postroom {} started in {} ms as {} (home {}): smtp {}, submission {} and {}, smtps {}, imap {},"
-                + " imaps {}, pop3 {}, pop3s {}, admin API {}:{}",
+                + " imaps {}, pop3 {}, pop3s {}, admin API {}:{}, metrics {}",
             VERSION, (System.nanoTime() - started) / 1_000_000, settings.hostname(), home.root(),
             settings.port("postroom.port.smtp"), settings.port("postroom.port.submission"),
             settings.port("postroom.port.submission.alt"), settings.port("postroom.port.smtps"),
             settings.port("postroom.port.imap"), settings.port("postroom.port.imaps"),
             settings.port("postroom.port.pop3"), settings.port("postroom.port.pop3s"),
-            settings.get("postroom.admin.address"), settings.port("postroom.port.admin"));
+            settings.get("postroom.admin.address"), settings.port("postroom.port.admin"),
+            settings.metricsEnabled() ? settings.get("postroom.metrics.address") + ":" + settings.port("postroom.port.metrics")
+                : "off");
     }
 
     /** Prepares var/, key material and settings, then starts James. */
@@ -189,8 +202,13 @@ public final class PostroomServer {
     static List<String> unbindablePorts(PostroomSettings settings) {
         List<String> problems = new ArrayList<>();
         for (String key : PostroomSettings.PORT_KEYS) {
+            if (key.equals("postroom.port.metrics") && !settings.metricsEnabled()) {
+                continue;
+            }
             String address = key.equals("postroom.port.admin") ? settings.get("postroom.admin.address")
-                : key.equals("postroom.port.public") ? settings.publicAddress() : settings.get("postroom.listen.address");
+                : key.equals("postroom.port.public") ? settings.publicAddress()
+                : key.equals("postroom.port.metrics") ? settings.get("postroom.metrics.address")
+                : settings.get("postroom.listen.address");
             int port = settings.port(key);
             try (ServerSocket socket = new ServerSocket()) {
                 socket.setReuseAddress(true);

@@ -95,12 +95,19 @@ public final class PostroomSettings {
         DEFAULTS.put("postroom.login.throttle.ban.max", "1d");
         DEFAULTS.put("postroom.login.throttle.account.failures", "30");
         DEFAULTS.put("postroom.login.throttle.exempt", "");
+        // Prometheus /metrics and the log format: see org.postroom.server.metrics.
+        DEFAULTS.put("postroom.metrics.enabled", "true");
+        DEFAULTS.put("postroom.metrics.address", "127.0.0.1");
+        DEFAULTS.put("postroom.port.metrics", "8001");
+        DEFAULTS.put("postroom.metrics.auth.file", "");
+        DEFAULTS.put("postroom.metrics.destinations.max", "50");
+        DEFAULTS.put("postroom.log.format", "text");
     }
 
     public static final List<String> PORT_KEYS = List.of(
         "postroom.port.smtp", "postroom.port.submission", "postroom.port.smtps", "postroom.port.submission.alt",
         "postroom.port.imap", "postroom.port.imaps", "postroom.port.pop3", "postroom.port.pop3s",
-        "postroom.port.admin", "postroom.port.public");
+        "postroom.port.admin", "postroom.port.public", "postroom.port.metrics");
 
     private final Map<String, String> values;
 
@@ -266,7 +273,41 @@ public final class PostroomSettings {
         }
         problems.addAll(publicListenerProblems());
         problems.addAll(loginThrottleProblems());
+        problems.addAll(metricsProblems());
         return problems;
+    }
+
+    private List<String> metricsProblems() {
+        List<String> problems = new ArrayList<>();
+        if (!get("postroom.metrics.enabled").matches("true|false")) {
+            problems.add("postroom.metrics.enabled=" + get("postroom.metrics.enabled") + " must be true or false");
+        }
+        String address = get("postroom.metrics.address");
+        if (!address.matches("[0-9.]+|[0-9A-Fa-f:]+|\\[[0-9A-Fa-f:]+]|[A-Za-z0-9.-]+")) {
+            problems.add("postroom.metrics.address=" + address + " is not an address");
+        } else if (!isLoopback(address) && get("postroom.metrics.auth.file").isEmpty()) {
+            problems.add("postroom.metrics.address=" + address + " is not a loopback address and"
+                + " postroom.metrics.auth.file is not set: /metrics listens beyond this machine only with basic auth"
+                + " (a 0600 file holding USER:PASSWORD); or keep 127.0.0.1 and scrape through SSH or a TLS proxy");
+        }
+        if (!get("postroom.metrics.destinations.max").matches("[1-9]\\d{0,2}|1000")) {
+            problems.add("postroom.metrics.destinations.max=" + get("postroom.metrics.destinations.max")
+                + " must be a whole number from 1 to 1000");
+        }
+        if (!get("postroom.log.format").matches("text|json")) {
+            problems.add("postroom.log.format=" + get("postroom.log.format") + " must be text or json");
+        }
+        return problems;
+    }
+
+    /** 127.0.0.0/8, ::1 or localhost: addresses only this machine reaches. */
+    public static boolean isLoopback(String address) {
+        return address.matches("127(\\.\\d{1,3}){3}|::1|\\[::1]|localhost");
+    }
+
+    /** Whether the Prometheus endpoint runs ({@code postroom.metrics.enabled}). */
+    public boolean metricsEnabled() {
+        return Boolean.parseBoolean(get("postroom.metrics.enabled"));
     }
 
     private List<String> loginThrottleProblems() {

@@ -138,7 +138,7 @@ class PostroomCommandTest {
                 .contains("mail flow  open")
                 .contains("QUEUE     MESSAGES").containsPattern("spool +\\d+").containsPattern("outbound +\\d+");
             for (String port : List.of("smtp", "submission", "smtps", "submission.alt", "imap", "imaps", "pop3", "pop3s",
-                "admin")) {
+                "admin", "metrics")) {
                 assertThat(run.out()).containsPattern("(?m)^" + port.replace(".", "\\.") + " +127\\.0\\.0\\.1 +"
                     + server.port(port) + "$");
             }

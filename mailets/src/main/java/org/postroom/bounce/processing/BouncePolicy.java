@@ -8,6 +8,8 @@ import java.util.Optional;
 import javax.inject.Inject;
 
 import org.apache.james.core.MailAddress;
+import org.postroom.events.MailEvent;
+import org.postroom.events.MailEvents;
 import org.postroom.lists.Change;
 import org.postroom.lists.ChangeMethod;
 import org.postroom.lists.ListStore;
@@ -56,14 +58,22 @@ public class BouncePolicy {
     private final BounceEventStore events;
     private final BounceSettings settings;
     private final Clock clock;
+    private final MailEvents mailEvents;
 
     @Inject
-    public BouncePolicy(ListStore lists, SuppressionList suppressions, BounceEventStore events, BounceSettings settings) {
-        this(lists, suppressions, events, settings, Clock.systemUTC());
+    public BouncePolicy(ListStore lists, SuppressionList suppressions, BounceEventStore events, BounceSettings settings,
+                        MailEvents mailEvents) {
+        this(lists, suppressions, events, settings, Clock.systemUTC(), mailEvents);
     }
 
     public BouncePolicy(ListStore lists, SuppressionList suppressions, BounceEventStore events, BounceSettings settings,
                         Clock clock) {
+        this(lists, suppressions, events, settings, clock, MailEvents.NONE);
+    }
+
+    public BouncePolicy(ListStore lists, SuppressionList suppressions, BounceEventStore events, BounceSettings settings,
+                        Clock clock, MailEvents mailEvents) {
+        this.mailEvents = Objects.requireNonNull(mailEvents);
         this.lists = Objects.requireNonNull(lists);
         this.suppressions = Objects.requireNonNull(suppressions);
         this.events = Objects.requireNonNull(events);
@@ -93,6 +103,15 @@ public class BouncePolicy {
             event.source().name().toLowerCase(), outcome.action().name().toLowerCase().replace('_', '-'),
             event.kind() == BounceKind.SOFT ? " score=" + outcome.score() + "/" + settings.softThreshold() : "",
             event.diagnostic().isEmpty() ? "-" : event.diagnostic());
+        boolean complaint = event.kind() == BounceKind.COMPLAINT;
+        mailEvents.publish(MailEvent.of(complaint ? MailEvent.Type.COMPLAINED : MailEvent.Type.BOUNCED)
+            .at(event.at())
+            .with(MailEvent.Field.QUEUE_ID, mailName)
+            .with(MailEvent.Field.LIST, event.list().map(MailAddress::asString).orElse(null))
+            .with(MailEvent.Field.RECIPIENT, event.address().asString())
+            .with(MailEvent.Field.KIND, complaint ? null : event.kind().name().toLowerCase())
+            .with(MailEvent.Field.REPLY, (event.status() + " " + event.diagnostic()).strip())
+            .build());
         return outcome;
     }
 

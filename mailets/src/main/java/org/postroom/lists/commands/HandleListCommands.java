@@ -23,12 +23,14 @@ import org.apache.mailet.AttributeValue;
 import org.apache.mailet.Mail;
 import org.apache.mailet.base.GenericMailet;
 import org.postroom.auth.inbound.InboundIdentity;
+import org.postroom.events.MailEvents;
 import org.postroom.lists.Change;
 import org.postroom.lists.ChangeMethod;
 import org.postroom.lists.ListAddresses;
 import org.postroom.lists.ListStore;
 import org.postroom.lists.MailingList;
 import org.postroom.lists.Member;
+import org.postroom.lists.MemberEvents;
 import org.postroom.lists.MemberStatus;
 import org.postroom.lists.SubscriptionPolicy;
 import org.postroom.lists.SuppressionList;
@@ -88,16 +90,24 @@ public class HandleListCommands extends GenericMailet {
     private final Tokens tokens;
     private final SignedUnsubscribeLinks links;
     private final Clock clock;
+    private final MailEvents events;
     private Notices notices;
     private AnswerLimiter limiter;
 
     @Inject
-    public HandleListCommands(ListStore lists, SuppressionList suppression, Tokens tokens, SignedUnsubscribeLinks links) {
-        this(lists, suppression, tokens, links, Clock.systemUTC());
+    public HandleListCommands(ListStore lists, SuppressionList suppression, Tokens tokens, SignedUnsubscribeLinks links,
+                              MailEvents events) {
+        this(lists, suppression, tokens, links, Clock.systemUTC(), events);
     }
 
     public HandleListCommands(ListStore lists, SuppressionList suppression, Tokens tokens, SignedUnsubscribeLinks links,
                               Clock clock) {
+        this(lists, suppression, tokens, links, clock, MailEvents.NONE);
+    }
+
+    public HandleListCommands(ListStore lists, SuppressionList suppression, Tokens tokens, SignedUnsubscribeLinks links,
+                              Clock clock, MailEvents events) {
+        this.events = events;
         this.lists = lists;
         this.suppression = suppression;
         this.tokens = tokens;
@@ -356,6 +366,8 @@ public class HandleListCommands extends GenericMailet {
         lists.setStatus(list.address(), current.get().address(), MemberStatus.UNSUBSCRIBED, change);
         LOGGER.info("unsubscribe list={} member={} method={} origin={} mail={}", list.address().asString(),
             current.get().address().asString(), change.method(), change.origin().orElse("-"), mail.getName());
+        events.publish(MemberEvents.unsubscribed(list.address(), current.get().address(), change.method(),
+            mail.getName()));
     }
 
     private static boolean receives(Member member) {

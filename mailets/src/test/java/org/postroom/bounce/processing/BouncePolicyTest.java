@@ -36,6 +36,7 @@ class BouncePolicyTest {
     MemorySuppressionList suppressions;
     MemoryBounceEventStore events;
     BouncePolicy testee;
+    final java.util.List<org.postroom.events.MailEvent> published = new java.util.ArrayList<>();
 
     @BeforeEach
     void setUp() {
@@ -43,7 +44,7 @@ class BouncePolicyTest {
         lists = new MemoryListStore();
         suppressions = new MemorySuppressionList();
         events = new MemoryBounceEventStore();
-        testee = new BouncePolicy(lists, suppressions, events, BounceSettings.DEFAULTS, clock);
+        testee = new BouncePolicy(lists, suppressions, events, BounceSettings.DEFAULTS, clock, published::add);
         for (MailAddress list : Set.of(NEWS, TEAM)) {
             lists.create(new MailingList(list, "List", "", Set.of(), Set.of(), PostingPolicy.MEMBERS,
                 SubscriptionPolicy.CONFIRM, ReplyToPolicy.POSTER, Optional.empty(), false));
@@ -190,6 +191,12 @@ class BouncePolicyTest {
             assertThat(status(NEWS)).isEqualTo(MemberStatus.SUPPRESSED);
             MemberEvent last = lists.history(NEWS, BOB).get(lists.history(NEWS, BOB).size() - 1);
             assertThat(last.change().method()).isEqualTo(ChangeMethod.COMPLAINT);
+            assertThat(published).singleElement().satisfies(event -> {
+                assertThat(event.type()).isEqualTo(org.postroom.events.MailEvent.Type.COMPLAINED);
+                assertThat(event.fields()).containsEntry("list", NEWS.asString())
+                    .containsEntry("recipient", BOB.asString()).containsEntry("queue-id", "Mail3")
+                    .doesNotContainKey("kind");
+            });
         }
 
         @Test
@@ -211,5 +218,17 @@ class BouncePolicyTest {
             .extracting(BounceEvent::kind, BounceEvent::status)
             .containsExactly(org.assertj.core.groups.Tuple.tuple(BounceKind.SOFT, "4.2.2"),
                 org.assertj.core.groups.Tuple.tuple(BounceKind.HARD, "5.1.1"));
+    }
+
+    @Test
+    void everyBounceIsPublishedWithItsListAndKind() {
+        bounce(NEWS, BounceKind.SOFT, "4.2.2");
+        bounce(TEAM, BounceKind.HARD, "5.1.1");
+
+        assertThat(published).extracting(org.postroom.events.MailEvent::type)
+            .containsOnly(org.postroom.events.MailEvent.Type.BOUNCED);
+        assertThat(published).extracting(event -> event.fields().get("list") + " " + event.fields().get("kind")
+                + " " + event.fields().get("reply"))
+            .containsExactly(NEWS.asString() + " soft 4.2.2 4.2.2 diagnostic", TEAM.asString() + " hard 5.1.1 5.1.1 diagnostic");
     }
 }

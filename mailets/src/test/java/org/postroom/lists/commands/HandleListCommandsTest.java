@@ -53,6 +53,7 @@ class HandleListCommandsTest {
     SignedUnsubscribeLinks links;
     FakeMailContext context;
     HandleListCommands testee;
+    final java.util.List<org.postroom.events.MailEvent> published = new java.util.concurrent.CopyOnWriteArrayList<>();
     MailAddress news;
     MailAddress alice;
 
@@ -67,7 +68,7 @@ class HandleListCommandsTest {
         alice = new MailAddress("alice@example.net");
         lists.create(list(SubscriptionPolicy.CONFIRM));
         context = FakeMailContext.defaultContext();
-        testee = new HandleListCommands(lists, suppression, tokens, links);
+        testee = new HandleListCommands(lists, suppression, tokens, links, Clock.systemUTC(), published::add);
         testee.init(FakeMailetConfig.builder().mailetName("commands").mailetContext(context).build());
     }
 
@@ -114,6 +115,12 @@ class HandleListCommandsTest {
         assertThat(last.change().origin()).contains("alice@example.net");
         assertThat(mail.getState()).isEqualTo(Mail.GHOST);
         assertThat(context.getSentMails()).isEmpty();
+        assertThat(published).singleElement().satisfies(event -> {
+            assertThat(event.type()).isEqualTo(org.postroom.events.MailEvent.Type.UNSUBSCRIBED);
+            assertThat(event.fields()).containsEntry("list", "news@example.org")
+                .containsEntry("recipient", "alice@example.net").containsEntry("method", "mailto")
+                .containsEntry("queue-id", mail.getName());
+        });
     }
 
     @Test
@@ -125,6 +132,7 @@ class HandleListCommandsTest {
         testee.service(mail);
 
         assertThat(lists.member(news, alice).orElseThrow().status()).isEqualTo(MemberStatus.ACTIVE);
+        assertThat(published).as("nobody left the list").isEmpty();
         assertThat(context.getSentMails()).as("no backscatter to a forged sender").isEmpty();
         assertThat(mail.getState()).isEqualTo(Mail.GHOST);
     }
@@ -254,7 +262,7 @@ class HandleListCommandsTest {
 
     @Test
     void initRejectsABadAnswerLimit() {
-        assertThatThrownBy(() -> new HandleListCommands(lists, suppression, tokens, links).init(FakeMailetConfig.builder()
+        assertThatThrownBy(() -> new HandleListCommands(lists, suppression, tokens, links, Clock.systemUTC()).init(FakeMailetConfig.builder()
             .mailetName("commands").mailetContext(context).setProperty(HandleListCommands.MAX_ANSWERS, "0").build()))
             .isInstanceOf(MessagingException.class);
     }

@@ -84,8 +84,12 @@ public class StatusRoutes implements Routes {
         status.put("uptimeSeconds", runtime.getUptime() / 1000);
         status.put("listenAddress", settings.get("postroom.listen.address"));
         status.put("adminAddress", settings.get("postroom.admin.address"));
+        status.put("metricsAddress", settings.get("postroom.metrics.address"));
         Map<String, Integer> ports = new LinkedHashMap<>();
         for (String key : PostroomSettings.PORT_KEYS) {
+            if (key.equals("postroom.port.metrics") && !settings.metricsEnabled()) {
+                continue;
+            }
             ports.put(key.substring(PORT_PREFIX.length()), settings.port(key));
         }
         status.put("ports", ports);

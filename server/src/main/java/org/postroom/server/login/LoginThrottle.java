@@ -114,17 +114,33 @@ public class LoginThrottle {
 
     private final Settings settings;
     private final Clock clock;
+    private final org.postroom.events.MailEvents events;
     private final Map<String, AddressState> addresses = new HashMap<>();
     private final Map<String, AccountState> accounts = new HashMap<>();
 
     @Inject
-    public LoginThrottle(PostroomSettings settings) {
-        this(Settings.from(settings), Clock.systemUTC());
+    public LoginThrottle(PostroomSettings settings, org.postroom.events.MailEvents events) {
+        this(Settings.from(settings), Clock.systemUTC(), events);
     }
 
     public LoginThrottle(Settings settings, Clock clock) {
+        this(settings, clock, org.postroom.events.MailEvents.NONE);
+    }
+
+    public LoginThrottle(Settings settings, Clock clock, org.postroom.events.MailEvents events) {
         this.settings = settings;
         this.clock = clock;
+        this.events = events;
+    }
+
+    /** LOGIN_FAILED on the event bus (metrics, webhooks): {@code credentials} wrong, or {@code banned} address. */
+    private void publishFailure(Protocol protocol, InetAddress client, String account, String reason) {
+        events.publish(org.postroom.events.MailEvent.of(org.postroom.events.MailEvent.Type.LOGIN_FAILED)
+            .with(org.postroom.events.MailEvent.Field.PROTOCOL, protocol.label())
+            .with(org.postroom.events.MailEvent.Field.CLIENT, client == null ? null : text(client))
+            .with(org.postroom.events.MailEvent.Field.USER, printable(account))
+            .with(org.postroom.events.MailEvent.Field.REASON, reason)
+            .build());
     }
 
     /**
@@ -148,12 +164,15 @@ public class LoginThrottle {
         }
         refusal.ifPresent(r -> LOGGER.info("login refused protocol={} client={} account={}: {} until {}",
             protocol.label(), text(client), printable(account), r.reason(), r.until()));
+        refusal.ifPresent(r -> publishFailure(protocol, client, account,
+            r.reason().startsWith("account") ? "locked" : "banned"));
         return refusal;
     }
 
     /** A login whose credentials were wrong: logged, counted, and maybe the start of a ban. */
     public synchronized void failed(Protocol protocol, InetAddress client, String account) {
         LOGGER.info("login failed protocol={} client={} account={}", protocol.label(), text(client), printable(account));
+        publishFailure(protocol, client, account, "credentials");
         if (client == null || settings.exempt().contains(client)) {
             return;
         }

@@ -49,8 +49,14 @@ public class OneClickHandler extends AbstractHandler {
     private final Tokens tokens;
     private final ListStore lists;
     private final ClientAddress clients;
+    private final org.postroom.events.MailEvents events;
 
     public OneClickHandler(Tokens tokens, ListStore lists, ClientAddress clients) {
+        this(tokens, lists, clients, org.postroom.events.MailEvents.NONE);
+    }
+
+    public OneClickHandler(Tokens tokens, ListStore lists, ClientAddress clients, org.postroom.events.MailEvents events) {
+        this.events = events;
         this.tokens = tokens;
         this.lists = lists;
         this.clients = clients;
@@ -157,6 +163,8 @@ public class OneClickHandler extends AbstractHandler {
         if (before.orElse(null) != MemberStatus.UNSUBSCRIBED) {
             LOGGER.info("unsubscribe list={} member={} method={} origin={}", list.address().asString(),
                 current.get().address().asString(), ChangeMethod.ONE_CLICK, client);
+            events.publish(org.postroom.lists.MemberEvents.unsubscribed(list.address(), current.get().address(),
+                ChangeMethod.ONE_CLICK, null));
         }
     }
 

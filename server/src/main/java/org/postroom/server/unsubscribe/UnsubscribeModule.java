@@ -71,14 +71,16 @@ public class UnsubscribeModule extends AbstractModule {
 
     @Provides
     @Singleton
-    PublicListener providePublicListener(PostroomSettings settings, Tokens tokens, ListStore lists) {
+    PublicListener providePublicListener(PostroomSettings settings, Tokens tokens, ListStore lists,
+                                         org.postroom.events.MailEvents events) {
         PublicListener.Options options = new PublicListener.Options(settings.publicAddress(),
             settings.port("postroom.port.public"), settings.publicTls(),
             fileOf(System.getProperty("postroom.tls.certificate.url", "")),
             fileOf(System.getProperty("postroom.tls.key.url", "")),
             settings.duration("postroom.public.timeout"),
             Integer.parseInt(settings.get("postroom.public.connections.max")));
-        return new PublicListener(options, new OneClickHandler(tokens, lists, new ClientAddress(settings.trustedProxies())));
+        return new PublicListener(options, new OneClickHandler(tokens, lists, new ClientAddress(settings.trustedProxies()),
+            events));
     }
 
     @ProvidesIntoSet

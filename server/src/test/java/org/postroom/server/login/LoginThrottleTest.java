@@ -295,4 +295,23 @@ class LoginThrottleTest {
             assertThat(Networks.problem("")).isEmpty();
         }
     }
+
+    @Test
+    void everyFailedOrRefusedLoginIsPublishedWithItsProtocolAndReason() {
+        java.util.List<org.postroom.events.MailEvent> published = new java.util.ArrayList<>();
+        LoginThrottle publishing = new LoginThrottle(new LoginThrottle.Settings(2, Duration.ofMinutes(10),
+            Duration.ofMinutes(10), Duration.ofDays(1), 30, Networks.NONE), clock, published::add);
+
+        publishing.failed(Protocol.IMAP, ATTACKER, "alice@example.org");
+        publishing.failed(Protocol.POP3, ATTACKER, "bob@example.org");
+        assertThat(publishing.refusal(Protocol.SMTP, ATTACKER, "alice@example.org")).isPresent();
+        publishing.succeeded(Protocol.IMAP, InetAddresses.forString("192.0.2.99"), "carol@example.org");
+
+        assertThat(published).extracting(event -> event.type() + " " + event.fields().get("protocol") + " "
+                + event.fields().get("reason") + " " + event.fields().get("client") + " " + event.fields().get("user"))
+            .containsExactly(
+                "LOGIN_FAILED imap credentials " + ATTACKER.getHostAddress() + " alice@example.org",
+                "LOGIN_FAILED pop3 credentials " + ATTACKER.getHostAddress() + " bob@example.org",
+                "LOGIN_FAILED smtp banned " + ATTACKER.getHostAddress() + " alice@example.org");
+    }
 }
