@@ -8,9 +8,12 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
@@ -103,6 +106,15 @@ class DebianPackageTest {
     void installStartMailUpgradeRemovePurge() throws Exception {
         assumeTrue(onPath("dpkg") && onPath("dpkg-deb"), "dpkg is absent (not a Debian-based machine)");
         assumeTrue(isRoot(), "needs root: dpkg -i installs into /opt/postroom and creates the postroom user");
+        // Two builds on one machine (developers sharing it) must not install the package at the same time.
+        try (FileChannel channel = FileChannel.open(Path.of(System.getProperty("java.io.tmpdir"), "postroom-deb-test.lock"),
+            StandardOpenOption.CREATE, StandardOpenOption.WRITE); FileLock lock = channel.tryLock()) {
+            assumeTrue(lock != null, "another DebianPackageTest is installing the package on this machine now");
+            installStartMailUpgradeRemovePurgeAlone();
+        }
+    }
+
+    private void installStartMailUpgradeRemovePurgeAlone() throws Exception {
         assumeFalse(knownToDpkg(), "a postroom package is already on this machine: the test would replace it");
         assumeFalse(Files.exists(HOME), HOME + " exists: the test would replace it");
         assertThat(DEB).as("the package built by mvn package").isRegularFile();
@@ -440,10 +452,17 @@ class DebianPackageTest {
         return PostroomProcess.unpacked().resolve("systemd/postroom.service");
     }
 
+    /** dpkg, waiting (up to 5 minutes) while another dpkg or apt holds its lock. */
     private static Result dpkg(String... arguments) throws Exception {
         List<String> command = new ArrayList<>(List.of("dpkg"));
         command.addAll(List.of(arguments));
-        return run(command, null, Duration.ofSeconds(600));
+        Instant deadline = Instant.now().plusSeconds(300);
+        Result result = run(command, null, Duration.ofSeconds(600));
+        while (result.exit() != 0 && result.output().contains("lock") && Instant.now().isBefore(deadline)) {
+            Thread.sleep(2000);
+            result = run(command, null, Duration.ofSeconds(600));
+        }
+        return result;
     }
 
     private static String dpkgQuery(String format) throws Exception {
