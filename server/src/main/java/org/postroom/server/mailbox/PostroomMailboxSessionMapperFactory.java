@@ -14,18 +14,20 @@ public class PostroomMailboxSessionMapperFactory extends JPAMailboxSessionMapper
     private final EntityManagerFactory entityManagerFactory;
     private final JPAUidProvider uidProvider;
     private final JPAModSeqProvider modSeqProvider;
+    private final AppendedMessages appended;
 
     @Inject
     public PostroomMailboxSessionMapperFactory(EntityManagerFactory entityManagerFactory, JPAUidProvider uidProvider,
-                                               JPAModSeqProvider modSeqProvider) {
+                                               JPAModSeqProvider modSeqProvider, AppendedMessages appended) {
         super(entityManagerFactory, uidProvider, modSeqProvider);
         this.entityManagerFactory = entityManagerFactory;
         this.uidProvider = uidProvider;
         this.modSeqProvider = modSeqProvider;
+        this.appended = appended;
     }
 
     @Override
     public MessageMapper createMessageMapper(MailboxSession session) {
-        return new PostroomMessageMapper(uidProvider, modSeqProvider, entityManagerFactory);
+        return new PostroomMessageMapper(uidProvider, modSeqProvider, entityManagerFactory, appended);
     }
 }

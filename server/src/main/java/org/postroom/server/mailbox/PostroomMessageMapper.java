@@ -14,6 +14,7 @@ import javax.mail.Flags;
 import javax.mail.Flags.Flag;
 import javax.persistence.EntityManager;
 import javax.persistence.EntityManagerFactory;
+import javax.persistence.LockModeType;
 import javax.persistence.PersistenceException;
 
 import org.apache.james.mailbox.MessageUid;
@@ -23,9 +24,12 @@ import org.apache.james.mailbox.jpa.JPAId;
 import org.apache.james.mailbox.jpa.mail.JPAMessageMapper;
 import org.apache.james.mailbox.jpa.mail.JPAModSeqProvider;
 import org.apache.james.mailbox.jpa.mail.JPAUidProvider;
+import org.apache.james.mailbox.jpa.mail.model.JPAMailbox;
 import org.apache.james.mailbox.jpa.mail.model.openjpa.AbstractJPAMailboxMessage;
+import org.apache.james.mailbox.model.MessageMetaData;
 import org.apache.james.mailbox.model.Content;
 import org.apache.james.mailbox.model.Mailbox;
+import org.apache.james.mailbox.model.MailboxId;
 import org.apache.james.mailbox.model.MessageRange;
 import org.apache.james.mailbox.model.ThreadId;
 import org.apache.james.mailbox.model.UpdatedFlags;
@@ -52,12 +56,59 @@ import reactor.core.scheduler.Schedulers;
  */
 public class PostroomMessageMapper extends JPAMessageMapper {
     private final EntityManagerFactory factory;
-    private final JPAModSeqProvider modSeqProvider;
+    private final AppendedMessages appended;
 
-    public PostroomMessageMapper(JPAUidProvider uidProvider, JPAModSeqProvider modSeqProvider, EntityManagerFactory factory) {
+    public PostroomMessageMapper(JPAUidProvider uidProvider, JPAModSeqProvider modSeqProvider, EntityManagerFactory factory,
+                                 AppendedMessages appended) {
         super(uidProvider, modSeqProvider, factory);
         this.factory = factory;
-        this.modSeqProvider = modSeqProvider;
+        this.appended = appended;
+    }
+
+    /**
+     * Appends in one transaction, the caller's: the mailbox row is read with a write lock, its next UID and
+     * mod-sequence taken, and the message inserted, all committed (one log sync) together. James took the UID and
+     * the mod-sequence in two transactions of their own before the insert: three syncs, and a crash between them
+     * burnt UIDs; two writers could also read the same next UID.
+     */
+    @Override
+    public MessageMetaData add(Mailbox mailbox, MailboxMessage message) throws MailboxException {
+        try {
+            JPAMailbox current = getEntityManager().find(JPAMailbox.class, ((JPAId) mailbox.getMailboxId()).getRawId(),
+                LockModeType.PESSIMISTIC_WRITE);
+            if (current == null) {
+                throw new MailboxException("mailbox " + mailbox.generateAssociatedPath() + " no longer exists");
+            }
+            message.setUid(MessageUid.of(current.consumeUid()));
+            message.setModSeq(ModSeq.of(current.consumeModSeq()));
+        } catch (PersistenceException e) {
+            throw new MailboxException("cannot take the next UID of mailbox " + mailbox.generateAssociatedPath(), e);
+        }
+        MessageMetaData metaData = save(mailbox, message);
+        uncommitted.add(new Appended(mailbox.getMailboxId(), message));
+        return metaData;
+    }
+
+    /** Appended in the transaction under way: handed to {@link AppendedMessages} once it committed. */
+    private record Appended(MailboxId mailboxId, MailboxMessage message) {
+    }
+
+    private final List<Appended> uncommitted = new ArrayList<>();
+
+    @Override
+    protected void commit() throws MailboxException {
+        super.commit();
+        for (Appended message : uncommitted) {
+            appended.remember(message.mailboxId(), message.message());
+        }
+        uncommitted.clear();
+    }
+
+    @Override
+    protected void rollback() throws MailboxException {
+        // A UID taken in a rolled-back transaction is taken again by the next append: forget those messages.
+        uncommitted.clear();
+        super.rollback();
     }
 
     /** While true, metadata reads load entities: James's flag update writes back what it read. */
@@ -210,9 +261,9 @@ public class PostroomMessageMapper extends JPAMessageMapper {
 
     /**
      * Takes {@code \Recent} from every message of the mailbox that has it, giving them one new mod-sequence (as
-     * James does), in a transaction of its own: the UPDATE locks the rows it changes, so two sessions selecting at
-     * once never both report a message as recent, and the rows changed are exactly those with the new
-     * mod-sequence.
+     * James does), in a transaction of its own that starts by taking that mod-sequence from the mailbox row: the row
+     * stays locked until commit, so two sessions selecting at once never both report a message as recent, and the
+     * rows changed are exactly those with the new mod-sequence.
      */
     @Override
     public List<UpdatedFlags> resetRecent(Mailbox mailbox) throws MailboxException {
@@ -225,8 +276,13 @@ public class PostroomMessageMapper extends JPAMessageMapper {
             if (recent.longValue() == 0) {
                 return List.of();
             }
-            ModSeq modSeq = modSeqProvider.nextModSeq(mailbox);
             manager.getTransaction().begin();
+            // The mailbox row first: taking its next mod-sequence locks it until commit, so concurrent SELECTs (and
+            // appends, which lock it too) take their turn, and each message's \Recent goes to exactly one session.
+            manager.createNativeQuery("UPDATE JAMES_MAILBOX SET MAILBOX_HIGHEST_MODSEQ = MAILBOX_HIGHEST_MODSEQ + 1 WHERE MAILBOX_ID = ?1")
+                .setParameter(1, mailboxId).executeUpdate();
+            ModSeq modSeq = ModSeq.of(((Number) manager.createNativeQuery("SELECT MAILBOX_HIGHEST_MODSEQ FROM JAMES_MAILBOX WHERE MAILBOX_ID = ?1")
+                .setParameter(1, mailboxId).getSingleResult()).longValue());
             manager.createNativeQuery("UPDATE JAMES_MAIL SET MAIL_IS_RECENT = ?1, MAIL_MODSEQ = ?2 WHERE MAILBOX_ID = ?3 AND MAIL_IS_RECENT = ?4")
                 .setParameter(1, Boolean.FALSE).setParameter(2, modSeq.asLong()).setParameter(3, mailboxId)
                 .setParameter(4, Boolean.TRUE).executeUpdate();

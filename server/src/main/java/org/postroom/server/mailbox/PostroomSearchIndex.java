@@ -60,7 +60,8 @@ import reactor.core.publisher.Mono;
  *   reader each: clearing \Recent at the first SELECT of 10,000 new messages took minutes. {@code \Recent} is the
  *   store's recent flag plus the session's recent messages, as before.</li>
  *   <li><b>Indexing is done by one background worker</b>, in arrival order, batching the messages of one mailbox into
- *   one read of the store; the delivery no longer waits for Lucene inside the mailbox lock. A search first waits
+ *   one read of the store (a message just delivered is taken from {@link AppendedMessages} instead); the delivery no
+ *   longer waits for Lucene inside the mailbox lock. A search first waits
  *   until everything handed to the worker before it is indexed, so a message is searchable as soon as it can be
  *   seen.</li>
  *   <li><b>The index is committed</b> at most a second after a change (James committed only at shutdown) and at
@@ -78,6 +79,7 @@ public class PostroomSearchIndex extends LuceneMessageSearchIndex implements org
     private final MailboxSessionMapperFactory factory;
     private final SessionProvider sessionProvider;
     private final EntityManagerFactory entityManagerFactory;
+    private final AppendedMessages appended;
     private final ArrayDeque<Task> tasks = new ArrayDeque<>();
     private final Thread worker;
     private long submitted;
@@ -95,13 +97,14 @@ public class PostroomSearchIndex extends LuceneMessageSearchIndex implements org
     @Inject
     public PostroomSearchIndex(MailboxSessionMapperFactory factory, MailboxId.Factory mailboxIdFactory, Directory directory,
                                MessageId.Factory messageIdFactory, SessionProvider sessionProvider,
-                               EntityManagerFactory entityManagerFactory) throws IOException {
+                               EntityManagerFactory entityManagerFactory, AppendedMessages appended) throws IOException {
         super(factory, mailboxIdFactory, directory, messageIdFactory, sessionProvider);
         // A flag criterion becomes one UID range per run of matching messages: allow as many as a mailbox has.
         org.apache.lucene.search.BooleanQuery.setMaxClauseCount(Integer.MAX_VALUE);
         this.factory = factory;
         this.sessionProvider = sessionProvider;
         this.entityManagerFactory = entityManagerFactory;
+        this.appended = appended;
         worker = new Thread(this::work, "postroom-search-indexer");
         worker.setDaemon(true);
         worker.start();
@@ -313,6 +316,14 @@ public class PostroomSearchIndex extends LuceneMessageSearchIndex implements org
                     }
                     TreeSet<MessageUid> uids = new TreeSet<>();
                     batch.forEach(task -> uids.addAll(task.uids()));
+                    // Deliveries just made are still in memory; the rest is read from the store.
+                    for (Iterator<MessageUid> each = uids.iterator(); each.hasNext(); ) {
+                        MailboxMessage message = appended.take(first.mailboxId(), each.next());
+                        if (message != null) {
+                            super.add(session, mailbox, message).block();
+                            each.remove();
+                        }
+                    }
                     MessageMapper mapper = factory.getMessageMapper(session);
                     for (MessageRange range : MessageRange.toRanges(new ArrayList<>(uids))) {
                         Iterator<MailboxMessage> messages = mapper.findInMailbox(mailbox, range, MessageMapper.FetchType.FULL, -1);
