@@ -1,6 +1,10 @@
 package org.postroom.server.mailbox;
 
 import java.io.ByteArrayInputStream;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
@@ -9,6 +13,7 @@ import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 import javax.mail.Flags;
 import javax.mail.Flags.Flag;
@@ -36,7 +41,9 @@ import org.apache.james.mailbox.model.UpdatedFlags;
 import org.apache.james.mailbox.store.FlagsUpdateCalculator;
 import org.apache.james.mailbox.store.mail.model.DefaultMessageId;
 import org.apache.james.mailbox.store.mail.model.MailboxMessage;
+import org.apache.james.mailbox.store.mail.model.Property;
 import org.apache.james.mailbox.store.mail.model.impl.PropertyBuilder;
+import org.apache.openjpa.persistence.OpenJPAPersistence;
 import org.apache.james.mailbox.store.mail.model.impl.SimpleMailboxMessage;
 
 import reactor.core.publisher.Flux;
@@ -50,19 +57,22 @@ import reactor.core.scheduler.Schedulers;
  *   changed, where James loaded and wrote back every message;</li>
  *   <li>metadata reads ({@code FETCH 1:* (FLAGS RFC822.SIZE)}, POP3's STAT/LIST/UIDL, expunge and search
  *   bookkeeping): one SELECT of the columns they need, plus one of the keywords; the message's content and MIME
- *   properties, which such reads do not use, are loaded from the store only if something asks for them.</li>
+ *   properties, which such reads do not use, are loaded from the store only if something asks for them;</li>
+ *   <li>content reads (BODY[], BODYSTRUCTURE, POP3 RETR, COPY): three SELECTs for any range, by JDBC.</li>
  * </ul>
  * Flag updates (STORE) still load entities: they write them back.
  */
 public class PostroomMessageMapper extends JPAMessageMapper {
     private final EntityManagerFactory factory;
     private final AppendedMessages appended;
+    private final JPAModSeqProvider modSeqProvider;
 
     public PostroomMessageMapper(JPAUidProvider uidProvider, JPAModSeqProvider modSeqProvider, EntityManagerFactory factory,
                                  AppendedMessages appended) {
         super(uidProvider, modSeqProvider, factory);
         this.factory = factory;
         this.appended = appended;
+        this.modSeqProvider = modSeqProvider;
     }
 
     /**
@@ -127,24 +137,145 @@ public class PostroomMessageMapper extends JPAMessageMapper {
 
     @Override
     public Iterator<MailboxMessage> findInMailbox(Mailbox mailbox, MessageRange set, FetchType type, int max) throws MailboxException {
-        if (type != FetchType.METADATA || entitiesNeeded) {
+        if (entitiesNeeded) {
             return super.findInMailbox(mailbox, set, type, max);
         }
-        return metadata(mailbox, set, max).iterator();
+        return (type == FetchType.METADATA ? metadata(mailbox, set, max) : withContent(mailbox, set, max)).iterator();
     }
 
     @Override
     public Flux<MailboxMessage> findInMailboxReactive(Mailbox mailbox, MessageRange set, FetchType type, int max) {
-        if (type != FetchType.METADATA || entitiesNeeded) {
+        if (entitiesNeeded) {
             return super.findInMailboxReactive(mailbox, set, type, max);
         }
         return Flux.defer(() -> {
             try {
-                return Flux.fromIterable(metadata(mailbox, set, max));
+                return Flux.fromIterable(type == FetchType.METADATA ? metadata(mailbox, set, max) : withContent(mailbox, set, max));
             } catch (MailboxException e) {
                 return Flux.error(e);
             }
         }).subscribeOn(Schedulers.boundedElastic());
+    }
+
+    /**
+     * Messages with their content and MIME properties (FETCH BODY[], BODYSTRUCTURE, POP3 RETR, indexing, COPY), by
+     * JDBC on the entity manager's connection: one SELECT of the rows with their header and body bytes, one of their
+     * properties, one of their keywords. OpenJPA made that one query per message for properties and keywords.
+     */
+    private List<MailboxMessage> withContent(Mailbox mailbox, MessageRange set, int max) throws MailboxException {
+        long mailboxId = ((JPAId) mailbox.getMailboxId()).getRawId();
+        long from = set.getType() == MessageRange.Type.ALL ? 0 : set.getUidFrom().asLong();
+        long to = switch (set.getType()) {
+            case ONE -> set.getUidFrom().asLong();
+            case RANGE -> set.getUidTo().asLong();
+            default -> Long.MAX_VALUE;
+        };
+        EntityManager manager = factory.createEntityManager();
+        try (Connection connection = (Connection) OpenJPAPersistence.cast(manager).getConnection()) {
+            List<Object[]> rows = new ArrayList<>();
+            try (PreparedStatement statement = connection.prepareStatement("SELECT MAIL_UID, MAIL_MODSEQ, MAIL_DATE,"
+                + " MAIL_IS_ANSWERED, MAIL_IS_DELETED, MAIL_IS_DRAFT, MAIL_IS_FLAGGED, MAIL_IS_RECENT, MAIL_IS_SEEN,"
+                + " MAIL_CONTENT_OCTETS_COUNT, MAIL_BODY_START_OCTET, MAIL_TEXTUAL_LINE_COUNT, HEADER_BYTES, MAIL_BYTES"
+                + " FROM JAMES_MAIL WHERE MAILBOX_ID = ? AND MAIL_UID BETWEEN ? AND ? ORDER BY MAIL_UID")) {
+                statement.setLong(1, mailboxId);
+                statement.setLong(2, from);
+                statement.setLong(3, to);
+                if (max > 0) {
+                    statement.setMaxRows(max);
+                }
+                try (ResultSet result = statement.executeQuery()) {
+                    while (result.next()) {
+                        byte[] header = result.getBytes(13);
+                        byte[] body = result.getBytes(14);
+                        byte[] full = new byte[header.length + body.length];
+                        System.arraycopy(header, 0, full, 0, header.length);
+                        System.arraycopy(body, 0, full, header.length, body.length);
+                        long lines = result.getLong(12);
+                        rows.add(new Object[] {result.getLong(1), result.getLong(2), result.getTimestamp(3),
+                            result.getBoolean(4), result.getBoolean(5), result.getBoolean(6), result.getBoolean(7),
+                            result.getBoolean(8), result.getBoolean(9), result.getLong(10), result.getInt(11),
+                            result.wasNull() ? null : lines, full});
+                    }
+                }
+            }
+            if (rows.isEmpty()) {
+                return List.of();
+            }
+            long last = (Long) rows.get(rows.size() - 1)[0];
+            Map<Long, List<Property>> properties = new HashMap<>();
+            try (PreparedStatement statement = connection.prepareStatement("SELECT MAIL_UID, PROPERTY_NAME_SPACE,"
+                + " PROPERTY_LOCAL_NAME, PROPERTY_VALUE FROM JAMES_MAIL_PROPERTY WHERE MAILBOX_ID = ? AND MAIL_UID BETWEEN ? AND ?"
+                + " ORDER BY MAIL_UID, PROPERTY_LINE_NUMBER")) {
+                statement.setLong(1, mailboxId);
+                statement.setLong(2, from);
+                statement.setLong(3, last);
+                try (ResultSet result = statement.executeQuery()) {
+                    while (result.next()) {
+                        properties.computeIfAbsent(result.getLong(1), uid -> new ArrayList<>())
+                            .add(new Property(result.getString(2), result.getString(3), result.getString(4)));
+                    }
+                }
+            }
+            Map<Long, List<String>> keywords = new HashMap<>();
+            try (PreparedStatement statement = connection.prepareStatement("SELECT MAIL_UID, USERFLAG_NAME FROM JAMES_MAIL_USERFLAG"
+                + " WHERE MAILBOX_ID = ? AND MAIL_UID BETWEEN ? AND ?")) {
+                statement.setLong(1, mailboxId);
+                statement.setLong(2, from);
+                statement.setLong(3, last);
+                try (ResultSet result = statement.executeQuery()) {
+                    while (result.next()) {
+                        keywords.computeIfAbsent(result.getLong(1), uid -> new ArrayList<>()).add(result.getString(2));
+                    }
+                }
+            }
+            List<MailboxMessage> messages = new ArrayList<>(rows.size());
+            for (Object[] row : rows) {
+                long uid = (Long) row[0];
+                Flags flags = new Flags();
+                set(flags, row[3], Flag.ANSWERED);
+                set(flags, row[4], Flag.DELETED);
+                set(flags, row[5], Flag.DRAFT);
+                set(flags, row[6], Flag.FLAGGED);
+                set(flags, row[7], Flag.RECENT);
+                set(flags, row[8], Flag.SEEN);
+                keywords.getOrDefault(uid, List.of()).forEach(flags::add);
+                PropertyBuilder builder = new PropertyBuilder(properties.getOrDefault(uid, List.of()));
+                builder.setTextualLineCount((Long) row[11]);
+                byte[] full = (byte[]) row[12];
+                DefaultMessageId messageId = new DefaultMessageId();
+                messages.add(SimpleMailboxMessage.builder()
+                    .messageId(messageId)
+                    .threadId(ThreadId.fromBaseMessageId(messageId))
+                    .mailboxId(mailbox.getMailboxId())
+                    .uid(MessageUid.of(uid))
+                    .modseq(ModSeq.of((Long) row[1]))
+                    .internalDate(new Date(((Date) row[2]).getTime()))
+                    .size(full.length)
+                    .bodyStartOctet((Integer) row[10])
+                    .flags(flags)
+                    .properties(builder)
+                    .content(new BytesContent(full))
+                    .build());
+            }
+            return messages;
+        } catch (SQLException | PersistenceException e) {
+            throw new MailboxException("cannot read the messages " + set + " of mailbox " + mailbox.generateAssociatedPath(), e);
+        } finally {
+            manager.close();
+        }
+    }
+
+    /** Content already read. */
+    private record BytesContent(byte[] bytes) implements Content {
+        @Override
+        public InputStream getInputStream() {
+            return new ByteArrayInputStream(bytes);
+        }
+
+        @Override
+        public long size() {
+            return bytes.length;
+        }
     }
 
     private List<MailboxMessage> metadata(Mailbox mailbox, MessageRange set, int max) throws MailboxException {
@@ -259,69 +390,99 @@ public class PostroomMessageMapper extends JPAMessageMapper {
         }
     }
 
+    /** One lock per mailbox for clearing \Recent: each new message goes to exactly one session. */
+    private static final ConcurrentHashMap<Long, Object> RECENT_LOCKS = new ConcurrentHashMap<>();
+
     /**
      * Takes {@code \Recent} from every message of the mailbox that has it, giving them one new mod-sequence (as
-     * James does), in a transaction of its own that starts by taking that mod-sequence from the mailbox row: the row
-     * stays locked until commit, so two sessions selecting at once never both report a message as recent, and the
-     * rows changed are exactly those with the new mod-sequence.
+     * James does): one UPDATE and one SELECT of the rows with that mod-sequence, in one JDBC transaction (the rows
+     * stay locked until commit), one session of this mailbox at a time. Two sessions selecting at once never both
+     * report a message as recent.
      */
     @Override
     public List<UpdatedFlags> resetRecent(Mailbox mailbox) throws MailboxException {
         long mailboxId = ((JPAId) mailbox.getMailboxId()).getRawId();
-        EntityManager manager = factory.createEntityManager();
-        try {
-            // Native SQL on James's JAMES_MAIL table: JPQL's m.mailbox.mailboxId would join JAMES_MAILBOX for each row.
-            Number recent = (Number) manager.createNativeQuery("SELECT COUNT(*) FROM JAMES_MAIL WHERE MAILBOX_ID = ?1 AND MAIL_IS_RECENT = ?2")
-                .setParameter(1, mailboxId).setParameter(2, Boolean.TRUE).getSingleResult();
-            if (recent.longValue() == 0) {
-                return List.of();
+        synchronized (RECENT_LOCKS.computeIfAbsent(mailboxId, id -> new Object())) {
+            EntityManager manager = factory.createEntityManager();
+            try (Connection connection = (Connection) OpenJPAPersistence.cast(manager).getConnection()) {
+                if (!anyRecent(connection, mailboxId)) {
+                    return List.of();
+                }
+                ModSeq modSeq = modSeqProvider.nextModSeq(mailbox);
+                boolean autoCommit = connection.getAutoCommit();
+                connection.setAutoCommit(false);
+                try {
+                    List<UpdatedFlags> updates = clearRecent(connection, mailboxId, modSeq);
+                    connection.commit();
+                    return updates;
+                } catch (SQLException e) {
+                    connection.rollback();
+                    throw e;
+                } finally {
+                    connection.setAutoCommit(autoCommit);
+                }
+            } catch (SQLException | PersistenceException e) {
+                throw new MailboxException("cannot clear \\Recent in mailbox " + mailbox.generateAssociatedPath(), e);
+            } finally {
+                manager.close();
             }
-            manager.getTransaction().begin();
-            // The mailbox row first: taking its next mod-sequence locks it until commit, so concurrent SELECTs (and
-            // appends, which lock it too) take their turn, and each message's \Recent goes to exactly one session.
-            manager.createNativeQuery("UPDATE JAMES_MAILBOX SET MAILBOX_HIGHEST_MODSEQ = MAILBOX_HIGHEST_MODSEQ + 1 WHERE MAILBOX_ID = ?1")
-                .setParameter(1, mailboxId).executeUpdate();
-            ModSeq modSeq = ModSeq.of(((Number) manager.createNativeQuery("SELECT MAILBOX_HIGHEST_MODSEQ FROM JAMES_MAILBOX WHERE MAILBOX_ID = ?1")
-                .setParameter(1, mailboxId).getSingleResult()).longValue());
-            manager.createNativeQuery("UPDATE JAMES_MAIL SET MAIL_IS_RECENT = ?1, MAIL_MODSEQ = ?2 WHERE MAILBOX_ID = ?3 AND MAIL_IS_RECENT = ?4")
-                .setParameter(1, Boolean.FALSE).setParameter(2, modSeq.asLong()).setParameter(3, mailboxId)
-                .setParameter(4, Boolean.TRUE).executeUpdate();
-            List<?> rows = manager.createNativeQuery("SELECT MAIL_UID, MAIL_IS_ANSWERED, MAIL_IS_DELETED, MAIL_IS_DRAFT,"
-                    + " MAIL_IS_FLAGGED, MAIL_IS_SEEN FROM JAMES_MAIL WHERE MAILBOX_ID = ?1 AND MAIL_MODSEQ = ?2 ORDER BY MAIL_UID")
-                .setParameter(1, mailboxId).setParameter(2, modSeq.asLong()).getResultList();
-            Map<Long, List<String>> keywords = new HashMap<>();
-            for (Object row : manager.createNativeQuery("SELECT f.MAIL_UID, f.USERFLAG_NAME FROM JAMES_MAIL_USERFLAG f"
-                    + " JOIN JAMES_MAIL m ON m.MAILBOX_ID = f.MAILBOX_ID AND m.MAIL_UID = f.MAIL_UID"
-                    + " WHERE m.MAILBOX_ID = ?1 AND m.MAIL_MODSEQ = ?2")
-                .setParameter(1, mailboxId).setParameter(2, modSeq.asLong()).getResultList()) {
-                Object[] values = (Object[]) row;
-                keywords.computeIfAbsent(((Number) values[0]).longValue(), uid -> new ArrayList<>()).add((String) values[1]);
-            }
-            manager.getTransaction().commit();
-            List<UpdatedFlags> updates = new ArrayList<>(rows.size());
-            for (Object row : rows) {
-                Object[] values = (Object[]) row;
-                long uid = ((Number) values[0]).longValue();
-                Flags flags = new Flags();
-                set(flags, values[1], Flag.ANSWERED);
-                set(flags, values[2], Flag.DELETED);
-                set(flags, values[3], Flag.DRAFT);
-                set(flags, values[4], Flag.FLAGGED);
-                set(flags, values[5], Flag.SEEN);
-                keywords.getOrDefault(uid, List.of()).forEach(flags::add);
-                Flags old = new Flags(flags);
-                old.add(Flag.RECENT);
-                updates.add(UpdatedFlags.builder().uid(MessageUid.of(uid)).modSeq(modSeq).oldFlags(old).newFlags(flags).build());
-            }
-            return updates;
-        } catch (PersistenceException e) {
-            if (manager.getTransaction().isActive()) {
-                manager.getTransaction().rollback();
-            }
-            throw new MailboxException("cannot clear \\Recent in mailbox " + mailbox.generateAssociatedPath(), e);
-        } finally {
-            manager.close();
         }
+    }
+
+    private static boolean anyRecent(Connection connection, long mailboxId) throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement(
+            "SELECT MAIL_UID FROM JAMES_MAIL WHERE MAILBOX_ID = ? AND MAIL_IS_RECENT = ?")) {
+            statement.setLong(1, mailboxId);
+            statement.setBoolean(2, true);
+            statement.setMaxRows(1);
+            try (ResultSet result = statement.executeQuery()) {
+                return result.next();
+            }
+        }
+    }
+
+    private static List<UpdatedFlags> clearRecent(Connection connection, long mailboxId, ModSeq modSeq) throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement(
+            "UPDATE JAMES_MAIL SET MAIL_IS_RECENT = ?, MAIL_MODSEQ = ? WHERE MAILBOX_ID = ? AND MAIL_IS_RECENT = ?")) {
+            statement.setBoolean(1, false);
+            statement.setLong(2, modSeq.asLong());
+            statement.setLong(3, mailboxId);
+            statement.setBoolean(4, true);
+            statement.executeUpdate();
+        }
+        Map<Long, List<String>> keywords = new HashMap<>();
+        try (PreparedStatement statement = connection.prepareStatement("SELECT f.MAIL_UID, f.USERFLAG_NAME FROM JAMES_MAIL_USERFLAG f"
+            + " JOIN JAMES_MAIL m ON m.MAILBOX_ID = f.MAILBOX_ID AND m.MAIL_UID = f.MAIL_UID WHERE m.MAILBOX_ID = ? AND m.MAIL_MODSEQ = ?")) {
+            statement.setLong(1, mailboxId);
+            statement.setLong(2, modSeq.asLong());
+            try (ResultSet result = statement.executeQuery()) {
+                while (result.next()) {
+                    keywords.computeIfAbsent(result.getLong(1), uid -> new ArrayList<>()).add(result.getString(2));
+                }
+            }
+        }
+        List<UpdatedFlags> updates = new ArrayList<>();
+        try (PreparedStatement statement = connection.prepareStatement("SELECT MAIL_UID, MAIL_IS_ANSWERED, MAIL_IS_DELETED,"
+            + " MAIL_IS_DRAFT, MAIL_IS_FLAGGED, MAIL_IS_SEEN FROM JAMES_MAIL WHERE MAILBOX_ID = ? AND MAIL_MODSEQ = ? ORDER BY MAIL_UID")) {
+            statement.setLong(1, mailboxId);
+            statement.setLong(2, modSeq.asLong());
+            try (ResultSet result = statement.executeQuery()) {
+                while (result.next()) {
+                    long uid = result.getLong(1);
+                    Flags flags = new Flags();
+                    set(flags, result.getBoolean(2), Flag.ANSWERED);
+                    set(flags, result.getBoolean(3), Flag.DELETED);
+                    set(flags, result.getBoolean(4), Flag.DRAFT);
+                    set(flags, result.getBoolean(5), Flag.FLAGGED);
+                    set(flags, result.getBoolean(6), Flag.SEEN);
+                    keywords.getOrDefault(uid, List.of()).forEach(flags::add);
+                    Flags old = new Flags(flags);
+                    old.add(Flag.RECENT);
+                    updates.add(UpdatedFlags.builder().uid(MessageUid.of(uid)).modSeq(modSeq).oldFlags(old).newFlags(flags).build());
+                }
+            }
+        }
+        return updates;
     }
 
     private static void set(Flags flags, Object value, Flag flag) {
