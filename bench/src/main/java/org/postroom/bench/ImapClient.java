@@ -10,8 +10,11 @@ final class ImapClient implements AutoCloseable {
     private static final Pattern FETCH = Pattern.compile("^\\* \\d+ FETCH ");
     private static final Pattern MESSAGES = Pattern.compile("MESSAGES (\\d+)");
 
-    /** What a command's responses held: untagged FETCH responses and literal bytes. */
-    record Responses(int fetches, long literalBytes, String lastUntagged) {
+    /**
+     * What a command's responses held: untagged FETCH responses, literal bytes, the last untagged line, the numbers
+     * of SEARCH responses, and the untagged lines other than FETCH (for SELECT's EXISTS, RECENT, UIDNEXT...).
+     */
+    record Responses(int fetches, long literalBytes, String lastUntagged, int searchHits, String text) {
     }
 
     private final LineConnection connection;
@@ -42,18 +45,25 @@ final class ImapClient implements AutoCloseable {
         int fetches = 0;
         long literalBytes = 0;
         String lastUntagged = null;
+        int searchHits = 0;
+        StringBuilder other = new StringBuilder();
         while (true) {
             String line = connection.readLine();
             if (line.startsWith(tag + " ")) {
                 if (!line.startsWith(tag + " OK")) {
                     throw new IOException("IMAP '" + text.split(" ")[0] + "' answered " + line);
                 }
-                return new Responses(fetches, literalBytes, lastUntagged);
+                return new Responses(fetches, literalBytes, lastUntagged, searchHits, other.toString());
             }
             if (line.startsWith("*")) {
                 lastUntagged = line;
                 if (FETCH.matcher(line).find()) {
                     fetches++;
+                } else if (line.startsWith("* SEARCH")) {
+                    String numbers = line.substring("* SEARCH".length()).trim();
+                    searchHits += numbers.isEmpty() ? 0 : numbers.split(" +").length;
+                } else if (other.length() < 4096) {
+                    other.append(line).append('\n');
                 }
             }
             Matcher literal = LITERAL.matcher(line);

@@ -128,8 +128,27 @@ final class ServerProcess implements AutoCloseable {
 
     /** The highest resident set sampled (every 250 ms) since the last call, in MiB. */
     double phasePeakRssMib() {
+        return phasePeakRssMib(true);
+    }
+
+    /** The highest resident set sampled (every 250 ms) since the last reset, in MiB; resets it when asked. */
+    double phasePeakRssMib(boolean reset) {
         sample();
-        return phasePeakRssKb.getAndSet(0) / 1024.0;
+        return (reset ? phasePeakRssKb.getAndSet(0) : phasePeakRssKb.get()) / 1024.0;
+    }
+
+    /** The resident set now, in MiB (0 when the process is gone). */
+    double currentRssMib() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/" + process.pid() + "/status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024.0;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // the process is gone
+        }
+        return 0;
     }
 
     private void startSampler() {

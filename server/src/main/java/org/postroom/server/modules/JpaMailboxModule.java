@@ -67,13 +67,18 @@ import org.apache.james.mailbox.store.user.SubscriptionMapperFactory;
 import org.apache.james.modules.mailbox.ReIndexingTaskSerializationModule;
 import org.apache.james.quota.search.QuotaSearcher;
 import org.apache.james.quota.search.scanning.ScanningQuotaSearcher;
+import org.apache.james.utils.InitializationOperation;
+import org.apache.james.utils.InitilizationOperationBuilder;
 import org.apache.james.utils.MailboxManagerDefinition;
 import org.apache.lucene.store.Directory;
 import org.apache.lucene.store.FSDirectory;
 import org.apache.mailbox.tools.indexer.ReIndexerImpl;
+import org.postroom.server.mailbox.PostroomMailboxSessionMapperFactory;
+import org.postroom.server.mailbox.PostroomSearchIndex;
 
 import com.google.inject.AbstractModule;
 import com.google.inject.Provides;
+import com.google.inject.multibindings.ProvidesIntoSet;
 import com.google.inject.Scopes;
 import com.google.inject.multibindings.Multibinder;
 import com.google.inject.name.Names;
@@ -87,7 +92,8 @@ public class JpaMailboxModule extends AbstractModule {
 
     @Override
     protected void configure() {
-        bind(JPAMailboxSessionMapperFactory.class).in(Scopes.SINGLETON);
+        bind(PostroomMailboxSessionMapperFactory.class).in(Scopes.SINGLETON);
+        bind(JPAMailboxSessionMapperFactory.class).to(PostroomMailboxSessionMapperFactory.class);
         bind(OpenJPAMailboxManager.class).in(Scopes.SINGLETON);
         bind(JVMMailboxPathLocker.class).in(Scopes.SINGLETON);
         bind(StoreSubscriptionManager.class).in(Scopes.SINGLETON);
@@ -156,10 +162,16 @@ public class JpaMailboxModule extends AbstractModule {
 
         // Full-text search
         install(new ReIndexingTaskSerializationModule());
-        bind(LuceneMessageSearchIndex.class).in(Scopes.SINGLETON);
-        bind(MessageSearchIndex.class).to(LuceneMessageSearchIndex.class);
-        bind(ListeningMessageSearchIndex.class).to(LuceneMessageSearchIndex.class);
-        reactiveListeners.addBinding().to(LuceneMessageSearchIndex.class);
+        bind(PostroomSearchIndex.class).in(Scopes.SINGLETON);
+        bind(LuceneMessageSearchIndex.class).to(PostroomSearchIndex.class);
+        bind(MessageSearchIndex.class).to(PostroomSearchIndex.class);
+        bind(ListeningMessageSearchIndex.class).to(PostroomSearchIndex.class);
+        reactiveListeners.addBinding().to(PostroomSearchIndex.class);
+    }
+
+    @ProvidesIntoSet
+    InitializationOperation reconcileSearchIndex(PostroomSearchIndex index) {
+        return InitilizationOperationBuilder.forClass(PostroomSearchIndex.class).init(index::reconcile);
     }
 
     @Provides
