@@ -99,7 +99,8 @@ class PostroomCliTest {
                 "postroom member show", "postroom member import", "postroom member export",
                 "postroom suppression list", "postroom suppression add", "postroom suppression remove",
                 "postroom suppression export", "postroom suppression import", "postroom moderation list",
-                "postroom moderation approve", "postroom moderation reject", "postroom ban list", "postroom ban remove");
+                "postroom moderation approve", "postroom moderation reject", "postroom ban list", "postroom ban remove",
+                "postroom config show", "postroom backup", "postroom restore");
         }
 
         @Test
