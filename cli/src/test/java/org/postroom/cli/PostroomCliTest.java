@@ -141,7 +141,7 @@ class PostroomCliTest {
 
             assertThat(run.code()).isEqualTo(2);
             assertThat(run.errLines()).containsExactly("ERROR: postroom needs a command: status, domain, user, alias,"
-                + " dkim, dns, queue, repository, list, member, moderation, suppression, unsubscribe, bounce, ban, config (see 'postroom --help')");
+                + " dkim, dns, queue, repository, list, member, moderation, suppression, unsubscribe, bounce, ban, config, backup, restore (see 'postroom --help')");
         }
 
         @Test

@@ -60,6 +60,11 @@ public final class RestoreTool {
     }
 
     public static void main(String[] args) {
+        // The libraries opened here (Derby, KahaDB) log at length; this tool says itself what it does.
+        if (org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME)
+            instanceof ch.qos.logback.classic.Logger root) {
+            root.setLevel(ch.qos.logback.classic.Level.WARN);
+        }
         System.exit(run(System.out, System.err, args));
     }
 

@@ -79,7 +79,12 @@ public class SearchIndexRebuild implements org.apache.james.lifecycle.api.Starta
                     Files.deleteIfExists(marker(home));
                     LOGGER.info("search index rebuilt after restore in {} ms (task {}): {}",
                         (System.nanoTime() - started) / 1_000_000, id.asString(),
-                        details.getAdditionalInformation().map(Object::toString).orElse(""));
+                        details.getAdditionalInformation()
+                            .filter(org.apache.james.mailbox.indexer.IndexingDetailInformation.class::isInstance)
+                            .map(org.apache.james.mailbox.indexer.IndexingDetailInformation.class::cast)
+                            .map(info -> info.getSuccessfullyReprocessedMailCount() + " messages indexed, "
+                                + info.getFailedReprocessedMailCount() + " failed")
+                            .orElse("done"));
                 } else {
                     LOGGER.error("search index rebuild after restore ended {} (task {}): it runs again at the next"
                         + " start", details.getStatus(), id.asString());
