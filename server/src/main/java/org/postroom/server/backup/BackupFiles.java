@@ -41,6 +41,11 @@ final class BackupFiles {
      * number of bytes copied.
      */
     static long copyTree(Path source, Path target, Predicate<Path> skip) throws IOException {
+        return copyTree(source, target, skip, true);
+    }
+
+    /** The same; without {@code force}, the copies are not forced to disk (the caller does it later, see {@link #force}). */
+    static long copyTree(Path source, Path target, Predicate<Path> skip, boolean force) throws IOException {
         if (!Files.isDirectory(source, LinkOption.NOFOLLOW_LINKS)) {
             return 0;
         }
@@ -59,7 +64,7 @@ final class BackupFiles {
             public FileVisitResult visitFile(Path file, BasicFileAttributes attributes) throws IOException {
                 if (attributes.isRegularFile() && !skip.test(file)) {
                     Path copy = target.resolve(source.relativize(file).toString());
-                    copyFile(file, copy);
+                    copyFile(file, copy, force);
                     bytes[0] += attributes.size();
                 }
                 return FileVisitResult.CONTINUE;
@@ -76,12 +81,102 @@ final class BackupFiles {
         return bytes[0];
     }
 
+    /**
+     * Makes the copy under {@code target} equal to {@code source} again after a first {@link #copyTree}: new files
+     * are copied, files gone from {@code source} removed, and of the others only the 64 KB blocks that differ are
+     * rewritten (KahaDB's journal files are preallocated, then written in place). Nothing is forced to disk. This is
+     * what runs while the queue store's writes are paused, so the pause lasts as long as reading the store from the
+     * page cache, not as long as writing all of it.
+     */
+    static void syncTree(Path source, Path target, Predicate<Path> skip) throws IOException {
+        java.util.Set<String> kept = new java.util.HashSet<>();
+        if (Files.isDirectory(source, LinkOption.NOFOLLOW_LINKS)) {
+            Files.walkFileTree(source, new SimpleFileVisitor<>() {
+                @Override
+                public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attributes) throws IOException {
+                    if (!dir.equals(source) && skip.test(dir)) {
+                        return FileVisitResult.SKIP_SUBTREE;
+                    }
+                    createPrivateDirectories(target.resolve(source.relativize(dir).toString()));
+                    kept.add(source.relativize(dir).toString());
+                    return FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult visitFile(Path file, BasicFileAttributes attributes) throws IOException {
+                    if (attributes.isRegularFile() && !skip.test(file)) {
+                        String relative = source.relativize(file).toString();
+                        syncFile(file, target.resolve(relative));
+                        kept.add(relative);
+                    }
+                    return FileVisitResult.CONTINUE;
+                }
+            });
+        }
+        if (Files.isDirectory(target)) {
+            try (Stream<Path> copies = Files.walk(target)) {
+                for (Path copy : (Iterable<Path>) copies.sorted(java.util.Comparator.reverseOrder())::iterator) {
+                    if (!kept.contains(target.relativize(copy).toString())) {
+                        Files.delete(copy);
+                    }
+                }
+            }
+        }
+    }
+
+    private static void syncFile(Path source, Path copy) throws IOException {
+        int chunk = 64 * 1024;
+        java.nio.ByteBuffer original = java.nio.ByteBuffer.allocate(chunk);
+        java.nio.ByteBuffer copied = java.nio.ByteBuffer.allocate(chunk);
+        boolean existed = Files.exists(copy);
+        try (FileChannel in = FileChannel.open(source, StandardOpenOption.READ);
+             FileChannel out = FileChannel.open(copy, StandardOpenOption.READ, StandardOpenOption.WRITE,
+                 StandardOpenOption.CREATE)) {
+            long size = in.size();
+            for (long position = 0; position < size; position += chunk) {
+                read(in, original, position);
+                read(out, copied, position);
+                if (!original.equals(copied)) {
+                    while (original.hasRemaining()) {
+                        out.write(original, position + original.position());
+                    }
+                }
+            }
+            out.truncate(size);
+        }
+        if (!existed) {
+            restrict(copy, PRIVATE_FILE);
+        }
+    }
+
+    private static void read(FileChannel channel, java.nio.ByteBuffer buffer, long position) throws IOException {
+        buffer.clear();
+        while (buffer.hasRemaining()) {
+            int read = channel.read(buffer, position + buffer.position());
+            if (read < 0) {
+                break;
+            }
+        }
+        buffer.flip();
+    }
+
     /** One private copy of a file, forced to disk. */
     static void copyFile(Path file, Path copy) throws IOException {
+        copyFile(file, copy, true);
+    }
+
+    private static void copyFile(Path file, Path copy, boolean force) throws IOException {
         createPrivateDirectories(copy.getParent());
         Files.copy(file, copy, StandardCopyOption.REPLACE_EXISTING);
         restrict(copy, PRIVATE_FILE);
-        try (FileChannel channel = FileChannel.open(copy, StandardOpenOption.WRITE)) {
+        if (force) {
+            force(copy);
+        }
+    }
+
+    /** Forces a file's content to disk. */
+    static void force(Path file) throws IOException {
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
             channel.force(true);
         }
     }

@@ -11,7 +11,6 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.Predicate;
 
 import javax.mail.Session;
 import javax.mail.internet.MimeMessage;
@@ -22,18 +21,16 @@ import org.apache.james.queue.api.ManageableMailQueue;
 import org.apache.james.server.core.MailImpl;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.postroom.server.modules.QueueStorePause;
 import org.postroom.server.modules.TestBrokers;
 
 /**
- * The queue store copied while producers keep enqueuing, as {@code postroom backup} copies it: no enqueue completes
+ * The queue store copied while producers keep enqueuing, as {@code postroom backup} copies it (a first copy, then
+ * the changes with writes paused): no enqueue completes
  * while writes are paused, and a broker started on the copy holds every mail whose enqueue had completed before
  * the pause (delayed ones too), as {@link StoreCounts} counts them.
  */
 class QueueStoreCopyTest {
     static final int PRODUCERS = 4;
-    static final Predicate<Path> LOCKS = path -> path.getFileName().toString().equals("lock")
-        || path.getFileName().toString().equals("tmp");
 
     @TempDir
     Path dir;
@@ -74,19 +71,20 @@ class QueueStoreCopyTest {
         }
 
         Path copy = dir.resolve("copy");
-        int beforePause;
-        int duringPause;
-        Set<String> completed;
-        long pausedMillis;
-        try (QueueStorePause pause = live.broker().pauseWrites(Duration.ofSeconds(30))) {
-            beforePause = acknowledged.size();
-            BackupFiles.copyTree(dir.resolve("live/kahadb"), copy.resolve("kahadb"), LOCKS);
-            BackupFiles.copyTree(dir.resolve("live/scheduler"), copy.resolve("scheduler"), LOCKS);
-            Thread.sleep(500);
-            completed = new HashSet<>(acknowledged);
-            duringPause = completed.size();
-            pausedMillis = pause.elapsed().toMillis();
-        }
+        int[] counts = new int[2];
+        Set<String> completed = new HashSet<>();
+        long pausedMillis = BackupJob.copyQueueStore(live.broker(), dir.resolve("live"), copy, () -> {
+            counts[0] = acknowledged.size();
+            try {
+                Thread.sleep(500);
+            } catch (InterruptedException e) {
+                throw new java.io.InterruptedIOException();
+            }
+            completed.addAll(acknowledged);
+            counts[1] = completed.size();
+        });
+        int beforePause = counts[0];
+        int duringPause = counts[1];
         Thread.sleep(500);
         stop.set(true);
         for (Thread producer : producers) {
