@@ -84,11 +84,15 @@ final class BackupFiles {
     /**
      * Makes the copy under {@code target} equal to {@code source} again after a first {@link #copyTree}: new files
      * are copied, files gone from {@code source} removed, and of the others only the 64 KB blocks that differ are
-     * rewritten (KahaDB's journal files are preallocated, then written in place). Nothing is forced to disk. This is
+     * rewritten (KahaDB's journal files are preallocated, then written in place); files not modified since shortly
+     * before {@code firstCopyStarted} are left as copied. Nothing is forced to disk. This is
      * what runs while the queue store's writes are paused, so the pause lasts as long as reading the store from the
      * page cache, not as long as writing all of it.
      */
-    static void syncTree(Path source, Path target, Predicate<Path> skip) throws IOException {
+    static void syncTree(Path source, Path target, Predicate<Path> skip, java.time.Instant firstCopyStarted)
+        throws IOException {
+        // Files last changed well before the first copy began are as that copy has them.
+        long unchangedBefore = firstCopyStarted.minusSeconds(2).toEpochMilli();
         java.util.Set<String> kept = new java.util.HashSet<>();
         if (Files.isDirectory(source, LinkOption.NOFOLLOW_LINKS)) {
             Files.walkFileTree(source, new SimpleFileVisitor<>() {
@@ -106,7 +110,12 @@ final class BackupFiles {
                 public FileVisitResult visitFile(Path file, BasicFileAttributes attributes) throws IOException {
                     if (attributes.isRegularFile() && !skip.test(file)) {
                         String relative = source.relativize(file).toString();
-                        syncFile(file, target.resolve(relative));
+                        Path copy = target.resolve(relative);
+                        boolean unchanged = attributes.lastModifiedTime().toMillis() < unchangedBefore
+                            && Files.isRegularFile(copy) && Files.size(copy) == attributes.size();
+                        if (!unchanged) {
+                            syncFile(file, copy);
+                        }
                         kept.add(relative);
                     }
                     return FileVisitResult.CONTINUE;

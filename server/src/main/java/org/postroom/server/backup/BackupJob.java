@@ -226,12 +226,13 @@ final class BackupJob implements Runnable {
         throws IOException, InterruptedException {
         Predicate<Path> notLock = path -> path.getFileName().toString().equals("lock")
             || path.getFileName().toString().equals("tmp");
+        java.time.Instant firstCopy = java.time.Instant.now();
         for (String store : List.of("kahadb", "scheduler")) {
             BackupFiles.copyTree(activemq.resolve(store), into.resolve(store), notLock, false);
         }
         try (QueueStorePause pause = broker.pauseWrites(PAUSE_TIMEOUT)) {
             for (String store : List.of("kahadb", "scheduler")) {
-                BackupFiles.syncTree(activemq.resolve(store), into.resolve(store), notLock);
+                BackupFiles.syncTree(activemq.resolve(store), into.resolve(store), notLock, firstCopy);
             }
             alsoPaused.run();
             return pause.elapsed().toMillis();

@@ -83,6 +83,8 @@ class QueueStoreCopyTest {
             completed.addAll(acknowledged);
             counts[1] = completed.size();
         });
+        long quick = BackupJob.copyQueueStore(live.broker(), dir.resolve("live"), dir.resolve("second"), () -> { });
+        System.out.println("queue store copy: writes paused " + quick + " ms while " + PRODUCERS + " producers ran");
         int beforePause = counts[0];
         int duringPause = counts[1];
         Thread.sleep(500);
