@@ -1,27 +1,25 @@
 package org.postroom.cli;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.PrintStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 @Command(name = "config",
-    header = "Check the configuration in conf/.",
-    description = "Validates the configuration files without starting the server.",
+    header = "Check or show the configuration in conf/.",
+    description = "Validates the configuration files without starting the server, or shows the effective settings.",
     synopsisSubcommandLabel = "ACTION",
     commandListHeading = "%nActions:%n",
     footerHeading = "%nExamples:%n",
-    footer = {"  postroom config check", "  postroom config check --json"},
-    subcommands = {ConfigCommand.Check.class})
+    footer = {"  postroom config check", "  postroom config check --json", "  postroom config show",
+        "  postroom config show --all"},
+    subcommands = {ConfigCommand.Check.class, ConfigCommand.Show.class})
 final class ConfigCommand {
     static final String CHECKER = "org.postroom.server.ConfigCheck";
+    static final String SHOWER = "org.postroom.server.ConfigShow";
 
     @Command(name = "check",
         description = "Validate conf/ without starting (or disturbing) the server, and name every problem: "
@@ -43,47 +41,48 @@ final class ConfigCommand {
         @Override
         public Integer call() throws Exception {
             Path conf = session.environment.home().resolve("conf");
-            Path lib = session.environment.installation().resolve("lib");
-            if (!Files.isDirectory(lib)) {
-                throw CliException.failure("cannot find the server's lib/ in " + session.environment.installation()
-                    + " (set POSTROOM_HOME to the installation folder)");
-            }
-            List<String> command = new ArrayList<>();
-            command.add(javaCommand());
-            command.addAll(List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xshare:auto",
-                "-cp", lib + "/*", CHECKER));
+            List<String> args = new ArrayList<>();
             if (output.json) {
-                command.add("--json");
+                args.add("--json");
             }
-            command.add(conf.toString());
-            Process process;
-            try {
-                process = new ProcessBuilder(command).start();
-            } catch (IOException e) {
-                throw new CliException(CliException.FAILURE, "cannot run the configuration checker: "
-                    + e.getMessage(), e);
-            }
-            process.getOutputStream().close();
-            CompletableFuture<Void> errors = CompletableFuture.runAsync(
-                () -> relay(process.getErrorStream(), session.err));
-            relay(process.getInputStream(), session.out);
-            errors.join();
-            return process.waitFor();
+            args.add(conf.toString());
+            return ServerTool.run(session, CHECKER, java.util.Map.of(), args);
+        }
+    }
+
+    @Command(name = "show",
+        description = "Show the settings of conf/postroom.properties whose value differs from Postroom's default, "
+            + "one 'key = value' line each (like postconf -n). With --all, every setting with its value, its default "
+            + "and where the value is set: a line of conf/postroom.properties, a -Dpostroom.* JVM property (JAVA_OPTS, "
+            + "which overrides the file for bin/postroom-server and bin/postroom alike), or the default. Settings that "
+            + "name secret files (postroom.relayhost.password.file, postroom.tls.key) show the path, never the content. "
+            + "Keys the server does not know are warned about on stderr. Runs on the server's lib/ in a separate JVM; "
+            + "no server needs to run.",
+        footerHeading = "%nExamples:%n",
+        footer = {"  postroom config show", "  postroom config show --all",
+            "  JAVA_OPTS=-Dpostroom.port.admin=8001 postroom config show --all --json"})
+    static final class Show extends Action {
+        @Mixin
+        JsonOption output;
+
+        @Option(names = "--all", description = "Every setting, with its default and where it is set.")
+        boolean all;
+
+        Show(Session session) {
+            super(session);
         }
 
-        private static void relay(InputStream from, PrintStream to) {
-            try (InputStream in = from) {
-                to.write(in.readAllBytes());
-                to.flush();
-            } catch (IOException e) {
-                to.println("ERROR: cannot read the checker's output: " + e.getMessage());
+        @Override
+        public Integer call() throws Exception {
+            List<String> args = new ArrayList<>();
+            if (all) {
+                args.add("--all");
             }
-        }
-
-        private static String javaCommand() {
-            return ProcessHandle.current().info().command()
-                .filter(path -> path.endsWith("java"))
-                .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+            if (output.json) {
+                args.add("--json");
+            }
+            args.add(session.environment.home().resolve("conf").toString());
+            return ServerTool.run(session, SHOWER, session.environment.settings(), args);
         }
     }
 }

@@ -106,6 +106,11 @@ public final class Environment {
         return Optional.ofNullable(settings.get(key));
     }
 
+    /** Every {@code -Dpostroom.*} override, by name. */
+    Map<String, String> settings() {
+        return new java.util.TreeMap<>(settings);
+    }
+
     InputStream stdin() {
         return stdin;
     }

@@ -136,6 +136,8 @@ public final class PostroomCli {
             "  postroom dns example.org",
             "  postroom queue list --json | python3 -m json.tool",
             "  postroom config check",
+            "  postroom config show",
+            "  postroom backup /var/backups/postroom/2026-05-01",
             "  postroom bounce show bob@remote.example",
             "  postroom ban list",
             "  postroom list create news@example.org --owner alice@example.org",
@@ -158,6 +160,8 @@ public final class PostroomCli {
             BounceCommand.class,
             BanCommand.class,
             ConfigCommand.class,
+            BackupCommand.class,
+            RestoreCommand.class,
             CommandLine.HelpCommand.class})
     static final class Root {
         /** Declared for --help; {@link #execute} reads it from the arguments, as it must decide before parsing. */

@@ -99,7 +99,8 @@ class PostroomCliTest {
                 "postroom member show", "postroom member import", "postroom member export",
                 "postroom suppression list", "postroom suppression add", "postroom suppression remove",
                 "postroom suppression export", "postroom suppression import", "postroom moderation list",
-                "postroom moderation approve", "postroom moderation reject", "postroom ban list", "postroom ban remove");
+                "postroom moderation approve", "postroom moderation reject", "postroom ban list", "postroom ban remove",
+                "postroom config show", "postroom backup", "postroom restore");
         }
 
         @Test
@@ -140,7 +141,7 @@ class PostroomCliTest {
 
             assertThat(run.code()).isEqualTo(2);
             assertThat(run.errLines()).containsExactly("ERROR: postroom needs a command: status, domain, user, alias,"
-                + " dkim, dns, queue, traffic, repository, list, member, moderation, suppression, unsubscribe, bounce, ban, config (see 'postroom --help')");
+                + " dkim, dns, queue, traffic, repository, list, member, moderation, suppression, unsubscribe, bounce, ban, config, backup, restore (see 'postroom --help')");
         }
 
         @Test

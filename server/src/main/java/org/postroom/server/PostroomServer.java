@@ -88,7 +88,8 @@ public final class PostroomServer {
         new SieveFileRepositoryModule(),
         new ListsModule(),
         new UnsubscribeModule(),
-        new BounceModule());
+        new BounceModule(),
+        new org.postroom.server.backup.BackupModule());
 
     private static final Module CONTAINER = Modules.combine(
         new MailetProcessingModule(),

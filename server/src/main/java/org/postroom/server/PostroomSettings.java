@@ -144,6 +144,11 @@ public final class PostroomSettings {
         return problems;
     }
 
+    /** Every setting Postroom knows with its default (empty: not set), in the order of the shipped file. */
+    public static Map<String, String> defaults() {
+        return Collections.unmodifiableMap(DEFAULTS);
+    }
+
     /** The names of every setting Postroom knows. */
     public static Set<String> knownKeys() {
         return Collections.unmodifiableSet(DEFAULTS.keySet());

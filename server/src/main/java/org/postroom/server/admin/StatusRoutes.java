@@ -138,7 +138,7 @@ public class StatusRoutes implements Routes {
     }
 
     /** The release version: from the jar manifest, else from the Maven metadata packed in the jar. */
-    static String version() {
+    public static String version() {
         if (!"dev".equals(PostroomServer.VERSION)) {
             return PostroomServer.VERSION;
         }

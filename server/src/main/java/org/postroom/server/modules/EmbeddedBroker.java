@@ -130,6 +130,11 @@ public final class EmbeddedBroker {
         return connectionFactory;
     }
 
+    /** Stops every write of the queue store until the pause is closed (see {@link QueueStorePause}). */
+    public QueueStorePause pauseWrites(java.time.Duration timeout) throws java.io.IOException, InterruptedException {
+        return QueueStorePause.pause(broker, timeout);
+    }
+
     @PreDestroy
     public void stop() throws Exception {
         broker.stop();
