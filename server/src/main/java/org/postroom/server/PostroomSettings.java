@@ -95,6 +95,11 @@ public final class PostroomSettings {
         DEFAULTS.put("postroom.login.throttle.ban.max", "1d");
         DEFAULTS.put("postroom.login.throttle.account.failures", "30");
         DEFAULTS.put("postroom.login.throttle.exempt", "");
+        // Event webhooks (postroom webhook): see org.postroom.server.webhooks.WebhookService.
+        DEFAULTS.put("postroom.webhooks.timeout", "10s");
+        DEFAULTS.put("postroom.webhooks.retry.first", "30s");
+        DEFAULTS.put("postroom.webhooks.retry.max", "1h");
+        DEFAULTS.put("postroom.webhooks.lifetime", "3d");
     }
 
     public static final List<String> PORT_KEYS = List.of(
@@ -265,7 +270,36 @@ public final class PostroomSettings {
         }
         problems.addAll(publicListenerProblems());
         problems.addAll(loginThrottleProblems());
+        problems.addAll(webhookProblems());
         return problems;
+    }
+
+    private List<String> webhookProblems() {
+        List<String> problems = new ArrayList<>();
+        for (String key : List.of("postroom.webhooks.timeout", "postroom.webhooks.retry.first",
+            "postroom.webhooks.retry.max", "postroom.webhooks.lifetime")) {
+            if (period(get(key)).isEmpty()) {
+                problems.add(key + "=" + get(key) + " must be a duration such as 10s, 30s, 1h or 3d (not zero)");
+            }
+        }
+        period(get("postroom.webhooks.timeout"))
+            .filter(timeout -> timeout.compareTo(java.time.Duration.ofSeconds(60)) > 0)
+            .ifPresent(timeout -> problems.add("postroom.webhooks.timeout=" + get("postroom.webhooks.timeout")
+                + " must be at most 60s"));
+        if (period(get("postroom.webhooks.retry.first")).isPresent() && period(get("postroom.webhooks.retry.max"))
+            .filter(max -> max.compareTo(period(get("postroom.webhooks.retry.first")).get()) < 0).isPresent()) {
+            problems.add("postroom.webhooks.retry.max=" + get("postroom.webhooks.retry.max")
+                + " must not be shorter than postroom.webhooks.retry.first=" + get("postroom.webhooks.retry.first"));
+        }
+        return problems;
+    }
+
+    /** The webhook delivery settings ({@code postroom.webhooks.*}), validated by {@link #load}. */
+    public org.postroom.server.webhooks.WebhookSettings webhookSettings() {
+        return new org.postroom.server.webhooks.WebhookSettings(period(get("postroom.webhooks.timeout")).orElseThrow(),
+            period(get("postroom.webhooks.retry.first")).orElseThrow(),
+            period(get("postroom.webhooks.retry.max")).orElseThrow(),
+            period(get("postroom.webhooks.lifetime")).orElseThrow());
     }
 
     private List<String> loginThrottleProblems() {

@@ -8,6 +8,8 @@ import java.util.Optional;
 import javax.inject.Inject;
 
 import org.apache.james.core.MailAddress;
+import org.postroom.events.MailEvent;
+import org.postroom.events.MailEvents;
 import org.postroom.lists.Change;
 import org.postroom.lists.ChangeMethod;
 import org.postroom.lists.ListStore;
@@ -30,7 +32,9 @@ import org.slf4j.LoggerFactory;
  *     known, in that list too; a complaint about anybody else is stored and changes nothing.</li>
  * </ul>
  * Only active members are changed: a bounce for a member that left, is pending or is already suppressed is stored
- * and changes nothing. Each event is logged as one line with the queue id, list, member, kind, code and action.
+ * and changes nothing. Each event is logged as one line with the queue id, list, member, kind, code and action,
+ * and published as a {@code bounced} or {@code complained} {@link MailEvent} (with an {@code unsubscribed} one,
+ * method {@code bounce} or {@code complaint}, when it took the member out).
  */
 public class BouncePolicy {
     private static final Logger LOGGER = LoggerFactory.getLogger(BouncePolicy.class);
@@ -56,19 +60,27 @@ public class BouncePolicy {
     private final BounceEventStore events;
     private final BounceSettings settings;
     private final Clock clock;
+    private final MailEvents mailEvents;
 
     @Inject
-    public BouncePolicy(ListStore lists, SuppressionList suppressions, BounceEventStore events, BounceSettings settings) {
-        this(lists, suppressions, events, settings, Clock.systemUTC());
+    public BouncePolicy(ListStore lists, SuppressionList suppressions, BounceEventStore events, BounceSettings settings,
+                        MailEvents mailEvents) {
+        this(lists, suppressions, events, settings, Clock.systemUTC(), mailEvents);
     }
 
     public BouncePolicy(ListStore lists, SuppressionList suppressions, BounceEventStore events, BounceSettings settings,
                         Clock clock) {
+        this(lists, suppressions, events, settings, clock, MailEvents.NONE);
+    }
+
+    public BouncePolicy(ListStore lists, SuppressionList suppressions, BounceEventStore events, BounceSettings settings,
+                        Clock clock, MailEvents mailEvents) {
         this.lists = Objects.requireNonNull(lists);
         this.suppressions = Objects.requireNonNull(suppressions);
         this.events = Objects.requireNonNull(events);
         this.settings = Objects.requireNonNull(settings);
         this.clock = Objects.requireNonNull(clock);
+        this.mailEvents = Objects.requireNonNull(mailEvents);
     }
 
     public Instant now() {
@@ -93,7 +105,33 @@ public class BouncePolicy {
             event.source().name().toLowerCase(), outcome.action().name().toLowerCase().replace('_', '-'),
             event.kind() == BounceKind.SOFT ? " score=" + outcome.score() + "/" + settings.softThreshold() : "",
             event.diagnostic().isEmpty() ? "-" : event.diagnostic());
+        publish(outcome, mailName);
         return outcome;
+    }
+
+    /** The bounce or complaint as a {@link MailEvent}, and the unsubscription it caused, if any. */
+    private void publish(Outcome outcome, String mailName) {
+        BounceEvent event = outcome.event();
+        String list = event.list().map(MailAddress::asString).orElse(null);
+        boolean complaint = event.kind() == BounceKind.COMPLAINT;
+        mailEvents.publish(MailEvent.of(complaint ? MailEvent.Type.COMPLAINED : MailEvent.Type.BOUNCED).at(event.at())
+            .with(MailEvent.Field.QUEUE_ID, mailName)
+            .with(MailEvent.Field.LIST, list)
+            .with(MailEvent.Field.RECIPIENT, event.address().asString())
+            .with(MailEvent.Field.KIND, complaint ? null : event.kind().name().toLowerCase())
+            .with("status", event.status().isEmpty() ? null : event.status())
+            .with(MailEvent.Field.REPLY, event.diagnostic().isEmpty() ? null : event.diagnostic())
+            .with("source", event.source().name().toLowerCase())
+            .with("action", outcome.action().name().toLowerCase().replace('_', '-'))
+            .build());
+        if (outcome.action() == Action.SUPPRESSED || outcome.action() == Action.SUPPRESSED_GLOBALLY) {
+            mailEvents.publish(MailEvent.of(MailEvent.Type.UNSUBSCRIBED).at(event.at())
+                .with(MailEvent.Field.QUEUE_ID, mailName)
+                .with(MailEvent.Field.LIST, list)
+                .with(MailEvent.Field.RECIPIENT, event.address().asString())
+                .with(MailEvent.Field.METHOD, complaint ? "complaint" : "bounce")
+                .build());
+        }
     }
 
     /**

@@ -23,6 +23,8 @@ import org.apache.mailet.AttributeValue;
 import org.apache.mailet.Mail;
 import org.apache.mailet.base.GenericMailet;
 import org.postroom.auth.inbound.InboundIdentity;
+import org.postroom.events.MailEvent;
+import org.postroom.events.MailEvents;
 import org.postroom.lists.Change;
 import org.postroom.lists.ChangeMethod;
 import org.postroom.lists.ListAddresses;
@@ -88,21 +90,28 @@ public class HandleListCommands extends GenericMailet {
     private final Tokens tokens;
     private final SignedUnsubscribeLinks links;
     private final Clock clock;
+    private final MailEvents events;
     private Notices notices;
     private AnswerLimiter limiter;
 
     @Inject
+    public HandleListCommands(ListStore lists, SuppressionList suppression, Tokens tokens, SignedUnsubscribeLinks links,
+                              MailEvents events) {
+        this(lists, suppression, tokens, links, Clock.systemUTC(), events);
+    }
+
     public HandleListCommands(ListStore lists, SuppressionList suppression, Tokens tokens, SignedUnsubscribeLinks links) {
-        this(lists, suppression, tokens, links, Clock.systemUTC());
+        this(lists, suppression, tokens, links, Clock.systemUTC(), MailEvents.NONE);
     }
 
     public HandleListCommands(ListStore lists, SuppressionList suppression, Tokens tokens, SignedUnsubscribeLinks links,
-                              Clock clock) {
+                              Clock clock, MailEvents events) {
         this.lists = lists;
         this.suppression = suppression;
         this.tokens = tokens;
         this.links = links;
         this.clock = clock;
+        this.events = events;
     }
 
     /** A command address: the list, the command and its token (empty when none). */
@@ -356,6 +365,10 @@ public class HandleListCommands extends GenericMailet {
         lists.setStatus(list.address(), current.get().address(), MemberStatus.UNSUBSCRIBED, change);
         LOGGER.info("unsubscribe list={} member={} method={} origin={} mail={}", list.address().asString(),
             current.get().address().asString(), change.method(), change.origin().orElse("-"), mail.getName());
+        events.publish(MailEvent.of(MailEvent.Type.UNSUBSCRIBED).with(MailEvent.Field.QUEUE_ID, mail.getName())
+            .with(MailEvent.Field.LIST, list.address().asString())
+            .with(MailEvent.Field.RECIPIENT, current.get().address().asString())
+            .with(MailEvent.Field.METHOD, change.method() == ChangeMethod.MAILTO ? "mailto" : "command").build());
     }
 
     private static boolean receives(Member member) {

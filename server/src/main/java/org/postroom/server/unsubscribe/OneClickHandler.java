@@ -17,6 +17,8 @@ import org.apache.james.core.MailAddress;
 import org.eclipse.jetty.http.BadMessageException;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.handler.AbstractHandler;
+import org.postroom.events.MailEvent;
+import org.postroom.events.MailEvents;
 import org.postroom.lists.Change;
 import org.postroom.lists.ChangeMethod;
 import org.postroom.lists.ListStore;
@@ -49,11 +51,13 @@ public class OneClickHandler extends AbstractHandler {
     private final Tokens tokens;
     private final ListStore lists;
     private final ClientAddress clients;
+    private final MailEvents events;
 
-    public OneClickHandler(Tokens tokens, ListStore lists, ClientAddress clients) {
+    public OneClickHandler(Tokens tokens, ListStore lists, ClientAddress clients, MailEvents events) {
         this.tokens = tokens;
         this.lists = lists;
         this.clients = clients;
+        this.events = events;
     }
 
     /** A request that ends with a page. */
@@ -157,6 +161,9 @@ public class OneClickHandler extends AbstractHandler {
         if (before.orElse(null) != MemberStatus.UNSUBSCRIBED) {
             LOGGER.info("unsubscribe list={} member={} method={} origin={}", list.address().asString(),
                 current.get().address().asString(), ChangeMethod.ONE_CLICK, client);
+            events.publish(MailEvent.of(MailEvent.Type.UNSUBSCRIBED).with(MailEvent.Field.LIST, list.address().asString())
+                .with(MailEvent.Field.RECIPIENT, current.get().address().asString())
+                .with(MailEvent.Field.METHOD, "one-click").with(MailEvent.Field.CLIENT, client).build());
         }
     }
 

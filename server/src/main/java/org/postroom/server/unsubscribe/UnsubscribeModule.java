@@ -7,6 +7,7 @@ import java.util.Optional;
 import org.apache.james.utils.InitializationOperation;
 import org.apache.james.utils.InitilizationOperationBuilder;
 import org.apache.james.webadmin.Routes;
+import org.postroom.events.MailEvents;
 import org.postroom.lists.ListAddresses;
 import org.postroom.lists.ListStore;
 import org.postroom.lists.delivery.Verp;
@@ -71,14 +72,15 @@ public class UnsubscribeModule extends AbstractModule {
 
     @Provides
     @Singleton
-    PublicListener providePublicListener(PostroomSettings settings, Tokens tokens, ListStore lists) {
+    PublicListener providePublicListener(PostroomSettings settings, Tokens tokens, ListStore lists, MailEvents events) {
         PublicListener.Options options = new PublicListener.Options(settings.publicAddress(),
             settings.port("postroom.port.public"), settings.publicTls(),
             fileOf(System.getProperty("postroom.tls.certificate.url", "")),
             fileOf(System.getProperty("postroom.tls.key.url", "")),
             settings.duration("postroom.public.timeout"),
             Integer.parseInt(settings.get("postroom.public.connections.max")));
-        return new PublicListener(options, new OneClickHandler(tokens, lists, new ClientAddress(settings.trustedProxies())));
+        return new PublicListener(options, new OneClickHandler(tokens, lists, new ClientAddress(settings.trustedProxies()),
+            events));
     }
 
     @ProvidesIntoSet
