@@ -212,4 +212,56 @@ class BouncePolicyTest {
             .containsExactly(org.assertj.core.groups.Tuple.tuple(BounceKind.SOFT, "4.2.2"),
                 org.assertj.core.groups.Tuple.tuple(BounceKind.HARD, "5.1.1"));
     }
+
+    @Nested
+    class Events {
+        final java.util.List<org.postroom.events.MailEvent> published = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+        @BeforeEach
+        void publishing() {
+            testee = new BouncePolicy(lists, suppressions, events, BounceSettings.DEFAULTS, clock, published::add);
+        }
+
+        java.util.Map<String, String> fields(int index) {
+            return published.get(index).fields();
+        }
+
+        @Test
+        void aHardBounceIsPublishedWithTheUnsubscriptionItCaused() {
+            bounce(NEWS, BounceKind.HARD, "5.1.1");
+
+            assertThat(published).extracting(org.postroom.events.MailEvent::type).containsExactly(
+                org.postroom.events.MailEvent.Type.BOUNCED, org.postroom.events.MailEvent.Type.UNSUBSCRIBED);
+            assertThat(published.get(0).at()).isEqualTo(START);
+            assertThat(fields(0)).containsEntry("queue-id", "Mail1").containsEntry("list", "news@example.org")
+                .containsEntry("recipient", "bob@remote.test").containsEntry("kind", "hard").containsEntry("status", "5.1.1")
+                .containsEntry("reply", "5.1.1 diagnostic").containsEntry("source", "dsn").containsEntry("action", "suppressed");
+            assertThat(fields(1)).containsEntry("list", "news@example.org").containsEntry("recipient", "bob@remote.test")
+                .containsEntry("method", "bounce");
+        }
+
+        @Test
+        void aScoredSoftBounceIsPublishedAloneAndANonMembersToo() {
+            bounce(NEWS, BounceKind.SOFT, "4.2.2");
+            lists.setStatus(TEAM, BOB, MemberStatus.UNSUBSCRIBED, new Change(START, ChangeMethod.CLI, Optional.empty()));
+            bounce(TEAM, BounceKind.HARD, "5.1.1");
+
+            assertThat(published).extracting(org.postroom.events.MailEvent::type).containsExactly(
+                org.postroom.events.MailEvent.Type.BOUNCED, org.postroom.events.MailEvent.Type.BOUNCED);
+            assertThat(fields(0)).containsEntry("kind", "soft").containsEntry("action", "scored");
+            assertThat(fields(1)).containsEntry("kind", "hard").containsEntry("action", "not-active");
+        }
+
+        @Test
+        void aComplaintIsPublishedAsComplainedWithoutKindAndUnsubscribesByComplaint() {
+            testee.apply(new BounceEvent(START, Optional.of(NEWS), BOB, BounceKind.COMPLAINT, "", "", BounceSource.ARF),
+                "Mail7");
+
+            assertThat(published).extracting(org.postroom.events.MailEvent::type).containsExactly(
+                org.postroom.events.MailEvent.Type.COMPLAINED, org.postroom.events.MailEvent.Type.UNSUBSCRIBED);
+            assertThat(fields(0)).containsEntry("source", "arf").containsEntry("action", "suppressed-globally")
+                .doesNotContainKey("kind").doesNotContainKey("status");
+            assertThat(fields(1)).containsEntry("method", "complaint");
+        }
+    }
 }

@@ -53,6 +53,7 @@ class HandleListCommandsTest {
     SignedUnsubscribeLinks links;
     FakeMailContext context;
     HandleListCommands testee;
+    final java.util.List<org.postroom.events.MailEvent> published = new java.util.concurrent.CopyOnWriteArrayList<>();
     MailAddress news;
     MailAddress alice;
 
@@ -67,8 +68,15 @@ class HandleListCommandsTest {
         alice = new MailAddress("alice@example.net");
         lists.create(list(SubscriptionPolicy.CONFIRM));
         context = FakeMailContext.defaultContext();
-        testee = new HandleListCommands(lists, suppression, tokens, links);
+        testee = new HandleListCommands(lists, suppression, tokens, links, Clock.systemUTC(), published::add);
         testee.init(FakeMailetConfig.builder().mailetName("commands").mailetContext(context).build());
+    }
+
+    void assertUnsubscribedEvent(String method) {
+        assertThat(published).hasSize(1);
+        assertThat(published.get(0).type()).isEqualTo(org.postroom.events.MailEvent.Type.UNSUBSCRIBED);
+        assertThat(published.get(0).fields()).containsEntry("list", "news@example.org")
+            .containsEntry("recipient", "alice@example.net").containsEntry("method", method).containsKey("queue-id");
     }
 
     MailingList list(SubscriptionPolicy subscription) throws Exception {
@@ -114,6 +122,7 @@ class HandleListCommandsTest {
         assertThat(last.change().origin()).contains("alice@example.net");
         assertThat(mail.getState()).isEqualTo(Mail.GHOST);
         assertThat(context.getSentMails()).isEmpty();
+        assertUnsubscribedEvent("mailto");
     }
 
     @Test
@@ -126,6 +135,7 @@ class HandleListCommandsTest {
 
         assertThat(lists.member(news, alice).orElseThrow().status()).isEqualTo(MemberStatus.ACTIVE);
         assertThat(context.getSentMails()).as("no backscatter to a forged sender").isEmpty();
+        assertThat(published).isEmpty();
         assertThat(mail.getState()).isEqualTo(Mail.GHOST);
     }
 
@@ -206,6 +216,7 @@ class HandleListCommandsTest {
         assertThat(lists.member(news, alice).orElseThrow().status()).isEqualTo(MemberStatus.UNSUBSCRIBED);
         assertThat(lists.history(news, alice)).last().extracting(event -> event.change().method())
             .isEqualTo(ChangeMethod.EMAIL_COMMAND);
+        assertUnsubscribedEvent("command");
     }
 
     @Test
