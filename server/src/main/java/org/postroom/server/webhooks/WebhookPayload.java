@@ -31,7 +31,7 @@ final class WebhookPayload {
     static String of(String type, Instant at, Map<String, String> fields) {
         ObjectNode body = JSON.createObjectNode();
         body.put("type", type);
-        body.put("timestamp", at.toString());
+        body.put("timestamp", at.truncatedTo(java.time.temporal.ChronoUnit.MILLIS).toString());
         ObjectNode data = body.putObject("data");
         fields.entrySet().stream().limit(MAX_FIELDS).forEach(field -> data.put(clean(field.getKey(), 64),
             clean(field.getValue(), MAX_VALUE)));
