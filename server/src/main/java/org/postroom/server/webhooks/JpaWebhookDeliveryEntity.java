@@ -6,7 +6,7 @@ import javax.persistence.GeneratedValue;
 import javax.persistence.GenerationType;
 import javax.persistence.Id;
 import javax.persistence.Index;
-import javax.persistence.Lob;
+import javax.persistence.TableGenerator;
 import javax.persistence.Table;
 
 /**
@@ -15,12 +15,15 @@ import javax.persistence.Table;
  */
 @Entity(name = "PostroomWebhookDelivery")
 @Table(name = "POSTROOM_WEBHOOK_DELIVERY", indexes = {
-    @Index(name = "POSTROOM_WEBHOOK_DELIVERY_DUE", columnList = "ENDPOINT_ID,NEXT_AT"),
+    @Index(name = "POSTROOM_WEBHOOK_DELIVERY_DUE", columnList = "ENDPOINT_ID,NEXT_AT,ID"),
     @Index(name = "POSTROOM_WEBHOOK_DELIVERY_AGE", columnList = "CREATED_AT")
 })
 public class JpaWebhookDeliveryEntity {
+    /** Ids come from a table in blocks of 1,000, so that the rows of a batch are inserted as one JDBC batch. */
     @Id
-    @GeneratedValue(strategy = GenerationType.IDENTITY)
+    @TableGenerator(name = "PostroomWebhookDeliveryIds", table = "POSTROOM_WEBHOOK_ID", pkColumnName = "NAME",
+        valueColumnName = "NEXT_ID", pkColumnValue = "DELIVERY", allocationSize = 1000)
+    @GeneratedValue(strategy = GenerationType.TABLE, generator = "PostroomWebhookDeliveryIds")
     @Column(name = "ID")
     private long id;
 
@@ -45,8 +48,7 @@ public class JpaWebhookDeliveryEntity {
     @Column(name = "LAST_ERROR", length = 500)
     private String lastError;
 
-    @Lob
-    @Column(name = "PAYLOAD", nullable = false, length = 1_000_000)
+    @Column(name = "PAYLOAD", nullable = false, length = WebhookPayload.MAX_LENGTH)
     private String payload;
 
     protected JpaWebhookDeliveryEntity() {

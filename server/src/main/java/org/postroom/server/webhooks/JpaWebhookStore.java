@@ -116,6 +116,22 @@ public class JpaWebhookStore {
         });
     }
 
+    /** Removes these rows in one transaction (those already gone are skipped); returns how many were removed. */
+    public int delete(Collection<Long> ids) {
+        if (ids.isEmpty()) {
+            return 0;
+        }
+        List<Long> all = List.copyOf(ids);
+        return transactions.apply(manager -> {
+            int removed = 0;
+            for (int from = 0; from < all.size(); from += 500) {
+                removed += manager.createQuery("DELETE FROM PostroomWebhookDelivery d WHERE d.id IN :ids")
+                    .setParameter("ids", all.subList(from, Math.min(all.size(), from + 500))).executeUpdate();
+            }
+            return removed;
+        });
+    }
+
     /** Records a failed attempt: attempts so far, when to try next, why. */
     public void failed(long id, int attempts, Instant next, String error) {
         transactions.run(manager -> {

@@ -21,8 +21,10 @@ final class WebhookIds {
             id[i] = ALPHABET[(int) (millis & 31)];
             millis >>>= 5;
         }
+        // Unique, not secret: the fast generator is enough (this runs on the thread that published the event).
+        java.util.concurrent.ThreadLocalRandom random = java.util.concurrent.ThreadLocalRandom.current();
         for (int i = 10; i < 26; i++) {
-            id[i] = ALPHABET[RANDOM.nextInt(32)];
+            id[i] = ALPHABET[random.nextInt(32)];
         }
         return "evt_" + new String(id);
     }

@@ -12,13 +12,16 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
  * The JSON body of a webhook, in the Standard Webhooks envelope: {@code type} (the event's wire name),
- * {@code timestamp} (when it happened, ISO-8601 UTC) and {@code data} (the event's fields, all strings). Values are
- * cut to {@value #MAX_VALUE} characters with control characters replaced by spaces, and at most
- * {@value #MAX_FIELDS} fields are kept, so a body stays small whatever a remote server put in its reply.
+ * {@code timestamp} (when it happened, ISO-8601 UTC, milliseconds) and {@code data} (the event's fields, all
+ * strings). Values are cut to {@value #MAX_VALUE} characters with control characters replaced by spaces, names to
+ * 64, and at most {@value #MAX_FIELDS} fields are kept, so a body stays small whatever a remote server put in its
+ * reply: at most {@value #MAX_LENGTH} characters (each value escapes to at most twice its length), which a Derby
+ * VARCHAR holds.
  */
 final class WebhookPayload {
-    static final int MAX_VALUE = 2000;
-    static final int MAX_FIELDS = 32;
+    static final int MAX_VALUE = 900;
+    static final int MAX_FIELDS = 16;
+    static final int MAX_LENGTH = 32_000;
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private WebhookPayload() {
@@ -36,7 +39,11 @@ final class WebhookPayload {
         fields.entrySet().stream().limit(MAX_FIELDS).forEach(field -> data.put(clean(field.getKey(), 64),
             clean(field.getValue(), MAX_VALUE)));
         try {
-            return JSON.writeValueAsString(body);
+            String json = JSON.writeValueAsString(body);
+            if (json.length() > MAX_LENGTH) {
+                throw new IllegalStateException("a webhook body of " + json.length() + " characters");
+            }
+            return json;
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot write a webhook body", e);
         }

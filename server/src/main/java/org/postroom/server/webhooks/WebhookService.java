@@ -58,10 +58,12 @@ public class WebhookService implements MailEventBus.Listener, org.apache.james.l
     static final int HANDOFF_CAPACITY = 10_000;
     static final int WRITE_BATCH = 500;
     static final int PAGE = 100;
-    static final int SENDER_THREADS = 4;
-    static final int PER_ENDPOINT = 2;
+    static final int SENDER_THREADS = 8;
+    static final int PER_ENDPOINT = 4;
     static final int MAX_ENDPOINTS = 100;
     static final Duration SWEEP_EVERY = Duration.ofMinutes(1);
+    static final int FORGET_BATCH = 200;
+    static final Duration FORGET_EVERY = Duration.ofMillis(500);
 
     /** An endpoint with what the server knows of its recent deliveries. */
     public record EndpointState(Endpoint endpoint, long pending, Optional<Instant> lastAttempt,
@@ -95,6 +97,9 @@ public class WebhookService implements MailEventBus.Listener, org.apache.james.l
     private static final class Lane {
         volatile Endpoint endpoint;
         final Set<Long> inFlight = new HashSet<>();
+        /** Delivered; their rows are deleted in batches by the scheduler (a crash before that: sent again). */
+        final Set<Long> delivered = new HashSet<>();
+        Instant forgotten = Instant.EPOCH;
         final ArrayDeque<JpaWebhookStore.Pending> buffer = new ArrayDeque<>();
         int failures;
         Instant pausedUntil = Instant.EPOCH;
@@ -149,6 +154,11 @@ public class WebhookService implements MailEventBus.Listener, org.apache.james.l
         return settings;
     }
 
+    /** Events handed over and not yet stored. */
+    int queued() {
+        return handoff.size();
+    }
+
     /** Loads the endpoints and starts the writer, the scheduler and the senders. */
     public synchronized void start() {
         if (store != null) {
@@ -189,6 +199,14 @@ public class WebhookService implements MailEventBus.Listener, org.apache.james.l
         } catch (InterruptedException e) {
             senders.shutdownNow();
             Thread.currentThread().interrupt();
+        }
+        for (Lane lane : lanes.values()) {
+            try {
+                forgetDelivered(lane, clock.instant(), true);
+            } catch (RuntimeException e) {
+                LOGGER.warn("webhook endpoint={}: delivered events not yet marked (they will be sent again): {}",
+                    lane.endpoint.id(), e.toString());
+            }
         }
         join(writer, Duration.ofSeconds(30));
         List<Stamped> rest = new ArrayList<>();
@@ -309,6 +327,7 @@ public class WebhookService implements MailEventBus.Listener, org.apache.james.l
             Instant now = clock.instant();
             for (Lane lane : lanes.values()) {
                 try {
+                    forgetDelivered(lane, now, false);
                     pump(lane, now);
                 } catch (RuntimeException e) {
                     LOGGER.error("webhook endpoint={}: cannot read its waiting events: {}", lane.endpoint.id(), e.toString());
@@ -326,6 +345,27 @@ public class WebhookService implements MailEventBus.Listener, org.apache.james.l
         }
     }
 
+    /**
+     * Deletes the rows of the lane's delivered events, in one transaction: one commit per {@value #FORGET_BATCH}
+     * events or per {@code FORGET_EVERY}, instead of one per event. Only the scheduler thread calls it (and
+     * {@link #stop} once it is gone), and only it reads rows to send, so none is read again in between.
+     */
+    private void forgetDelivered(Lane lane, Instant now, boolean force) {
+        List<Long> ids;
+        synchronized (lane) {
+            if (lane.delivered.isEmpty() || !force && lane.delivered.size() < FORGET_BATCH
+                && now.isBefore(lane.forgotten.plus(FORGET_EVERY))) {
+                return;
+            }
+            ids = new ArrayList<>(lane.delivered);
+            lane.forgotten = now;
+        }
+        store.delete(ids);
+        synchronized (lane) {
+            ids.forEach(lane.delivered::remove);
+        }
+    }
+
     /** Starts as many of the endpoint's due events as it may have in flight now. */
     private void pump(Lane lane, Instant now) {
         synchronized (lane) {
@@ -340,8 +380,9 @@ public class WebhookService implements MailEventBus.Listener, org.apache.james.l
                         return;
                     }
                     refilled = true;
-                    for (JpaWebhookStore.Pending row : store.due(lane.endpoint.id(), now, PAGE + PER_ENDPOINT)) {
-                        if (!lane.inFlight.contains(row.id())) {
+                    int skip = lane.inFlight.size() + lane.delivered.size();
+                    for (JpaWebhookStore.Pending row : store.due(lane.endpoint.id(), now, PAGE + skip)) {
+                        if (!lane.inFlight.contains(row.id()) && !lane.delivered.contains(row.id())) {
                             lane.buffer.add(row);
                         }
                     }
@@ -373,7 +414,7 @@ public class WebhookService implements MailEventBus.Listener, org.apache.james.l
             }
             try {
                 if (result.delivered()) {
-                    store.delete(row.id());
+                    lane.delivered.add(row.id());
                     lane.failures = 0;
                     lane.pausedUntil = Instant.EPOCH;
                     LOGGER.info("webhook delivered id={} endpoint={} status={} type={} attempt={} ms={}", row.eventId(),
@@ -417,7 +458,7 @@ public class WebhookService implements MailEventBus.Listener, org.apache.james.l
                 Lane lane = lanes.get(row.endpointId());
                 Object lock = lane == null ? endpointsLock : lane;
                 synchronized (lock) {
-                    if (lane != null && lane.inFlight.contains(row.id())) {
+                    if (lane != null && (lane.inFlight.contains(row.id()) || lane.delivered.contains(row.id()))) {
                         continue;
                     }
                     if (store.delete(row.id())) {
@@ -475,7 +516,8 @@ public class WebhookService implements MailEventBus.Listener, org.apache.james.l
         List<EndpointState> states = new ArrayList<>();
         for (Lane lane : sortedLanes()) {
             synchronized (lane) {
-                states.add(new EndpointState(lane.endpoint, pending.getOrDefault(lane.endpoint.id(), 0L),
+                states.add(new EndpointState(lane.endpoint,
+                    Math.max(0, pending.getOrDefault(lane.endpoint.id(), 0L) - lane.delivered.size()),
                     Optional.ofNullable(lane.lastAttempt), Optional.ofNullable(lane.lastStatus),
                     Optional.ofNullable(lane.lastError), lane.failures,
                     lane.pausedUntil.isAfter(clock.instant()) ? Optional.of(lane.pausedUntil) : Optional.empty()));

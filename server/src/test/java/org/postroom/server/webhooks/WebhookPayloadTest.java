@@ -43,4 +43,14 @@ class WebhookPayloadTest {
         assertThat(reply).hasSize(WebhookPayload.MAX_VALUE).startsWith("550 no  X-Injected: yes ").doesNotContain("\n");
         assertThat(body.path("data").size()).isEqualTo(WebhookPayload.MAX_FIELDS);
     }
+
+    @Test
+    void theLargestPossibleBodyFitsTheColumn() {
+        MailEvent.Builder builder = MailEvent.of(MailEvent.Type.FAILED);
+        for (int i = 0; i < 100; i++) {
+            builder.with(i + "\\\"".repeat(100), "\"\\".repeat(5000));
+        }
+
+        assertThat(WebhookPayload.of(builder.build()).length()).isLessThanOrEqualTo(WebhookPayload.MAX_LENGTH);
+    }
 }
