@@ -125,7 +125,7 @@ public final class PostroomCli {
             "0:ok",
             "1:failure (server not running, permission denied, already exists, server error)",
             "2:usage error (unknown command or option, malformed address or domain, empty password)",
-            "3:not found (unknown domain, user, alias, queue or queued message, list, member or held post, address without bounces)"},
+            "3:not found (unknown domain, user, alias, queue or queued message, list, member or held post, address without bounces, webhook)"},
         footerHeading = "%nExamples:%n",
         footer = {
             "  postroom status",
@@ -140,6 +140,7 @@ public final class PostroomCli {
             "  postroom backup /var/backups/postroom/2026-05-01",
             "  postroom bounce show bob@remote.example",
             "  postroom ban list",
+            "  postroom webhook add https://crm.example.org/hooks/postroom --events bounced,unsubscribed",
             "  postroom list create news@example.org --owner alice@example.org",
             "  postroom user --help"},
         subcommands = {
@@ -159,6 +160,7 @@ public final class PostroomCli {
             UnsubscribeCommand.class,
             BounceCommand.class,
             BanCommand.class,
+            WebhookCommand.class,
             ConfigCommand.class,
             BackupCommand.class,
             RestoreCommand.class,

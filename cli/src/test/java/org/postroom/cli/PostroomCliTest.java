@@ -100,7 +100,9 @@ class PostroomCliTest {
                 "postroom suppression list", "postroom suppression add", "postroom suppression remove",
                 "postroom suppression export", "postroom suppression import", "postroom moderation list",
                 "postroom moderation approve", "postroom moderation reject", "postroom ban list", "postroom ban remove",
-                "postroom config show", "postroom backup", "postroom restore");
+                "postroom config show", "postroom backup", "postroom restore",
+                "postroom webhook add", "postroom webhook list", "postroom webhook remove", "postroom webhook test",
+                "postroom webhook enable", "postroom webhook disable", "postroom webhook set");
         }
 
         @Test
@@ -141,7 +143,7 @@ class PostroomCliTest {
 
             assertThat(run.code()).isEqualTo(2);
             assertThat(run.errLines()).containsExactly("ERROR: postroom needs a command: status, domain, user, alias,"
-                + " dkim, dns, queue, traffic, repository, list, member, moderation, suppression, unsubscribe, bounce, ban, config, backup, restore (see 'postroom --help')");
+                + " dkim, dns, queue, traffic, repository, list, member, moderation, suppression, unsubscribe, bounce, ban, webhook, config, backup, restore (see 'postroom --help')");
         }
 
         @Test
@@ -189,7 +191,10 @@ class PostroomCliTest {
             "member export news --status active", "suppression add alice@example.net --reason  ",
             "suppression add alice --reason spam", "suppression remove @x.example",
             "moderation approve news@example.org 12345", "moderation reject news@example.org HABCDEFGHIJ",
-            "moderation list news"})
+            "moderation list news", "webhook add ftp://hooks.example.org/x", "webhook add hooks.example.org/x",
+            "webhook add https://hooks.example.org/x --events bounced,opened", "webhook add http:///nohost",
+            "webhook add https://hooks.example.org/x --events ,", "webhook remove 42", "webhook test wh_SHOUTING1234",
+            "webhook enable wh_short", "webhook set wh_3k9x2m7qpd4a --events everything", "webhook set wh_3k9x2m7qpd4a"})
         void malformedInputIsRefusedBeforeAnyRequest(String command) {
             CliRun run = CliRun.run(nowhere, command.split(" "));
 

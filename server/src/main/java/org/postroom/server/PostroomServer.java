@@ -47,6 +47,7 @@ import org.postroom.server.modules.PostroomModule;
 import org.postroom.server.modules.SenderAuthenticationModule;
 import org.postroom.server.tls.KeyMaterial;
 import org.postroom.server.unsubscribe.UnsubscribeModule;
+import org.postroom.server.webhooks.WebhookModule;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -89,7 +90,8 @@ public final class PostroomServer {
         new ListsModule(),
         new UnsubscribeModule(),
         new BounceModule(),
-        new org.postroom.server.backup.BackupModule());
+        new org.postroom.server.backup.BackupModule(),
+        new WebhookModule());
 
     private static final Module CONTAINER = Modules.combine(
         new MailetProcessingModule(),

@@ -102,6 +102,11 @@ public final class PostroomSettings {
         DEFAULTS.put("postroom.metrics.auth.file", "");
         DEFAULTS.put("postroom.metrics.destinations.max", "50");
         DEFAULTS.put("postroom.log.format", "text");
+        // Event webhooks (postroom webhook): see org.postroom.server.webhooks.WebhookService.
+        DEFAULTS.put("postroom.webhooks.timeout", "10s");
+        DEFAULTS.put("postroom.webhooks.retry.first", "30s");
+        DEFAULTS.put("postroom.webhooks.retry.max", "1h");
+        DEFAULTS.put("postroom.webhooks.lifetime", "3d");
     }
 
     public static final List<String> PORT_KEYS = List.of(
@@ -278,6 +283,7 @@ public final class PostroomSettings {
         }
         problems.addAll(publicListenerProblems());
         problems.addAll(loginThrottleProblems());
+        problems.addAll(webhookProblems());
         problems.addAll(metricsProblems());
         return problems;
     }
@@ -305,6 +311,26 @@ public final class PostroomSettings {
         return problems;
     }
 
+    private List<String> webhookProblems() {
+        List<String> problems = new ArrayList<>();
+        for (String key : List.of("postroom.webhooks.timeout", "postroom.webhooks.retry.first",
+            "postroom.webhooks.retry.max", "postroom.webhooks.lifetime")) {
+            if (period(get(key)).isEmpty()) {
+                problems.add(key + "=" + get(key) + " must be a duration such as 10s, 30s, 1h or 3d (not zero)");
+            }
+        }
+        period(get("postroom.webhooks.timeout"))
+            .filter(timeout -> timeout.compareTo(java.time.Duration.ofSeconds(60)) > 0)
+            .ifPresent(timeout -> problems.add("postroom.webhooks.timeout=" + get("postroom.webhooks.timeout")
+                + " must be at most 60s"));
+        if (period(get("postroom.webhooks.retry.first")).isPresent() && period(get("postroom.webhooks.retry.max"))
+            .filter(max -> max.compareTo(period(get("postroom.webhooks.retry.first")).get()) < 0).isPresent()) {
+            problems.add("postroom.webhooks.retry.max=" + get("postroom.webhooks.retry.max")
+                + " must not be shorter than postroom.webhooks.retry.first=" + get("postroom.webhooks.retry.first"));
+        }
+        return problems;
+    }
+
     /** 127.0.0.0/8, ::1 or localhost: addresses only this machine reaches. */
     public static boolean isLoopback(String address) {
         return address.matches("127(\\.\\d{1,3}){3}|::1|\\[::1]|localhost");
@@ -313,6 +339,14 @@ public final class PostroomSettings {
     /** Whether the Prometheus endpoint runs ({@code postroom.metrics.enabled}). */
     public boolean metricsEnabled() {
         return Boolean.parseBoolean(get("postroom.metrics.enabled"));
+    }
+
+    /** The webhook delivery settings ({@code postroom.webhooks.*}), validated by {@link #load}. */
+    public org.postroom.server.webhooks.WebhookSettings webhookSettings() {
+        return new org.postroom.server.webhooks.WebhookSettings(period(get("postroom.webhooks.timeout")).orElseThrow(),
+            period(get("postroom.webhooks.retry.first")).orElseThrow(),
+            period(get("postroom.webhooks.retry.max")).orElseThrow(),
+            period(get("postroom.webhooks.lifetime")).orElseThrow());
     }
 
     private List<String> loginThrottleProblems() {

@@ -21,6 +21,8 @@ import org.apache.james.core.MailAddress;
 import org.apache.james.webadmin.Routes;
 import org.apache.james.webadmin.utils.JsonTransformer;
 import org.eclipse.jetty.http.HttpStatus;
+import org.postroom.events.MailEvent;
+import org.postroom.events.MailEvents;
 import org.postroom.lists.Change;
 import org.postroom.lists.ListStore;
 import org.postroom.lists.MailingList;
@@ -62,12 +64,14 @@ public class MemberRoutes implements Routes {
     private final ListStore lists;
     private final SuppressionList suppressions;
     private final JsonTransformer json;
+    private final MailEvents events;
 
     @Inject
-    public MemberRoutes(ListStore lists, SuppressionList suppressions, JsonTransformer json) {
+    public MemberRoutes(ListStore lists, SuppressionList suppressions, JsonTransformer json, MailEvents events) {
         this.lists = lists;
         this.suppressions = suppressions;
         this.json = json;
+        this.events = events;
     }
 
     @Override
@@ -180,11 +184,16 @@ public class MemberRoutes implements Routes {
         MailingList list = ListsApi.list(lists, request);
         MailAddress address = address(request.params("address"), "member address");
         Change change = ListsApi.change(ListsApi.body(request));
+        Optional<MemberStatus> was = lists.member(list.address(), address).map(Member::status);
         if (!lists.removeMember(list.address(), address, change)) {
             throw notFound(address.asString() + " is not a member of " + list.address().asString());
         }
         LOGGER.info("member {} removed from {} by {}", address.asString(), list.address().asString(),
             change.origin().orElse("-"));
+        if (was.filter(status -> status == MemberStatus.ACTIVE || status == MemberStatus.PENDING).isPresent()) {
+            events.publish(MailEvent.of(MailEvent.Type.UNSUBSCRIBED).with(MailEvent.Field.LIST, list.address().asString())
+                .with(MailEvent.Field.RECIPIENT, address.asString()).with(MailEvent.Field.METHOD, "admin").build());
+        }
         response.status(HttpStatus.NO_CONTENT_204);
         return "";
     }

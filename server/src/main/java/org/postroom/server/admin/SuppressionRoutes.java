@@ -16,6 +16,8 @@ import org.apache.james.core.MailAddress;
 import org.apache.james.webadmin.Routes;
 import org.apache.james.webadmin.utils.JsonTransformer;
 import org.eclipse.jetty.http.HttpStatus;
+import org.postroom.events.MailEvent;
+import org.postroom.events.MailEvents;
 import org.postroom.lists.Change;
 import org.postroom.lists.SuppressionList;
 import org.slf4j.Logger;
@@ -41,11 +43,19 @@ public class SuppressionRoutes implements Routes {
 
     private final SuppressionList suppressions;
     private final JsonTransformer json;
+    private final MailEvents events;
 
     @Inject
-    public SuppressionRoutes(SuppressionList suppressions, JsonTransformer json) {
+    public SuppressionRoutes(SuppressionList suppressions, JsonTransformer json, MailEvents events) {
         this.suppressions = suppressions;
         this.json = json;
+        this.events = events;
+    }
+
+    /** A new installation-wide suppression: an unsubscription from every list (no list field), method admin. */
+    private void published(MailAddress address) {
+        events.publish(MailEvent.of(MailEvent.Type.UNSUBSCRIBED).with(MailEvent.Field.RECIPIENT, address.asString())
+            .with(MailEvent.Field.METHOD, "admin").build());
     }
 
     @Override
@@ -70,6 +80,9 @@ public class SuppressionRoutes implements Routes {
         Change change = ListsApi.change(body);
         suppressions.suppress(address, reason, change);
         LOGGER.info("suppressed {} by {}: {}", address.asString(), change.origin().orElse("-"), reason);
+        if (!existed) {
+            published(address);
+        }
         response.status(existed ? HttpStatus.OK_200 : HttpStatus.CREATED_201);
         return toJson(suppressions.find(address).orElseThrow());
     }
@@ -102,10 +115,12 @@ public class SuppressionRoutes implements Routes {
         Change change = ListsApi.change(body);
         int added = 0;
         for (Entry entry : checked) {
-            if (!suppressions.isSuppressed(entry.address())) {
-                added++;
-            }
+            boolean existed = suppressions.isSuppressed(entry.address());
             suppressions.suppress(entry.address(), entry.reason(), change);
+            if (!existed) {
+                added++;
+                published(entry.address());
+            }
         }
         LOGGER.info("suppressions imported by {}: {} new, {} replaced", change.origin().orElse("-"), added,
             checked.size() - added);
