@@ -128,7 +128,7 @@ class ConfigCheckTest {
             + "postroom.tls.certificate=certs/missing.pem\npostroom.tls.key=certs/missing-key.pem\n"
             + "postroom.relayhost=[smtp.provider.test]:587\npostroom.relayhost.username=me\n"
             + "postroom.dns.servers=127.0.0.1:5353, ns_1.example:53, 10.0.0.53:70000\n");
-        replace("mailetcontainer.xml", "class=\"Bounce\"", "class=\"Bounse\"");
+        replace("mailetcontainer.xml", "class=\"Null\"", "class=\"Nul\"");
         replace("mailetcontainer.xml", "match=\"HostIsLocal\"", "match=\"HostIsLokal\"");
         replace("smtpserver.xml", "${sys:postroom.port.smtp}", "${sys:postroom.port.smpt}");
         replace("webadmin.properties", "jwt.enabled=true", "jwt.enabled=false");
@@ -154,7 +154,7 @@ class ConfigCheckTest {
             conf.resolve("webadmin.properties") + ": jwt.enabled must be true: without it the admin API answers"
                 + " anyone who can connect");
         assertThat(problems).anyMatch(problem -> problem.startsWith(conf.resolve("broken.xml") + ":3: invalid XML"));
-        assertThat(problems).anyMatch(problem -> problem.matches(".*/mailetcontainer\\.xml:\\d+: class Bounse of <mailet> is"
+        assertThat(problems).anyMatch(problem -> problem.matches(".*/mailetcontainer\\.xml:\\d+: class Nul of <mailet> is"
             + " not on the classpath.*"));
         assertThat(problems).anyMatch(problem -> problem.matches(".*/mailetcontainer\\.xml:\\d+: matcher HostIsLokal is"
             + " neither .*"));
@@ -198,6 +198,14 @@ class ConfigCheckTest {
     @Test
     void unknownOptionIsAUsageError() {
         assertThat(run("--fix").code).isEqualTo(2);
+    }
+
+    /** The .xml and .properties files of the test's conf/: what the check reads. */
+    private long configurationFiles() throws IOException {
+        try (var listed = Files.list(conf)) {
+            return listed.map(file -> file.getFileName().toString())
+                .filter(name -> name.endsWith(".xml") || name.endsWith(".properties")).count();
+        }
     }
 
     private void append(String file, String text) throws IOException {
