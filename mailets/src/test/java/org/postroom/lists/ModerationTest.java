@@ -198,5 +198,21 @@ class ModerationTest {
             });
             assertThat(queue.held(ANNOUNCE)).hasSize(1);
         }
+    
+        @Test
+        void aPostThatCannotBeHeldIsNotDropped() throws MessagingException {
+            HoldForModeration failing = new HoldForModeration(new MemoryModerationQueue() {
+                @Override
+                public synchronized String hold(MailAddress list, Mail mail) throws MessagingException {
+                    throw new MessagingException("the moderation repository is unavailable");
+                }
+            });
+            failing.init(FakeMailetConfig.builder().mailetName("HoldForModeration").build());
+            FakeMail mail = post(STRANGER, NEWS);
+            String state = mail.getState();
+
+            assertThatThrownBy(() -> failing.service(mail)).isInstanceOf(MessagingException.class);
+            assertThat(mail.getState()).isEqualTo(state).isNotEqualTo(Mail.GHOST);
+        }
     }
 }

@@ -223,11 +223,8 @@ public final class PostroomSettings {
         if (!get("postroom.domain").matches("[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?")) {
             problems.add("postroom.domain=" + get("postroom.domain") + " is not a domain name");
         }
-        for (String network : trustedNetworks()) {
-            if (!network.matches("[0-9.]+(/\\d{1,2})?|[0-9A-Fa-f:]+(/\\d{1,3})?")) {
-                problems.add("postroom.trusted.networks: " + network + " is not an address or CIDR network");
-            }
-        }
+        org.postroom.server.login.Networks.problem(get("postroom.trusted.networks"))
+            .ifPresent(problem -> problems.add("postroom.trusted.networks: " + problem));
         problems.addAll(org.postroom.server.dns.DnsServers.problems(dnsServers()));
         if (!get("postroom.hostname").matches("[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?")) {
             problems.add("postroom.hostname=" + get("postroom.hostname") + " is not a host name");

@@ -25,6 +25,7 @@ public class MemoryModerationQueue implements ModerationQueue {
         Mail copy = mail.duplicate();
         copy.setName(id);
         copy.setRecipients(List.of(list));
+        copy.setLastUpdated(new java.util.Date());
         posts.computeIfAbsent(MemoryListStore.key(list), key -> new LinkedHashMap<>()).put(id, copy);
         return id;
     }
@@ -36,9 +37,20 @@ public class MemoryModerationQueue implements ModerationQueue {
             held.add(new HeldPost(mail.getName(), list, mail.getMaybeSender(),
                 Optional.ofNullable(mail.getMessage().getSubject()),
                 mail.getLastUpdated() == null ? Instant.EPOCH : mail.getLastUpdated().toInstant(),
-                mail.getMessageSize()));
+                size(mail)));
         }
         return held;
+    }
+
+    /** The size of the message as written (a test mail may not know its own). */
+    private static long size(Mail mail) throws MessagingException {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        try {
+            mail.getMessage().writeTo(bytes);
+        } catch (java.io.IOException e) {
+            throw new MessagingException("cannot measure " + mail.getName(), e);
+        }
+        return bytes.size();
     }
 
     @Override

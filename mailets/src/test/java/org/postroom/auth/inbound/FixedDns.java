@@ -7,17 +7,17 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
-/** DNS answered from fixed records; names listed as failing answer like a timed-out resolver. */
-final class FixedDns implements AuthDns {
+/** DNS answered from fixed records; names listed as failing answer like a timed-out resolver. Shared through the test-jar. */
+public final class FixedDns implements AuthDns {
     private final Map<String, List<String>> records = new HashMap<>();
     private final Set<String> failing = new HashSet<>();
 
-    FixedDns add(String type, String name, String... values) {
+    public FixedDns add(String type, String name, String... values) {
         records.put(key(type, name), List.of(values));
         return this;
     }
 
-    FixedDns fail(String name) {
+    public FixedDns fail(String name) {
         failing.add(name.toLowerCase(Locale.ROOT));
         return this;
     }

@@ -24,7 +24,8 @@ import org.postroom.lists.ModerationQueue;
 
 /**
  * Held posts in one James mail repository per list, {@code jpa://var/mail/moderation/LIST/} (Derby, so a held
- * post survives a restart). A held post's id is its mail name there: {@code h} and 10 random base-32 characters.
+ * post survives a restart). A held post's id is its mail name there: {@code h} and 10 random base-32 characters. Posts
+ * are listed in the order they were held (their time of hold, strictly increasing within one server run).
  */
 @Singleton
 public class MailRepositoryModerationQueue implements ModerationQueue {
@@ -34,6 +35,8 @@ public class MailRepositoryModerationQueue implements ModerationQueue {
 
     private final MailRepositoryStore store;
     private final SecureRandom random = new SecureRandom();
+    /** The hold time of the last post, in ms: each post is held at least 1 ms after the one before, so order holds. */
+    private final java.util.concurrent.atomic.AtomicLong lastHeld = new java.util.concurrent.atomic.AtomicLong();
 
     @Inject
     public MailRepositoryModerationQueue(MailRepositoryStore store) {
@@ -51,7 +54,8 @@ public class MailRepositoryModerationQueue implements ModerationQueue {
         try {
             copy.setName(id);
             copy.setRecipients(List.of(list));
-            copy.setLastUpdated(new java.util.Date());
+            long now = System.currentTimeMillis();
+            copy.setLastUpdated(new java.util.Date(lastHeld.accumulateAndGet(now, (last, time) -> Math.max(last + 1, time))));
             repository(list).store(copy);
         } finally {
             LifecycleUtil.dispose(copy);

@@ -1,13 +1,10 @@
 package org.postroom.server.smtp;
 
-import java.util.List;
 import java.util.Optional;
 
 import javax.inject.Inject;
 import javax.mail.internet.MimeMessage;
 
-import org.apache.james.dnsservice.api.DNSService;
-import org.apache.james.dnsservice.library.netmatcher.NetMatcher;
 import org.apache.james.protocols.api.ProtocolSession;
 import org.apache.james.protocols.smtp.SMTPSession;
 import org.apache.james.protocols.smtp.hook.HookResult;
@@ -22,6 +19,7 @@ import org.postroom.auth.inbound.InboundAuthenticator;
 import org.postroom.auth.inbound.InboundIdentity;
 import org.postroom.server.PostroomSettings;
 import org.postroom.server.dns.PostroomDnsService;
+import org.postroom.server.login.Networks;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,16 +45,20 @@ public class AuthenticateInboundMail implements JamesMessageHook {
 
     private final InboundAuthenticator authenticator;
     private final String authservId;
-    private final Optional<NetMatcher> trusted;
+    private final Networks trusted;
 
     @Inject
-    public AuthenticateInboundMail(PostroomDnsService dns, DNSService jamesDns, PostroomSettings settings) {
-        this.authservId = settings.hostname();
-        this.authenticator = new InboundAuthenticator(dns, authservId,
+    public AuthenticateInboundMail(PostroomDnsService dns, PostroomSettings settings) {
+        this(new InboundAuthenticator(dns, settings.hostname(),
             () -> java.util.concurrent.ThreadLocalRandom.current().nextInt(100), settings.dkimVerifySignaturesMax(),
-            settings.dkimVerifyTimeout(), System::nanoTime);
-        List<String> networks = settings.trustedNetworks();
-        this.trusted = networks.isEmpty() ? Optional.empty() : Optional.of(new NetMatcher(networks, jamesDns));
+            settings.dkimVerifyTimeout(), System::nanoTime), settings.hostname(),
+            Networks.parse(String.join(",", settings.trustedNetworks())));
+    }
+
+    AuthenticateInboundMail(InboundAuthenticator authenticator, String authservId, Networks trusted) {
+        this.authenticator = authenticator;
+        this.authservId = authservId;
+        this.trusted = trusted;
     }
 
     @Override
@@ -111,8 +113,7 @@ public class AuthenticateInboundMail implements JamesMessageHook {
     }
 
     private boolean exempt(SMTPSession session) {
-        return session.getUsername() != null
-            || trusted.map(networks -> networks.matchInetNetwork(session.getRemoteAddress().getAddress())).orElse(false);
+        return session.getUsername() != null || trusted.contains(session.getRemoteAddress().getAddress());
     }
 
     private static HookResult reply(HookReturnCode code, String smtpCode, String description) {

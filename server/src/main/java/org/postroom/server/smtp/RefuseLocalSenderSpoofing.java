@@ -1,15 +1,12 @@
 package org.postroom.server.smtp;
 
 import java.util.List;
-import java.util.Optional;
 
 import javax.inject.Inject;
 import javax.mail.MessagingException;
 
 import org.apache.james.core.MailAddress;
 import org.apache.james.core.MaybeSender;
-import org.apache.james.dnsservice.api.DNSService;
-import org.apache.james.dnsservice.library.netmatcher.NetMatcher;
 import org.apache.james.domainlist.api.DomainList;
 import org.apache.james.domainlist.api.DomainListException;
 import org.apache.james.protocols.smtp.SMTPSession;
@@ -20,6 +17,7 @@ import org.apache.james.smtpserver.JamesMessageHook;
 import org.apache.mailet.Mail;
 import org.postroom.auth.HeaderSenders;
 import org.postroom.server.PostroomSettings;
+import org.postroom.server.login.Networks;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,13 +34,16 @@ public class RefuseLocalSenderSpoofing implements MailHook, JamesMessageHook {
     private static final Logger LOGGER = LoggerFactory.getLogger(RefuseLocalSenderSpoofing.class);
 
     private final DomainList domainList;
-    private final Optional<NetMatcher> trusted;
+    private final Networks trusted;
 
     @Inject
-    public RefuseLocalSenderSpoofing(DomainList domainList, DNSService dns, PostroomSettings settings) {
+    public RefuseLocalSenderSpoofing(DomainList domainList, PostroomSettings settings) {
+        this(domainList, Networks.parse(String.join(",", settings.trustedNetworks())));
+    }
+
+    RefuseLocalSenderSpoofing(DomainList domainList, Networks trusted) {
         this.domainList = domainList;
-        List<String> networks = settings.trustedNetworks();
-        this.trusted = networks.isEmpty() ? Optional.empty() : Optional.of(new NetMatcher(networks, dns));
+        this.trusted = trusted;
     }
 
     @Override
@@ -73,8 +74,7 @@ public class RefuseLocalSenderSpoofing implements MailHook, JamesMessageHook {
     }
 
     private boolean exempt(SMTPSession session) {
-        return session.getUsername() != null
-            || trusted.map(networks -> networks.matchInetNetwork(session.getRemoteAddress().getAddress())).orElse(false);
+        return session.getUsername() != null || trusted.contains(session.getRemoteAddress().getAddress());
     }
 
     private boolean isLocal(MailAddress address) {

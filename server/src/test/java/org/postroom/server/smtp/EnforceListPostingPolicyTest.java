@@ -38,6 +38,9 @@ class EnforceListPostingPolicyTest {
     EnforceListPostingPolicyTest() throws Exception {
         lists.create(new MailingList(new MailAddress("news@example.org"), "News", "", Set.of(), Set.of(),
             PostingPolicy.OPEN, SubscriptionPolicy.CONFIRM, ReplyToPolicy.POSTER, Optional.empty(), false));
+        lists.create(new MailingList(new MailAddress("announce@example.org"), "Announce", "",
+            Set.of(new MailAddress("boss@example.org")), Set.of(new MailAddress("editor@example.org")),
+            PostingPolicy.ANNOUNCE, SubscriptionPolicy.CONFIRM, ReplyToPolicy.POSTER, Optional.empty(), true));
         testee = new EnforceListPostingPolicy(lists, addresses);
     }
 
@@ -82,5 +85,25 @@ class EnforceListPostingPolicyTest {
     void theListAddressRefusesTheNullSender() throws Exception {
         assertThat(rcpt("", "news@example.org").getSmtpDescription()).startsWith("5.7.1");
         assertThat(rcpt("a@remote.test", "news@example.org")).isEqualTo(HookResult.OK);
+    }
+
+    @Test
+    void anAnnounceListRefusesPostersThatAreNeitherOwnerNorModeratorWith550571() throws Exception {
+        HookResult result = rcpt("someone@remote.test", "announce@example.org");
+
+        assertThat(result.getResult()).isEqualTo(HookReturnCode.deny());
+        assertThat(result.getSmtpRetCode()).isEqualTo("550");
+        assertThat(result.getSmtpDescription()).isEqualTo("5.7.1 <announce@example.org> accepts posts from its owners only");
+    }
+
+    @Test
+    void anAnnounceListTakesItsOwnerAndModeratorByEnvelopeOrByLogin() throws Exception {
+        assertThat(rcpt("boss@example.org", "announce@example.org")).isEqualTo(HookResult.OK);
+        assertThat(rcpt("editor@example.org", "announce@example.org")).isEqualTo(HookResult.OK);
+
+        FakeSmtpSession loggedIn = new FakeSmtpSession();
+        loggedIn.username = org.apache.james.core.Username.of("boss@example.org");
+        assertThat(testee.doRcpt(loggedIn.session(), MaybeSender.of(new MailAddress("announce@example.org")),
+            new MailAddress("announce@example.org"))).isEqualTo(HookResult.OK);
     }
 }

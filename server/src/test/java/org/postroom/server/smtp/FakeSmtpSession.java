@@ -11,7 +11,10 @@ import org.apache.james.protocols.api.ProtocolSession;
 import org.apache.james.protocols.smtp.SMTPConfiguration;
 import org.apache.james.protocols.smtp.SMTPSession;
 
-/** The parts of an SMTP session the limit hooks use: attachments per state, recipient count, client, session id. */
+/**
+ * The parts of an SMTP session the hooks use: attachments per state, recipient count, user, TLS, client address
+ * (a literal, {@code 192.0.2.7} unless set), session id.
+ */
 final class FakeSmtpSession {
     final Map<ProtocolSession.State, Map<ProtocolSession.AttachmentKey<?>, Object>> attachments =
         new EnumMap<>(ProtocolSession.State.class);
@@ -19,6 +22,8 @@ final class FakeSmtpSession {
     long maxMessageSize = 1000;
     Object username;
     boolean relayingAllowed;
+    boolean tls;
+    String client = "192.0.2.7";
 
     FakeSmtpSession() {
         attachments.put(ProtocolSession.State.Connection, new HashMap<>());
@@ -63,7 +68,8 @@ final class FakeSmtpSession {
                     relayingAllowed = (Boolean) args[0];
                     yield null;
                 }
-                case "getRemoteAddress" -> new InetSocketAddress("192.0.2.7", 40000);
+                case "getRemoteAddress" -> new InetSocketAddress(client, 40000);
+                case "isTLSStarted" -> tls;
                 case "getSessionID" -> "S1";
                 case "getConfiguration" -> configuration;
                 case "toString" -> "FakeSmtpSession";
