@@ -21,7 +21,6 @@ import java.util.regex.Pattern;
 
 /** The benchmarked server's admin API on 127.0.0.1, with tokens signed by the key it generated at first start. */
 final class AdminApi {
-    private static final Pattern SIZE = Pattern.compile("\"size\"\\s*:\\s*(\\d+)");
 
     private final int port;
     private final PrivateKey key;
@@ -63,13 +62,13 @@ final class AdminApi {
         expect(send("POST", "/postroom/dkim/" + domain + "?selector=" + selector, null), 201);
     }
 
-    /** Mails in a queue ({@code spool}, {@code outgoing}). */
+    /** Mails in the spool, or recipients still to be tried in the outbound queue ({@code outbound}). */
     int queueSize(String queue) throws IOException, InterruptedException {
-        HttpResponse<String> response = send("GET", "/mailQueues/" + queue, null);
+        HttpResponse<String> response = send("GET", "/postroom/status", null);
         expect(response, 200);
-        Matcher matcher = SIZE.matcher(response.body());
+        Matcher matcher = Pattern.compile("\"" + Pattern.quote(queue) + "\"\\s*:\\s*(-?\\d+)").matcher(response.body());
         if (!matcher.find()) {
-            throw new IOException("no size in " + response.body());
+            throw new IOException("no size of " + queue + " in " + response.body());
         }
         return Integer.parseInt(matcher.group(1));
     }

@@ -246,19 +246,19 @@ public final class Benchmark {
             }
             Thread.sleep(100);
         }
-        int outgoing = admin.queueSize("outgoing");
+        int outbound = admin.queueSize("outbound");
         int spool = admin.queueSize("spool");
         if (sink.received() < result.accepted()) {
-            out.printf(Locale.ROOT, "  FAILED: the sink got %d of %d accepted messages, then nothing for %d s (spool %d, outgoing %d)%n",
-                sink.received(), result.accepted(), STALL_NANOS / 1_000_000_000L, spool, outgoing);
-            summary.add(String.format(Locale.ROOT, "relay FAILED: %d of %d accepted messages never reached the sink (outgoing queue %d)",
-                result.accepted() - sink.received(), result.accepted(), outgoing));
+            out.printf(Locale.ROOT, "  FAILED: the sink got %d of %d accepted messages, then nothing for %d s (spool %d, outbound %d)%n",
+                sink.received(), result.accepted(), STALL_NANOS / 1_000_000_000L, spool, outbound);
+            summary.add(String.format(Locale.ROOT, "relay FAILED: %d of %d accepted messages never reached the sink (outbound queue %d)",
+                result.accepted() - sink.received(), result.accepted(), outbound));
             failed = true;
             return;
         }
         double seconds = (sink.lastReceivedNanos() - result.startNanos()) / 1e9;
-        out.printf(Locale.ROOT, "  relayed:     the sink got all %d %.1f s after the first MAIL: %.1f msg/s (queues now: spool %d, outgoing %d)%n",
-            sink.received(), seconds, sink.received() / seconds, spool, outgoing);
+        out.printf(Locale.ROOT, "  relayed:     the sink got all %d %.1f s after the first MAIL: %.1f msg/s (queues now: spool %d, outbound %d)%n",
+            sink.received(), seconds, sink.received() / seconds, spool, outbound);
         cpuReport(server, "relay", cpuBefore, sink.received());
         summary.add(String.format(Locale.ROOT, "relay accepted: %.1f msg/s; relayed to the sink until the queue is empty: %.1f msg/s (target >= 300)",
             result.rate(), sink.received() / seconds));

@@ -74,13 +74,13 @@ final class ListScenario {
             }
             Thread.sleep(100);
         }
-        int outgoing = admin.queueSize("outgoing");
+        int outbound = admin.queueSize("outbound");
         int spool = admin.queueSize("spool");
         double cpu = server.cpuSeconds() - cpuBefore;
         double rss = server.phasePeakRssMib();
         if (sink.received() < members) {
-            out.printf(Locale.ROOT, "  FAILED: the sink got %d of %d copies, then nothing for %d s (spool %d, outgoing %d)%n",
-                sink.received(), members, Benchmark.STALL_NANOS / 1_000_000_000L, spool, outgoing);
+            out.printf(Locale.ROOT, "  FAILED: the sink got %d of %d copies, then nothing for %d s (spool %d, outbound %d)%n",
+                sink.received(), members, Benchmark.STALL_NANOS / 1_000_000_000L, spool, outbound);
             summary.add(String.format(Locale.ROOT, "list FAILED: %d of %d copies reached the sink", sink.received(), members));
             return false;
         }
@@ -88,7 +88,7 @@ final class ListScenario {
         double firstMs = (sink.firstReceivedNanos() - accepted) / 1e6;
         double[] heap = peakHeapMib(server.home().resolve("gc.log"));
         out.printf(Locale.ROOT, "  fanned out:  all %d copies at the sink %.1f s after the post was accepted: %.0f recipients/s"
-            + " (queues now: spool %d, outgoing %d)%n", members, seconds, members / seconds, spool, outgoing);
+            + " (queues now: spool %d, outbound %d)%n", members, seconds, members / seconds, spool, outbound);
         out.printf(Locale.ROOT, "  first copy:  %.0f ms after acceptance%n", firstMs);
         out.printf(Locale.ROOT, "  server CPU:  %.1f s, %.3f ms per recipient (%d cores)%n", cpu, cpu * 1000 / members,
             Runtime.getRuntime().availableProcessors());
