@@ -15,7 +15,6 @@ import java.util.jar.JarOutputStream;
 import org.postroom.server.delivery.Router;
 
 import com.google.inject.AbstractModule;
-import com.google.inject.multibindings.OptionalBinder;
 
 /**
  * Test extension of the packaged server (never shipped): MX hosts are reached on the loopback ports of test SMTP
@@ -36,7 +35,7 @@ public final class LoopbackMxPorts extends AbstractModule {
         } catch (IOException e) {
             throw new IllegalStateException("cannot read " + file, e);
         }
-        OptionalBinder.newOptionalBinder(binder(), Router.PortMap.class).setBinding().toInstance(host ->
+        bind(Router.PortMap.class).toInstance(host ->
             Integer.parseInt(ports.getProperty(host.toLowerCase(java.util.Locale.ROOT), ports.getProperty("*", "25"))));
     }
 
