@@ -18,9 +18,9 @@ import com.google.inject.AbstractModule;
 
 /**
  * Test extension of the packaged server (never shipped): MX hosts are reached on the loopback ports of test SMTP
- * servers instead of port 25, which only root may open. The server loads it through James's extension mechanism
- * ({@code guice.extension.module} in {@code conf/extensions.properties}, a jar in {@code extensions/}, which the
- * launcher puts on the class path); the ports come from
+ * servers instead of port 25, which only root may open. The server loads it through Postroom's extension mechanism
+ * ({@code postroom.extension.module} in {@code conf/postroom-extensions.properties}, a jar in {@code extensions/},
+ * which the launcher puts on the class path); the ports come from
  * {@code conf/it-mx-ports.properties} (an MX host name, or {@code *} for every host, to a port).
  */
 public final class LoopbackMxPorts extends AbstractModule {
@@ -53,7 +53,8 @@ public final class LoopbackMxPorts extends AbstractModule {
             }
             // the lambda of configure() compiles into LoopbackMxPorts itself (invokedynamic): nothing more to add
         }
-        Files.writeString(home.resolve("conf/extensions.properties"), "guice.extension.module=" + LoopbackMxPorts.class.getName() + "\n");
+        Files.writeString(home.resolve("conf/postroom-extensions.properties"), "postroom.extension.module="
+            + LoopbackMxPorts.class.getName() + "\n");
         StringBuilder lines = new StringBuilder();
         ports.forEach((host, port) -> lines.append(host).append('=').append(port).append('\n'));
         try (OutputStream out = Files.newOutputStream(home.resolve("conf").resolve(FILE))) {

@@ -4,7 +4,6 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.util.Map;
-import java.util.Optional;
 
 import javax.inject.Singleton;
 
@@ -18,19 +17,18 @@ import org.postroom.server.dns.PostroomDnsService;
 
 import com.google.inject.AbstractModule;
 import com.google.inject.Provides;
-import com.google.inject.Injector;
-import com.google.inject.Key;
 
 /**
  * The outbound engine and what it needs: its queue in the server's database (through a small commons-dbcp2 pool on
  * the JDBC URL of {@code conf/james-database.properties}) and under {@code var/outbound/}, its router, its settings.
- * {@link Router.PortMap} (port 25) and {@link Router.TlsPolicy} (opportunistic) may be bound by an extension module
- * (James's mechanism: {@code guice.extension.module} in {@code conf/extensions.properties}, its jar in
- * {@code extensions/}); without one, the defaults apply.
+ * {@link Router.PortMap} (port 25) and {@link Router.TlsPolicy} (opportunistic) may be overridden by an extension
+ * module ({@link org.postroom.server.Extensions}).
  */
 public class DeliveryModule extends AbstractModule {
     @Override
     protected void configure() {
+        bind(Router.PortMap.class).toInstance(Router.PortMap.SMTP);
+        bind(Router.TlsPolicy.class).toInstance(Router.TlsPolicy.OPPORTUNISTIC);
         com.google.inject.multibindings.Multibinder.newSetBinder(binder(), org.apache.james.webadmin.Routes.class)
             .addBinding().to(DeliveryRoutes.class);
     }
@@ -69,13 +67,7 @@ public class DeliveryModule extends AbstractModule {
 
     @Provides
     @Singleton
-    Router router(PostroomDnsService dns, DeliverySettings settings, Injector injector) {
-        // Bound only by an extension module (James's guice.extension.module), never here: an optional binding across
-        // James's module override is bound twice.
-        Router.PortMap ports = Optional.ofNullable(injector.getExistingBinding(Key.get(Router.PortMap.class)))
-            .map(binding -> binding.getProvider().get()).orElse(Router.PortMap.SMTP);
-        Router.TlsPolicy tls = Optional.ofNullable(injector.getExistingBinding(Key.get(Router.TlsPolicy.class)))
-            .map(binding -> binding.getProvider().get()).orElse(Router.TlsPolicy.OPPORTUNISTIC);
+    Router router(PostroomDnsService dns, DeliverySettings settings, Router.PortMap ports, Router.TlsPolicy tls) {
         return new Router(Router.Dns.of(dns), settings.rules(), settings.smarthost(), ports, tls, Clock.systemUTC());
     }
 
