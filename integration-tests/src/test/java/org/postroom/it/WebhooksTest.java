@@ -151,7 +151,7 @@ class WebhooksTest {
             assertThat(request.type()).isEqualTo("delivered");
             assertThat(request.data("sender")).isEqualTo("sender@outside.test");
             assertThat(request.data("host")).isEqualTo("local");
-            assertThat(request.data("destination")).isEqualTo(DOMAIN);
+            assertThat(request.data("destination")).isEqualTo("local");
             assertThat(request.data("queue-id")).isNotBlank();
             assertThat(request.header("Content-Type")).isEqualTo("application/json");
             assertVerified(hook, request);

@@ -103,16 +103,33 @@ public class BouncePolicy {
             event.source().name().toLowerCase(), outcome.action().name().toLowerCase().replace('_', '-'),
             event.kind() == BounceKind.SOFT ? " score=" + outcome.score() + "/" + settings.softThreshold() : "",
             event.diagnostic().isEmpty() ? "-" : event.diagnostic());
+        publish(outcome, mailName);
+        return outcome;
+    }
+
+    /** BOUNCED or COMPLAINED, and UNSUBSCRIBED when the policy suppressed the member (method bounce or complaint). */
+    private void publish(Outcome outcome, String mailName) {
+        BounceEvent event = outcome.event();
+        String list = event.list().map(MailAddress::asString).orElse(null);
         boolean complaint = event.kind() == BounceKind.COMPLAINT;
-        mailEvents.publish(MailEvent.of(complaint ? MailEvent.Type.COMPLAINED : MailEvent.Type.BOUNCED)
-            .at(event.at())
+        mailEvents.publish(MailEvent.of(complaint ? MailEvent.Type.COMPLAINED : MailEvent.Type.BOUNCED).at(event.at())
             .with(MailEvent.Field.QUEUE_ID, mailName)
-            .with(MailEvent.Field.LIST, event.list().map(MailAddress::asString).orElse(null))
+            .with(MailEvent.Field.LIST, list)
             .with(MailEvent.Field.RECIPIENT, event.address().asString())
             .with(MailEvent.Field.KIND, complaint ? null : event.kind().name().toLowerCase())
-            .with(MailEvent.Field.REPLY, (event.status() + " " + event.diagnostic()).strip())
+            .with("status", event.status().isEmpty() ? null : event.status())
+            .with(MailEvent.Field.REPLY, event.diagnostic().isEmpty() ? null : event.diagnostic())
+            .with("source", event.source().name().toLowerCase())
+            .with("action", outcome.action().name().toLowerCase().replace('_', '-'))
             .build());
-        return outcome;
+        if (outcome.action() == Action.SUPPRESSED || outcome.action() == Action.SUPPRESSED_GLOBALLY) {
+            mailEvents.publish(MailEvent.of(MailEvent.Type.UNSUBSCRIBED).at(event.at())
+                .with(MailEvent.Field.QUEUE_ID, mailName)
+                .with(MailEvent.Field.LIST, list)
+                .with(MailEvent.Field.RECIPIENT, event.address().asString())
+                .with(MailEvent.Field.METHOD, complaint ? "complaint" : "bounce")
+                .build());
+        }
     }
 
     /**

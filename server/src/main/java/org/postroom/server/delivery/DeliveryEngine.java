@@ -665,7 +665,8 @@ public final class DeliveryEngine implements AutoCloseable {
         int attempts = item.attempts + 1;
         Duration wait = settings.delayAfter(attempts);
         Instant next = now.plus(wait);
-        if (!next.isBefore(item.expires)) {
+        // Tried until the lifetime has passed: the attempt after it is the last one.
+        if (!now.isBefore(item.expires)) {
             String reply = reason.matches("^[45]\\d\\d .*") ? reason : "4.4.7 delivery time expired: " + reason;
             fail(item, Optional.ofNullable(info), "retries exhausted after " + attempts + " attempts over "
                 + settings.lifetime() + ", last: " + reply, destination, host, tls, true);
