@@ -667,9 +667,14 @@ public final class DeliveryEngine implements AutoCloseable {
         Instant next = now.plus(wait);
         // Tried until the lifetime has passed: the attempt after it is the last one.
         if (!now.isBefore(item.expires)) {
-            String reply = reason.matches("^[45]\\d\\d .*") ? reason : "4.4.7 delivery time expired: " + reason;
+            Optional<SmtpReply> last = reason.matches("^[45]\\d\\d .*") ? SmtpReply.parse(reason) : Optional.empty();
+            if (last.isPresent() && info != null && !"-".equals(host)) {
+                // The DSN's diagnostic is the server's last reply; its status says the time ran out (5.4.7).
+                failAll(List.of(item), List.of(last.get()), destination, host, tls, remoteDsn, info, true);
+                return;
+            }
             fail(item, Optional.ofNullable(info), "retries exhausted after " + attempts + " attempts over "
-                + settings.lifetime() + ", last: " + reply, destination, host, tls, true);
+                + settings.lifetime() + ", last: " + reason, destination, host, tls, true);
             return;
         }
         LOGGER.info("delivery {} to=<{}> destination={} host={} tls={} attempt={} result=deferred next={} reply=\"{}\"",
@@ -723,8 +728,8 @@ public final class DeliveryEngine implements AutoCloseable {
             boolean remote = !"-".equals(host) && reply.text().matches("^[45]\\d\\d .*");
             outcomes.add(remote ? outcome(reply.text(), Optional.empty(), host, remoteDsn)
                 : outcome(null, Optional.of(reply.text()), "-".equals(host) ? null : host, remoteDsn));
-            LOGGER.warn("delivery {} to=<{}> destination={} host={} tls={} attempt={} result=failed reply=\"{}\"", item.messageId,
-                item.address, destination, host, tls, item.attempts + 1, reply.text());
+            LOGGER.warn("delivery {} to=<{}> destination={} host={} tls={} attempt={} result={} reply=\"{}\"", item.messageId,
+                item.address, destination, host, tls, item.attempts + 1, expired ? "expired" : "failed", reply.text());
             publish(MailEvent.Type.FAILED, item, destination, host, tls, reply.text(), info);
             lock.lock();
             try {
