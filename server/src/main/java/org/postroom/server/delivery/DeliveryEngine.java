@@ -88,6 +88,8 @@ public final class DeliveryEngine implements AutoCloseable {
     private volatile long warmupDay = -1;
     private final Set<String> finishing = ConcurrentHashMap.newKeySet();
     private final Set<String> removed = ConcurrentHashMap.newKeySet();
+    /** When each row was last released from memory (nanoTime): the loader skips rows released while it read them. */
+    private final Map<Long, Long> released = new ConcurrentHashMap<>();
     private final List<FinishListener> finishListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     private final ExecutorService sessions;
@@ -888,6 +890,7 @@ public final class DeliveryEngine implements AutoCloseable {
                 continue;
             }
             held.remove(result.item().row);
+            released.put(result.item().row, System.nanoTime());
             AtomicInteger left = outstanding.get(result.item().messageId);
             if (left != null && left.decrementAndGet() <= 0) {
                 touched.add(result.item().messageId);
@@ -987,9 +990,19 @@ public final class DeliveryEngine implements AutoCloseable {
             try {
                 int room = settings.memoryRecipients() - held.size();
                 if (room > 100) {
+                    long began = System.nanoTime();
                     List<DeliveryStore.Recipient> due = store.due(clock.instant(), loaderCursor, Math.min(room, 5000));
                     for (DeliveryStore.Recipient row : due) {
+                        // A row whose result was written while this query ran may have been read as it was before.
+                        Long releasedAt = released.get(row.row());
+                        if (releasedAt != null && releasedAt - began >= 0) {
+                            continue;
+                        }
                         hold(row);
+                    }
+                    long horizon = System.nanoTime() - java.util.concurrent.TimeUnit.MINUTES.toNanos(1);
+                    if (released.size() > 10_000) {
+                        released.values().removeIf(at -> at - horizon < 0);
                     }
                     loaderCursor = due.size() < Math.min(room, 5000) ? 0 : due.get(due.size() - 1).row();
                     if (!due.isEmpty() && loaderCursor != 0) {
