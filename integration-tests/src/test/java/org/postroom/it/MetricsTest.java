@@ -133,15 +133,17 @@ class MetricsTest {
 
         @Test
         void queueGaugesSeeAMessageWaitingForItsNextAttempt() throws Exception {
-            assertThat(scrape()).contains("postroom_queue_size{queue=\"spool\"} ", "postroom_queue_size{queue=\"outgoing\"} ",
-                "postroom_queue_oldest_age_seconds{queue=\"outgoing\"} ", "postroom_list_posts_in_progress 0.0");
+            assertThat(scrape()).contains("postroom_queue_size{queue=\"spool\"} ", "postroom_queue_size{queue=\"outbound\"} ",
+                "postroom_queue_oldest_age_seconds{queue=\"outbound\"} ", "postroom_outbound_recipients{state=\"deferred\"} ",
+                "postroom_list_posts_in_progress 0.0");
             MailClients.submit(server.port("smtps"), IMPLICIT_TLS, ALICE, PASSWORD,
                 MailClients.message(ALICE, "carol@remote.test", "waits", "for a smarthost that is down"));
 
             await().atMost(90, SECONDS).untilAsserted(() -> {
                 String scrape = scrape();
-                assertThat(sample(scrape, "postroom_queue_size{queue=\"outgoing\"}")).isEqualTo(1);
-                assertThat(sample(scrape, "postroom_queue_oldest_age_seconds{queue=\"outgoing\"}")).isGreaterThanOrEqualTo(2);
+                assertThat(sample(scrape, "postroom_queue_size{queue=\"outbound\"}")).isEqualTo(1);
+                assertThat(sample(scrape, "postroom_outbound_recipients{state=\"deferred\"}")).isEqualTo(1);
+                assertThat(sample(scrape, "postroom_queue_oldest_age_seconds{queue=\"outbound\"}")).isGreaterThanOrEqualTo(2);
             });
             assertThat(sample(scrape(), "postroom_smtp_accepted_total{port=\"smtps\"}")).isGreaterThanOrEqualTo(1);
         }

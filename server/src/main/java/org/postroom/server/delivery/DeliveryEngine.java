@@ -65,6 +65,11 @@ public final class DeliveryEngine implements AutoCloseable {
     private static final Logger LOGGER = LoggerFactory.getLogger(DeliveryEngine.class);
     /** Recipients of one message and one domain put in one transaction at most. */
     static final int RECIPIENTS_PER_TRANSACTION = 100;
+    /**
+     * Results not yet written to the store at most: sessions wait before their next transaction while there are more.
+     * A crash sends these again, so this bounds the copies a crash can duplicate (with those in flight).
+     */
+    static final int UNWRITTEN_MAX = 200;
 
     private final DeliveryStore store;
     private final Router router;
@@ -83,6 +88,8 @@ public final class DeliveryEngine implements AutoCloseable {
     private final Map<String, AtomicInteger> outstanding = new ConcurrentHashMap<>();
     private final Map<String, List<Item>> resolving = new HashMap<>();
     private final LinkedBlockingQueue<Result> results = new LinkedBlockingQueue<>();
+    /** Results handed to the writer and not committed yet (queued or in its current batch). */
+    private final AtomicInteger unwritten = new AtomicInteger();
     private final Map<String, AtomicLong> warmupAdded = new ConcurrentHashMap<>();
     private final Map<String, Long> warmupToday = new ConcurrentHashMap<>();
     private volatile long warmupDay = -1;
@@ -441,6 +448,7 @@ public final class DeliveryEngine implements AutoCloseable {
         private List<Item> take() {
             lock.lock();
             try {
+                awaitWriter();
                 long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(500);
                 while (lane.items.isEmpty()) {
                     long left = deadline - System.nanoTime();
@@ -481,7 +489,7 @@ public final class DeliveryEngine implements AutoCloseable {
                 if (cap.isPresent() && warmupSent(lane.pool.name(), destination.name, now) + batch.size() > cap.get()) {
                     Instant tomorrow = LocalDate.ofInstant(now, ZoneOffset.UTC).plusDays(1).atStartOfDay().toInstant(ZoneOffset.UTC);
                     for (Item item : batch) {
-                        results.add(new Result(item, new DeliveryStore.Deferred(item.row, item.attempts, tomorrow,
+                        record(new Result(item, new DeliveryStore.Deferred(item.row, item.attempts, tomorrow,
                             item.expires.plus(Duration.between(now, tomorrow)), "warm-up cap of pool " + lane.pool.name() + " for "
                             + destination.name + " reached (" + cap.get() + " today)"), true));
                     }
@@ -653,7 +661,7 @@ public final class DeliveryEngine implements AutoCloseable {
         if (info.wantsSuccessNotice(item.address)) {
             handBack(info, List.of(item), "success", List.of(outcome(reply.text(), Optional.empty(), host, remoteDsn)));
         }
-        results.add(new Result(item, new DeliveryStore.Delivered(item.row, reply.text()), true));
+        record(new Result(item, new DeliveryStore.Delivered(item.row, reply.text()), true));
     }
 
     private void defer(Item item, String reason, String destination, String host, String tls, boolean remoteDsn) {
@@ -695,9 +703,9 @@ public final class DeliveryEngine implements AutoCloseable {
             handBack(info, List.of(item), "delay", List.of(outcome(reason.matches("^[45]\\d\\d .*") ? reason : null,
                 reason.matches("^[45]\\d\\d .*") ? Optional.empty() : Optional.of(reason), host, remoteDsn)));
         }
-        results.add(new Result(item, new DeliveryStore.Deferred(item.row, attempts, next, item.expires, reason), true));
+        record(new Result(item, new DeliveryStore.Deferred(item.row, attempts, next, item.expires, reason), true));
         if (notify) {
-            results.add(new Result(item, new DeliveryStore.Notified(item.row), false));
+            record(new Result(item, new DeliveryStore.Notified(item.row), false));
         }
     }
 
@@ -710,7 +718,7 @@ public final class DeliveryEngine implements AutoCloseable {
             } catch (IOException e) {
                 LOGGER.error("delivery {} to=<{}> failed ({}) and its message cannot be read for the DSN: {}; kept for a retry",
                     item.messageId, item.address, reply, e.toString());
-                results.add(new Result(item, new DeliveryStore.Deferred(item.row, item.attempts, clock.instant().plusSeconds(300),
+                record(new Result(item, new DeliveryStore.Deferred(item.row, item.attempts, clock.instant().plusSeconds(300),
                     item.expires.plusSeconds(300), reply), true));
                 return;
             }
@@ -744,10 +752,10 @@ public final class DeliveryEngine implements AutoCloseable {
         for (int i = 0; i < items.size(); i++) {
             Item item = items.get(i);
             if (handedBack) {
-                results.add(new Result(item, new DeliveryStore.Failed(item.row, replies.get(i).text()), true));
+                record(new Result(item, new DeliveryStore.Failed(item.row, replies.get(i).text()), true));
             } else {
                 // The container did not take the failure: kept, tried again in five minutes.
-                results.add(new Result(item, new DeliveryStore.Deferred(item.row, item.attempts, clock.instant().plusSeconds(300),
+                record(new Result(item, new DeliveryStore.Deferred(item.row, item.attempts, clock.instant().plusSeconds(300),
                     item.expires.plusSeconds(300), replies.get(i).text()), true));
             }
         }
@@ -850,6 +858,18 @@ public final class DeliveryEngine implements AutoCloseable {
     private record Result(Item item, DeliveryStore.Change change, boolean releases) {
     }
 
+    private void record(Result result) {
+        unwritten.incrementAndGet();
+        results.add(result);
+    }
+
+    /** Waits (lock held) while the writer is behind: what a crash could make us send again stays bounded. */
+    private void awaitWriter() throws InterruptedException {
+        while (running && unwritten.get() >= UNWRITTEN_MAX) {
+            work.awaitNanos(TimeUnit.MILLISECONDS.toNanos(50));
+        }
+    }
+
     private void write() {
         List<Result> batch = new ArrayList<>();
         while (running || !results.isEmpty()) {
@@ -860,7 +880,7 @@ public final class DeliveryEngine implements AutoCloseable {
                     continue;
                 }
                 batch.add(first);
-                results.drainTo(batch, 2000);
+                results.drainTo(batch, 2 * UNWRITTEN_MAX);
                 writeBatch(batch);
                 batch.clear();
             } catch (InterruptedException e) {
@@ -884,6 +904,7 @@ public final class DeliveryEngine implements AutoCloseable {
                 Thread.sleep(5000);
             }
         }
+        unwritten.addAndGet(-batch.size());
         Set<String> touched = new HashSet<>();
         for (Result result : batch) {
             if (!result.releases()) {

@@ -559,6 +559,29 @@ public final class DeliveryStore implements AutoCloseable {
         return counts;
     }
 
+    /** When the oldest message with a recipient still to be tried arrived; empty when there is none. */
+    public Optional<Instant> oldestPendingArrival() throws SQLException {
+        try (Connection connection = connections.get(); Statement statement = connection.createStatement();
+             ResultSet result = statement.executeQuery("SELECT MIN(m.ARRIVED) FROM POSTROOM_OUT_MESSAGE m WHERE EXISTS"
+                 + " (SELECT 1 FROM POSTROOM_OUT_RECIPIENT r WHERE r.MESSAGE_ID = m.ID AND r.STATE IN ('Q', 'D'))")) {
+            if (result.next()) {
+                long arrived = result.getLong(1);
+                if (!result.wasNull()) {
+                    return Optional.of(Instant.ofEpochMilli(arrived));
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** List posts in the queue: stored and not yet finished (some member still to be expanded or tried). */
+    public long listPostsInProgress() throws SQLException {
+        try (Connection connection = connections.get(); Statement statement = connection.createStatement();
+             ResultSet result = statement.executeQuery("SELECT COUNT(*) FROM POSTROOM_OUT_MESSAGE WHERE LIST_ADDRESS IS NOT NULL")) {
+            return result.next() ? result.getLong(1) : 0;
+        }
+    }
+
     /** Makes the deferred recipients of {@code domains} due now; returns how many. */
     public int flush(Collection<String> domains, Instant now) throws SQLException {
         if (domains.isEmpty()) {

@@ -476,9 +476,11 @@ public class PostroomMessageMapper extends JPAMessageMapper {
                     set(flags, result.getBoolean(5), Flag.FLAGGED);
                     set(flags, result.getBoolean(6), Flag.SEEN);
                     keywords.getOrDefault(uid, List.of()).forEach(flags::add);
-                    Flags old = new Flags(flags);
-                    old.add(Flag.RECENT);
-                    updates.add(UpdatedFlags.builder().uid(MessageUid.of(uid)).modSeq(modSeq).oldFlags(old).newFlags(flags).build());
+                    // Reported without \Recent on either side: James's IMAP sessions that have this mailbox selected
+                    // take a FlagsUpdated event naming \Recent as a reason to count the message recent themselves, so
+                    // every concurrent SELECT would report it (RFC 3501: recent in one session only).
+                    updates.add(UpdatedFlags.builder().uid(MessageUid.of(uid)).modSeq(modSeq).oldFlags(new Flags(flags))
+                        .newFlags(flags).build());
                 }
             }
         }

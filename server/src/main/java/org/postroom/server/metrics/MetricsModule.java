@@ -66,9 +66,10 @@ public class MetricsModule extends AbstractModule {
     @ProvidesIntoSet
     InitializationOperation startEndpoint(MetricsEndpoint endpoint, PrometheusRegistry registry, PostroomHome home,
                                           PostroomSettings settings,
-                                          MailQueueFactory<? extends ManageableMailQueue> queues) {
+                                          MailQueueFactory<? extends ManageableMailQueue> queues,
+                                          org.postroom.server.delivery.DeliveryStore outbound) {
         return InitilizationOperationBuilder.forClass(MetricsEndpoint.class).init(() -> {
-            new QueueMetrics(queues, home.var().resolve("lists").resolve("posts"), Clock.systemUTC()).register(registry);
+            new QueueMetrics(queues, outbound, Clock.systemUTC()).register(registry);
             JvmMetrics.builder().register(registry);
             if (settings.metricsEnabled()) {
                 endpoint.start();

@@ -1,9 +1,6 @@
 package org.postroom.server.metrics;
 
-import java.io.IOException;
-import java.nio.file.DirectoryStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -18,6 +15,7 @@ import org.apache.james.queue.api.MailQueueName;
 import org.apache.james.queue.api.ManageableMailQueue;
 import org.apache.mailet.Mail;
 import org.postroom.server.admin.QueueMailsRoutes;
+import org.postroom.server.delivery.DeliveryStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,16 +23,17 @@ import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 
 /**
- * Gauges read when Prometheus scrapes: the size of each mail queue (spool, outgoing, ... as the admin API's
- * status shows them), the age of its oldest message, and the list posts being sent (their folders under
- * {@code var/lists/posts/}, which exist from the moment a post is stored until every member is handled).
+ * Gauges read when Prometheus scrapes: the size of each mail queue as the admin API's status shows them (James's
+ * {@code spool}, ..., in messages; {@code outbound}, the delivery engine's queue, in recipients still to be tried),
+ * the age of its oldest message, the outbound recipients by state (queued, deferred), and the list posts being sent
+ * (stored in the outbound queue and not finished).
  *
  * <p>A message's age is the time since this server took it in (the date of its topmost {@code Received:} header,
  * else its last update), whatever its retries. Finding the oldest means reading the queue, so it is done again
  * only when {@value #AGE_REFRESH_SECONDS} s have passed, or when a queue's size changed and
  * {@value #AGE_REFRESH_ON_CHANGE_SECONDS} s have passed, and over at most {@value #BROWSE_MAX} messages per queue
  * (beyond that the gauge is the oldest of those read, in queue order); between two readings the ages grow with
- * the clock. Sizes are read at every scrape.
+ * the clock. Sizes, and the outbound queue's oldest message (one query of its tables), are read at every scrape.
  */
 final class QueueMetrics {
     static final int BROWSE_MAX = 20_000;
@@ -43,22 +42,22 @@ final class QueueMetrics {
     private static final Logger LOGGER = LoggerFactory.getLogger(QueueMetrics.class);
 
     private final MailQueueFactory<? extends ManageableMailQueue> queues;
-    private final Path posts;
+    private final DeliveryStore outbound;
     private final Clock clock;
     private Instant agesReadAt = Instant.EPOCH;
     /** The oldest arrival per queue at the last reading (absent: the queue was empty). */
     private Map<String, Instant> oldest = Map.of();
     private Map<String, Double> sizesAtReading = Map.of();
 
-    QueueMetrics(MailQueueFactory<? extends ManageableMailQueue> queues, Path posts, Clock clock) {
+    QueueMetrics(MailQueueFactory<? extends ManageableMailQueue> queues, DeliveryStore outbound, Clock clock) {
         this.queues = queues;
-        this.posts = posts;
+        this.outbound = outbound;
         this.clock = clock;
     }
 
     void register(PrometheusRegistry registry) {
         GaugeWithCallback.builder().name("postroom_queue_size")
-            .help("Messages in each mail queue (spool: accepted, not yet processed; outgoing: waiting for remote delivery)")
+            .help("Mail in each queue (spool: messages accepted, not yet processed; outbound: recipients still to be tried)")
             .labelNames("queue")
             .callback(callback -> sizes().forEach((queue, size) -> callback.call(size, queue)))
             .register(registry);
@@ -67,8 +66,14 @@ final class QueueMetrics {
             .labelNames("queue")
             .callback(callback -> oldestAges().forEach((queue, age) -> callback.call(age, queue)))
             .register(registry);
+        GaugeWithCallback.builder().name("postroom_outbound_recipients")
+            .help("Recipients of the outbound queue still to be tried, by state (queued: not tried yet; deferred: waiting"
+                + " for their next attempt)")
+            .labelNames("state")
+            .callback(callback -> outboundByState().forEach((state, count) -> callback.call(count, state)))
+            .register(registry);
         GaugeWithCallback.builder().name("postroom_list_posts_in_progress")
-            .help("List posts stored and not yet handed to every member")
+            .help("List posts stored and not yet tried for every member")
             .callback(callback -> callback.call(postsInProgress()))
             .register(registry);
     }
@@ -84,7 +89,21 @@ final class QueueMetrics {
                 }
             });
         }
+        sizes.put("outbound", outboundByState().values().stream().mapToDouble(Double::doubleValue).sum());
         return sizes;
+    }
+
+    Map<String, Double> outboundByState() {
+        Map<String, Double> counts = new LinkedHashMap<>();
+        counts.put("queued", 0.0);
+        counts.put("deferred", 0.0);
+        try {
+            outbound.pendingCounts().forEach((state, count) -> counts.put(state == DeliveryStore.State.QUEUED ? "queued" : "deferred",
+                (double) count));
+        } catch (SQLException | RuntimeException e) {
+            LOGGER.warn("metrics: cannot read the outbound queue: {}", e.toString());
+        }
+        return counts;
     }
 
     synchronized Map<String, Double> oldestAges() {
@@ -101,9 +120,16 @@ final class QueueMetrics {
             sizesAtReading = sizes;
             agesReadAt = now;
         }
+        Map<String, Instant> oldestNow = new LinkedHashMap<>(oldest);
+        try {
+            outbound.oldestPendingArrival().ifPresentOrElse(arrival -> oldestNow.put("outbound", arrival),
+                () -> oldestNow.remove("outbound"));
+        } catch (SQLException | RuntimeException e) {
+            LOGGER.warn("metrics: cannot read the outbound queue: {}", e.toString());
+        }
         Map<String, Double> ages = new LinkedHashMap<>();
         for (String queue : sizes.keySet()) {
-            ages.put(queue, Optional.ofNullable(oldest.get(queue))
+            ages.put(queue, Optional.ofNullable(oldestNow.get(queue))
                 .map(arrival -> (double) Math.max(0, Duration.between(arrival, now).getSeconds()))
                 .orElse(0.0));
         }
@@ -139,18 +165,11 @@ final class QueueMetrics {
     }
 
     double postsInProgress() {
-        if (!Files.isDirectory(posts)) {
+        try {
+            return outbound.listPostsInProgress();
+        } catch (SQLException | RuntimeException e) {
+            LOGGER.warn("metrics: cannot read the outbound queue: {}", e.toString());
             return 0;
         }
-        int count = 0;
-        try (DirectoryStream<Path> folders = Files.newDirectoryStream(posts,
-            path -> Files.isDirectory(path) && !path.getFileName().toString().startsWith("."))) {
-            for (Path ignored : folders) {
-                count++;
-            }
-        } catch (IOException e) {
-            LOGGER.warn("metrics: cannot read {}: {}", posts, e.toString());
-        }
-        return count;
     }
 }
