@@ -77,6 +77,7 @@ class OutboundTlsTest {
 
     @Test
     void anMxWithoutStartTlsGetsThePlainTextAndTheLogSaysSo() throws Exception {
+        awaitNoOpenSession();
         mx.offerStartTls(null);
         try {
             MailClients.submit(server.port("submission"), STARTTLS, ALICE, PASSWORD,
@@ -89,7 +90,17 @@ class OutboundTlsTest {
             await().atMost(10, SECONDS).untilAsserted(() -> assertThat(server.log())
                 .containsPattern("delivery connection destination=far\\.test host=mx\\.far\\.test:\\d+ pool=default tls=none"));
         } finally {
+            awaitNoOpenSession();
             mx.offerStartTls(mxTls);
         }
+    }
+
+    /**
+     * The engine keeps a connection open a moment for more mail to the same MX: a test that changes what the MX
+     * offers waits until the last session has ended, so that its mail goes over a new connection.
+     */
+    private static void awaitNoOpenSession() {
+        await().atMost(30, SECONDS).until(() -> mx.commands().isEmpty()
+            || mx.commands().get(mx.commands().size() - 1).endsWith("> QUIT"));
     }
 }
