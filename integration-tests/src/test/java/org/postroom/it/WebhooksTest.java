@@ -256,6 +256,51 @@ class WebhooksTest {
         ok("webhook", "remove", hook.id());
     }
 
+    /** An endpoint that refuses the request (a receiver with a stale secret answers 401) keeps getting it, signed. */
+    @Test
+    void anEndpointThatAnswers401IsRetriedUntilItAccepts() throws Exception {
+        try (WebhookReceiver receiver = new WebhookReceiver().answering(401)) {
+            Hook hook = add(receiver.url(), "--allow-private", "--events", "delivered");
+
+            String user = mailToNewUser();
+
+            Pattern refused = Pattern.compile("webhook failed id=(evt_[0-9a-z]{26}) endpoint=" + hook.id()
+                + " status=401 type=delivered attempt=(\\d+) ms=\\d+ error=HTTP 401");
+            await().atMost(60, SECONDS).until(() -> {
+                Matcher matcher = refused.matcher(server.log());
+                int attempts = 0;
+                while (matcher.find()) {
+                    attempts = Math.max(attempts, Integer.parseInt(matcher.group(2)));
+                }
+                return attempts >= 2;
+            });
+            Matcher first = refused.matcher(server.log());
+            assertThat(first.find()).isTrue();
+            String id = first.group(1);
+            JsonNode listed = listed(hook.id());
+            assertThat(listed.path("pending").asLong()).as(listed.toString()).isEqualTo(1);
+            assertThat(listed.path("lastError").asText()).isEqualTo("HTTP 401");
+            List<WebhookReceiver.Request> refusedRequests = receiver.requests();
+            assertThat(refusedRequests).hasSizeGreaterThanOrEqualTo(2)
+                .allSatisfy(request -> assertThat(request.id()).isEqualTo(id));
+            assertThat(refusedRequests.get(0).data("recipient")).isEqualTo(user);
+
+            receiver.answering(200);
+            await().atMost(60, SECONDS).until(() -> server.log().matches("(?s).*webhook delivered id=" + id
+                + " endpoint=" + hook.id() + " status=200 type=delivered attempt=\\d+.*"));
+            for (WebhookReceiver.Request request : receiver.requests()) {
+                assertThat(request.id()).isEqualTo(id);
+                assertVerified(hook, request);
+            }
+            Thread.sleep(3_000);
+            int after = receiver.requests().size();
+            Thread.sleep(3_000);
+            assertThat(receiver.requests()).as("nothing sent again once accepted").hasSize(after);
+            assertThat(listed(hook.id()).path("pending").asLong()).isZero();
+            ok("webhook", "remove", hook.id());
+        }
+    }
+
     @Test
     void eventsWaitingWhenTheServerCrashesAreDeliveredAfterTheRestart() throws Exception {
         int port = PostroomProcess.freePort();

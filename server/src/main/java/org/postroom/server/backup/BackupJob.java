@@ -18,6 +18,7 @@ import java.util.stream.Stream;
 
 import org.postroom.server.PostroomHome;
 import org.postroom.server.PostroomSettings;
+import org.postroom.server.delivery.DeliveryStore;
 import org.postroom.server.modules.EmbeddedBroker;
 import org.postroom.server.modules.QueueStorePause;
 import org.slf4j.Logger;
@@ -44,6 +45,8 @@ final class BackupJob implements Runnable {
     private static final Logger LOGGER = LoggerFactory.getLogger(BackupJob.class);
     /** The folders of var/ that the pipeline writes before a mail leaves a queue: copied while the queues pause. */
     static final List<String> PAUSED_VAR = List.of("lists", "mail");
+    /** The folder of var/ with the outbound queue's message contents (their rows are in the database). */
+    static final String OUTBOUND_VAR = "outbound";
     /** Folders of var/store/ that have their own step, or none. */
     static final Set<String> STORE_OWN_STEP = Set.of("derby", "activemq", "lucene");
     /** Settings naming files that may lie outside the installation. */
@@ -57,6 +60,7 @@ final class BackupJob implements Runnable {
     private final PostroomHome home;
     private final PostroomSettings settings;
     private final EmbeddedBroker broker;
+    private final DeliveryStore outbound;
     private final Database database;
     private volatile String state = "running";
     private volatile String step = "starting";
@@ -67,7 +71,8 @@ final class BackupJob implements Runnable {
     private volatile long bytes;
 
     BackupJob(String id, Path target, PostroomHome home, PostroomSettings settings, EmbeddedBroker broker,
-              Database database) {
+              DeliveryStore outbound, Database database) {
+        this.outbound = outbound;
         this.id = id;
         this.target = target;
         this.home = home;
@@ -118,6 +123,24 @@ final class BackupJob implements Runnable {
         built.root.put("queuePauseMillis", pauseMillis);
         LOGGER.info("backup {}: queue store and list journal copied, queue writes paused {} ms", id, pauseMillis);
 
+        // From here until var/outbound/ is copied, the outbound queue keeps the files of messages it removes: each of
+        // its rows in the copied database finds its content in the copy, even if delivered meanwhile.
+        try (AutoCloseable held = outbound.holdContentDeletions()) {
+            copyDatabaseAndVar(built);
+        }
+        if (database.derby()) {
+            List<String> missing = StoreCounts.reconcileOutbound(target.resolve(Manifest.DERBY_FOLDER),
+                target.resolve(Manifest.VAR_FOLDER).resolve(OUTBOUND_VAR));
+            if (!missing.isEmpty()) {
+                throw new BackupException("the copied outbound queue has " + missing.size() + " message(s) without"
+                    + " their content in var/" + OUTBOUND_VAR + "/, e.g. " + missing.get(0));
+            }
+        }
+        copyConfiguration(built);
+        seal(built, queue);
+    }
+
+    private void copyDatabaseAndVar(Manifest built) throws Exception {
         step = "database";
         if (database.derby()) {
             backUpDerby();
@@ -144,7 +167,9 @@ final class BackupJob implements Runnable {
             }
             return BackupFiles.transientFile(path);
         });
+    }
 
+    private void copyConfiguration(Manifest built) throws IOException, BackupException {
         step = "configuration";
         bytes += BackupFiles.copyTree(home.conf(), target.resolve(Manifest.CONF_FOLDER), BackupFiles::transientFile);
         for (String key : FILE_SETTINGS) {
@@ -163,7 +188,10 @@ final class BackupJob implements Runnable {
             bytes += Files.size(file);
             built.root.with("external").put(key, file.toString());
         }
+    }
 
+    /** Counts what the copy holds, restricts and checksums every file, and writes the manifest. */
+    private void seal(Manifest built, Path queue) throws Exception {
         step = "counting what the backup holds";
         Map<String, Long> counts = new LinkedHashMap<>();
         if (database.derby()) {

@@ -22,6 +22,7 @@ import javax.inject.Singleton;
 import org.apache.james.utils.PropertiesProvider;
 import org.postroom.server.PostroomHome;
 import org.postroom.server.PostroomSettings;
+import org.postroom.server.delivery.DeliveryStore;
 import org.postroom.server.modules.EmbeddedBroker;
 
 /**
@@ -38,6 +39,7 @@ public class Backups {
     private final PostroomSettings settings;
     private final EmbeddedBroker broker;
     private final PropertiesProvider properties;
+    private final DeliveryStore outbound;
     private final Map<String, BackupJob> jobs = new LinkedHashMap<>();
 
     /** A request that cannot be carried out as asked: 400, or 409 when {@code conflict}. */
@@ -51,8 +53,10 @@ public class Backups {
     }
 
     @Inject
-    public Backups(PostroomHome home, PostroomSettings settings, EmbeddedBroker broker, PropertiesProvider properties) {
+    public Backups(PostroomHome home, PostroomSettings settings, EmbeddedBroker broker, PropertiesProvider properties,
+                   DeliveryStore outbound) {
         this.home = home;
+        this.outbound = outbound;
         this.settings = settings;
         this.broker = broker;
         this.properties = properties;
@@ -78,7 +82,7 @@ public class Backups {
         while (jobs.containsKey(id)) {
             id = id + "b";
         }
-        BackupJob job = new BackupJob(id, target, home, settings, broker, database);
+        BackupJob job = new BackupJob(id, target, home, settings, broker, outbound, database);
         jobs.put(id, job);
         while (jobs.size() > KEPT) {
             jobs.remove(jobs.keySet().iterator().next());

@@ -8,9 +8,12 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.Stream;
 
 import org.apache.activemq.broker.scheduler.JobScheduler;
@@ -22,6 +25,7 @@ import org.apache.activemq.store.MessageRecoveryListener;
 import org.apache.activemq.store.MessageStore;
 import org.apache.activemq.store.kahadb.KahaDBPersistenceAdapter;
 import org.apache.activemq.store.kahadb.scheduler.JobSchedulerStoreImpl;
+import org.postroom.server.delivery.DeliveryStore;
 
 /**
  * What a backup holds, counted from its own files (never from the live server, which changes meanwhile): rows of
@@ -43,11 +47,14 @@ public final class StoreCounts {
         TABLES.put("lists", "POSTROOM_LIST");
         TABLES.put("members", "POSTROOM_LIST_MEMBER");
         TABLES.put("suppressions", "POSTROOM_SUPPRESSION");
+        TABLES.put("outboundMessages", "POSTROOM_OUT_MESSAGE");
+        TABLES.put("outboundRecipients", "POSTROOM_OUT_RECIPIENT");
     }
 
     /** The order counts are printed in. */
     public static final List<String> NAMES = List.of("users", "domains", "aliases", "mailboxes", "messages",
-        "repositoryMails", "lists", "members", "suppressions", "dkimKeys", "queuedMails");
+        "repositoryMails", "lists", "members", "suppressions", "outboundMessages", "outboundRecipients", "dkimKeys",
+        "queuedMails");
 
     /** The name of the job scheduler ActiveMQ's broker uses for scheduled messages. */
     private static final String BROKER_SCHEDULER = "JMS";
@@ -82,6 +89,45 @@ public final class StoreCounts {
             shutdownDerby(url);
         }
         return counts;
+    }
+
+    /**
+     * Matches a copy of {@code var/outbound/} with the outbound queue's rows in the copied Derby database in
+     * {@code database}: removes from the copy the content files no row names (messages removed, or not yet committed,
+     * while the copy was taken: the copied queue store still holds the latter), and returns the messages whose row
+     * has no content file. Boots the database and shuts it down.
+     */
+    public static List<String> reconcileOutbound(Path database, Path outbound) throws SQLException, IOException {
+        String url = "jdbc:derby:" + database.toAbsolutePath();
+        Set<String> named = new HashSet<>();
+        List<String> missing = new ArrayList<>();
+        try (Connection connection = DriverManager.getConnection(url);
+             Statement statement = connection.createStatement();
+             ResultSet rows = statement.executeQuery("SELECT ID FROM POSTROOM_OUT_MESSAGE")) {
+            while (rows.next()) {
+                String name = DeliveryStore.contentFileName(rows.getString(1));
+                named.add(name);
+                if (!Files.isRegularFile(outbound.resolve(name))) {
+                    missing.add(rows.getString(1));
+                }
+            }
+        } catch (SQLException e) {
+            if (!"42X05".equals(e.getSQLState())) {
+                throw e;
+            }
+        } finally {
+            shutdownDerby(url);
+        }
+        if (Files.isDirectory(outbound)) {
+            try (Stream<Path> files = Files.list(outbound)) {
+                for (Path file : (Iterable<Path>) files::iterator) {
+                    if (Files.isRegularFile(file) && !named.contains(file.getFileName().toString())) {
+                        Files.delete(file);
+                    }
+                }
+            }
+        }
+        return missing;
     }
 
     static void shutdownDerby(String url) {

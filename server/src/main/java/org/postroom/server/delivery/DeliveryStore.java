@@ -76,6 +76,9 @@ public final class DeliveryStore implements AutoCloseable {
     private final Path contents;
     private final ReentrantLock writeLock = new ReentrantLock();
     private Connection writer;
+    /** Content files of removed messages kept while a backup runs ({@link #holdContentDeletions()}); guarded by itself. */
+    private final List<Path> heldDeletions = new ArrayList<>();
+    private int deletionHolds;
 
     public DeliveryStore(Supplier<Connection> connections, Path contents) throws IOException {
         this.connections = connections;
@@ -120,7 +123,12 @@ public final class DeliveryStore implements AutoCloseable {
     }
 
     public Path contentFile(String messageId) {
-        return contents.resolve(safeName(messageId) + ".eml");
+        return contents.resolve(contentFileName(messageId));
+    }
+
+    /** The name of a message's content file in {@code var/outbound/}. */
+    public static String contentFileName(String messageId) {
+        return safeName(messageId) + ".eml";
     }
 
     static String safeName(String id) {
@@ -410,7 +418,47 @@ public final class DeliveryStore implements AutoCloseable {
         } finally {
             writeLock.unlock();
         }
-        Files.deleteIfExists(contentFile(messageId));
+        Path file = contentFile(messageId);
+        synchronized (heldDeletions) {
+            if (deletionHolds > 0) {
+                heldDeletions.add(file);
+                return;
+            }
+        }
+        Files.deleteIfExists(file);
+    }
+
+    /**
+     * Keeps the content files of messages removed from now on until the returned hold is closed. A backup holds them
+     * from before it copies the database until it has copied {@code var/outbound/}: every message row in the copied
+     * database then finds its file in the copied folder, even when the message was delivered and removed meanwhile.
+     */
+    public AutoCloseable holdContentDeletions() {
+        synchronized (heldDeletions) {
+            deletionHolds++;
+        }
+        return new AutoCloseable() {
+            private boolean closed;
+
+            @Override
+            public void close() throws IOException {
+                List<Path> due;
+                synchronized (heldDeletions) {
+                    if (closed) {
+                        return;
+                    }
+                    closed = true;
+                    if (--deletionHolds > 0) {
+                        return;
+                    }
+                    due = new ArrayList<>(heldDeletions);
+                    heldDeletions.clear();
+                }
+                for (Path file : due) {
+                    Files.deleteIfExists(file);
+                }
+            }
+        };
     }
 
     public Optional<Message> message(String id) throws SQLException {

@@ -48,6 +48,9 @@ final class QueueMetrics {
     /** The oldest arrival per queue at the last reading (absent: the queue was empty). */
     private Map<String, Instant> oldest = Map.of();
     private Map<String, Double> sizesAtReading = Map.of();
+    private static final Duration BY_STATE_REUSE = Duration.ofSeconds(1);
+    private Map<String, Double> byState;
+    private Instant byStateReadAt = Instant.EPOCH;
 
     QueueMetrics(MailQueueFactory<? extends ManageableMailQueue> queues, DeliveryStore outbound, Clock clock) {
         this.queues = queues;
@@ -93,7 +96,15 @@ final class QueueMetrics {
         return sizes;
     }
 
-    Map<String, Double> outboundByState() {
+    /**
+     * The outbound queue's pending recipients by state, read at most once a second: one scrape asks three gauges
+     * (by state, sizes, and the ages, which need the sizes) and reads the database once.
+     */
+    synchronized Map<String, Double> outboundByState() {
+        Instant now = clock.instant();
+        if (byState != null && Duration.between(byStateReadAt, now).compareTo(BY_STATE_REUSE) < 0) {
+            return byState;
+        }
         Map<String, Double> counts = new LinkedHashMap<>();
         counts.put("queued", 0.0);
         counts.put("deferred", 0.0);
@@ -103,7 +114,9 @@ final class QueueMetrics {
         } catch (SQLException | RuntimeException e) {
             LOGGER.warn("metrics: cannot read the outbound queue: {}", e.toString());
         }
-        return counts;
+        byState = java.util.Collections.unmodifiableMap(counts);
+        byStateReadAt = now;
+        return byState;
     }
 
     synchronized Map<String, Double> oldestAges() {
