@@ -72,12 +72,13 @@ def safe(action, *args):
 
 remote = [f'user{i}@dest{i % 7}.example' for i in range(40)]
 members = [f'member{i}@{DOM}' for i in range(30)]
+outside = [f'reader{i}@dest{i % 5}.example' for i in range(20)]   # list members at the loopback "remote" MX hosts
 for u in ([] if os.environ.get('SKIP_SETUP') else USERS):
     subprocess.run([HOME + '/bin/postroom', 'user', 'add', f'{u}@{DOM}', '--password-stdin'], input='Secret-42\n', text=True, env=os.environ)
 for m in ([] if os.environ.get('SKIP_SETUP') else members):
     subprocess.run([HOME + '/bin/postroom', 'user', 'add', m, '--password-stdin'], input='Secret-42\n', text=True, env=os.environ)
 print(postroom('list', 'create', f'news@{DOM}', '--owner', f'alice@{DOM}', '--posting', 'announce'))
-print(postroom('member', 'add', f'news@{DOM}', *members))
+print(postroom('member', 'add', f'news@{DOM}', *members, *outside))
 end = time.time() + float(os.environ.get('DURATION', '420'))
 tick = 0
 while time.time() < end:

@@ -1,5 +1,6 @@
 package org.postroom.server.mailets;
 
+import java.util.Optional;
 import java.util.Set;
 
 import javax.inject.Inject;
@@ -16,6 +17,7 @@ import org.apache.james.transport.mailets.delivery.MailStore;
 import org.apache.james.transport.mailets.delivery.MailboxAppenderImpl;
 import org.apache.james.transport.mailets.delivery.SimpleMailStore;
 import org.apache.james.user.api.UsersRepository;
+import org.apache.mailet.AttributeName;
 import org.apache.mailet.Mail;
 import org.apache.mailet.base.GenericMailet;
 import org.postroom.events.MailEvent;
@@ -28,9 +30,13 @@ import reactor.core.publisher.Mono;
  * Local delivery as James's {@code LocalDelivery} does it (each recipient's INBOX, or the folder a Sieve script
  * or {@code FileIntoJunk} chose; storage failures retried, then the failed recipients sent to the {@code error}
  * processor), which in addition publishes one {@code DELIVERED} event per recipient once the message is stored in
- * its mailbox, with {@code destination=local}, for metrics and webhooks.
+ * its mailbox, with {@code destination=local}, for metrics and webhooks. With {@code listAttribute}, a mail that
+ * carries that attribute (a list post's copy to a local member) is published with the list's address, so that it
+ * counts among the list's recipients.
  * <pre>{@code
- * <mailet match="RecipientIsLocal" class="org.postroom.server.mailets.DeliverLocally"/>
+ * <mailet match="RecipientIsLocal" class="org.postroom.server.mailets.DeliverLocally">
+ *     <listAttribute>postroom.list</listAttribute>
+ * </mailet>
  * }</pre>
  */
 public class DeliverLocally extends GenericMailet {
@@ -41,6 +47,7 @@ public class DeliverLocally extends GenericMailet {
     private final MetricFactory metricFactory;
     private final MailEvents events;
     private MailDispatcher dispatcher;
+    private Optional<AttributeName> listAttribute = Optional.empty();
 
     @Inject
     public DeliverLocally(UsersRepository users, @Named("mailboxmanager") MailboxManager mailboxes,
@@ -53,7 +60,9 @@ public class DeliverLocally extends GenericMailet {
 
     @Override
     public void init() throws MessagingException {
-        checkInitParameters(Set.of());
+        checkInitParameters(Set.of("listAttribute"));
+        listAttribute = Optional.ofNullable(getInitParameter("listAttribute")).map(String::strip).filter(name -> !name.isEmpty())
+            .map(AttributeName::of);
         MailStore mailboxStore = SimpleMailStore.builder()
             .mailboxAppender(new MailboxAppenderImpl(mailboxes))
             .usersRepository(users)
@@ -75,7 +84,14 @@ public class DeliverLocally extends GenericMailet {
             .doOnSuccess(ignored -> events.publish(delivered(recipient, mail)));
     }
 
+    /** Names the attribute that marks a list post's copy (what {@code init} reads; for tests). */
+    void listAttribute(String name) {
+        listAttribute = Optional.of(AttributeName.of(name));
+    }
+
     private MailEvent delivered(MailAddress recipient, Mail mail) {
+        Optional<String> list = listAttribute.flatMap(mail::getAttribute).map(attribute -> attribute.getValue().value())
+            .filter(String.class::isInstance).map(String.class::cast);
         return MailEvent.of(MailEvent.Type.DELIVERED)
             .with(Field.QUEUE_ID, mail.getName())
             .with(Field.SENDER, mail.getMaybeSender().asString())
@@ -83,6 +99,7 @@ public class DeliverLocally extends GenericMailet {
             .with(Field.DESTINATION, DESTINATION)
             .with(Field.HOST, DESTINATION)
             .with(Field.REPLY, "250 2.0.0 stored in the mailbox")
+            .with(Field.LIST, list.orElse(null))
             .build();
     }
 

@@ -8,6 +8,9 @@ import java.util.List;
 
 import org.apache.james.core.MailAddress;
 import org.apache.james.transport.mailets.delivery.MailStore;
+import org.apache.mailet.Attribute;
+import org.apache.mailet.AttributeName;
+import org.apache.mailet.AttributeValue;
 import org.apache.mailet.base.test.FakeMail;
 import org.junit.jupiter.api.Test;
 import org.postroom.events.MailEvent;
@@ -32,6 +35,22 @@ class DeliverLocallyTest {
                 .containsEntry("sender", "bob@remote.test").containsEntry("destination", "local")
                 .doesNotContainKey("tls");
         });
+    }
+
+    @Test
+    void aListPostsCopyToALocalMemberIsPublishedWithItsList() throws Exception {
+        MailStore stored = (recipient, mail) -> Mono.empty();
+        testee.listAttribute("postroom.list");
+        FakeMail copy = FakeMail.builder().name("Mail44").sender("news-bounces+x@example.org").recipient("alice@example.org")
+            .attribute(new Attribute(AttributeName.of("postroom.list"), AttributeValue.of("news@example.org"))).build();
+        FakeMail direct = FakeMail.builder().name("Mail45").sender("bob@remote.test").recipient("alice@example.org").build();
+
+        Mono.from(testee.publishing(stored).storeMail(new MailAddress("alice@example.org"), copy)).block();
+        Mono.from(testee.publishing(stored).storeMail(new MailAddress("alice@example.org"), direct)).block();
+
+        assertThat(published).hasSize(2);
+        assertThat(published.get(0).fields()).containsEntry("list", "news@example.org").containsEntry("queue-id", "Mail44");
+        assertThat(published.get(1).fields()).doesNotContainKey("list");
     }
 
     @Test
