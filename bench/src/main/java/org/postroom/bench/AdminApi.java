@@ -73,6 +73,13 @@ final class AdminApi {
         return Integer.parseInt(matcher.group(1));
     }
 
+    /** {@code GET /postroom/delivery/traffic} (what {@code postroom traffic --json} shows): the JSON array, as is. */
+    String traffic() throws IOException, InterruptedException {
+        HttpResponse<String> response = send("GET", "/postroom/delivery/traffic", null);
+        expect(response, 200);
+        return response.body();
+    }
+
     private HttpResponse<String> send(String method, String path, String body) throws IOException, InterruptedException {
         HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
             .timeout(Duration.ofSeconds(600))

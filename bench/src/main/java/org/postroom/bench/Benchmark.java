@@ -63,6 +63,10 @@ public final class Benchmark {
     }
 
     private int run() throws Exception {
+        if (options.scenarios().contains(Options.LIST_THROTTLED)) {
+            // Two fresh servers of its own, configured before they start: not the shared server below.
+            return new ThrottledListScenario(options, out).run();
+        }
         out.printf(Locale.ROOT, "Postroom benchmark %s: %d cores, messages=%d clients=%d size=%d B, scenarios %s%n",
             Instant.now().truncatedTo(ChronoUnit.SECONDS), Runtime.getRuntime().availableProcessors(),
             options.messages(), options.clients(), options.size(), scenarioNames());
