@@ -70,6 +70,8 @@ public final class DeliveryEngine implements AutoCloseable {
      * A crash sends these again, so this bounds the copies a crash can duplicate (with those in flight).
      */
     static final int UNWRITTEN_MAX = 200;
+    /** Transactions a session makes before it may end early to give its thread to a destination that has none. */
+    static final int YIELD_AFTER = 5;
 
     private final DeliveryStore store;
     private final Router router;
@@ -108,6 +110,8 @@ public final class DeliveryEngine implements AutoCloseable {
     private volatile boolean started;
     private volatile Handback handback;
     private int openSessions;
+    /** Lanes with work, allowed a session, and none open because every session thread is taken (see startSessions). */
+    private volatile int starvedLanes;
     private long loaderCursor;
 
     /** Told when a message has no recipient left to try (list posts log their summary). */
@@ -313,20 +317,7 @@ public final class DeliveryEngine implements AutoCloseable {
         while (running) {
             lock.lock();
             try {
-                Instant now = clock.instant();
-                boolean started = false;
-                for (Destination destination : destinations.values()) {
-                    for (Lane lane : destination.lanes.values()) {
-                        while (openSessions < settings.threads() && wantsSession(destination, lane, now)) {
-                            openSessions++;
-                            destination.open++;
-                            lane.open++;
-                            sessions.execute(new Session(destination, lane));
-                            started = true;
-                        }
-                    }
-                }
-                if (!started) {
+                if (!startSessions(clock.instant())) {
                     work.await(200, TimeUnit.MILLISECONDS);
                 }
             } catch (InterruptedException e) {
@@ -337,6 +328,76 @@ public final class DeliveryEngine implements AutoCloseable {
             } finally {
                 lock.unlock();
             }
+        }
+    }
+
+    /**
+     * Starts the sessions lanes want, one per lane a round, lanes with the fewest open sessions first: one busy
+     * destination cannot take every session thread while another has none. When the threads are all taken, counts
+     * the lanes left without any session: sessions elsewhere then end early to make room for them
+     * ({@link #yieldsToStarved}). Returns whether a session started. Holds the lock.
+     */
+    private boolean startSessions(Instant now) {
+        List<Waiting> waiting = new ArrayList<>();
+        for (Destination destination : destinations.values()) {
+            for (Lane lane : destination.lanes.values()) {
+                if (!lane.items.isEmpty()) {
+                    waiting.add(new Waiting(destination, lane));
+                }
+            }
+        }
+        waiting.sort(java.util.Comparator.comparingInt((Waiting candidate) -> candidate.lane.open)
+            .thenComparingInt(candidate -> candidate.destination.open));
+        boolean started = false;
+        boolean more = true;
+        while (more && openSessions < settings.threads()) {
+            more = false;
+            for (Waiting candidate : waiting) {
+                if (openSessions >= settings.threads()) {
+                    break;
+                }
+                if (wantsSession(candidate.destination, candidate.lane, now)) {
+                    openSessions++;
+                    candidate.destination.open++;
+                    candidate.lane.open++;
+                    sessions.execute(new Session(candidate.destination, candidate.lane));
+                    started = true;
+                    more = true;
+                }
+            }
+        }
+        int starved = 0;
+        if (openSessions >= settings.threads()) {
+            for (Waiting candidate : waiting) {
+                if (candidate.lane.open == 0 && wantsSession(candidate.destination, candidate.lane, now)) {
+                    starved++;
+                }
+            }
+        }
+        starvedLanes = starved;
+        return started;
+    }
+
+    private record Waiting(Destination destination, Lane lane) {
+    }
+
+    /**
+     * Whether a session of {@code lane} should end now to give its thread to a lane that has none: only when such a
+     * lane waits and this one keeps another session; each starved lane is given one session's place.
+     */
+    private boolean yieldsToStarved(Lane lane) {
+        if (starvedLanes == 0) {
+            return false;
+        }
+        lock.lock();
+        try {
+            if (starvedLanes > 0 && lane.open > 1) {
+                starvedLanes--;
+                return true;
+            }
+            return false;
+        } finally {
+            lock.unlock();
         }
     }
 
@@ -378,6 +439,9 @@ public final class DeliveryEngine implements AutoCloseable {
                     return;
                 }
                 while (running && sent < destination.limits.messagesPerConnection()) {
+                    if (sent >= YIELD_AFTER && yieldsToStarved(lane)) {
+                        break;
+                    }
                     List<Item> batch = take();
                     if (batch.isEmpty()) {
                         break;

@@ -175,6 +175,30 @@ class DeliveryEngineTest {
     }
 
     @Test
+    void aDestinationWithoutASessionGetsAThreadWhileABusyOneHoldsThemAll() throws Exception {
+        LoopbackMx busy = mx();
+        busy.delayMillis = 20;
+        LoopbackMx other = mx();
+        EngineFixture fixture = new EngineFixture(folder, Map.of(), Map.of(),
+            Map.of("mx.busy.test", busy.port(), "mx.other.test", other.port()), Duration.ofMinutes(10), 2);
+        closing.add(0, fixture);
+        for (int i = 0; i < 300; i++) {
+            fixture.queue("b" + i, "news@example.org", List.of("member" + i + "@busy.test"), EngineFixture.message("b" + i));
+        }
+        await().atMost(20, SECONDS).until(() -> busy.mostOpen.get() == 2);
+
+        fixture.queue("o1", "alice@example.org", List.of("bob@other.test"), EngineFixture.message("o1"));
+
+        await().atMost(20, SECONDS).until(() -> other.deliveredRecipients().size() == 1);
+        int busyDeliveredThen = busy.deliveredRecipients().size();
+        assertThat(busyDeliveredThen).as("copies the busy destination had when the other one got its session (of 300)")
+            .isLessThan(150);
+        await().atMost(60, SECONDS).until(() -> busy.deliveredRecipients().size() == 300);
+        assertThat(busy.deliveredRecipients()).doesNotHaveDuplicates();
+        assertThat(fixture.handedBack).isEmpty();
+    }
+
+    @Test
     void aRestartResumesFromTheRecipientsStateAndDeliversEachRecipient() throws Exception {
         LoopbackMx mx = mx();
         mx.replies.put("late0@remote.test", "451 4.3.0 not now");

@@ -49,6 +49,12 @@ final class EngineFixture implements AutoCloseable {
 
     EngineFixture(Path folder, Map<String, String> keys, Map<String, String> mxHosts, Map<String, Integer> ports, Duration lifetime)
         throws IOException {
+        this(folder, keys, mxHosts, ports, lifetime, 20);
+    }
+
+    /** With {@code threads} session threads at most. */
+    EngineFixture(Path folder, Map<String, String> keys, Map<String, String> mxHosts, Map<String, Integer> ports, Duration lifetime,
+                  int threads) throws IOException {
         this.folder = folder;
         this.mxHosts = new ConcurrentHashMap<>(mxHosts);
         this.ports = new ConcurrentHashMap<>(ports);
@@ -62,7 +68,7 @@ final class EngineFixture implements AutoCloseable {
         }, folder.resolve("outbound"));
         DestinationRules rules = DestinationRules.parse(keys);
         Pools pools = Pools.parse(keys, "mx.postroom.test");
-        this.settings = new DeliverySettings(20, List.of(Duration.ofMillis(300)), lifetime, Duration.ofDays(1), 50_000,
+        this.settings = new DeliverySettings(threads, List.of(Duration.ofMillis(300)), lifetime, Duration.ofDays(1), 50_000,
             Duration.ofMillis(500), Duration.ofSeconds(2), rules, pools, Optional.empty(), "mx.postroom.test");
         Router router = new Router(new Router.Dns() {
             @Override
