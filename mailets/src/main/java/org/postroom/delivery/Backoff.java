@@ -47,7 +47,7 @@ public final class Backoff {
         return suspendedUntil;
     }
 
-    /** A reply that was not throttling: after a quiet minute the rate grows back. */
+    /** A reply that was not throttling: once {@link #RAISE_EVERY} has passed since the last change, the rate grows back by half. */
     public void accepted(Instant now, int configuredPerMinute) {
         if (adaptivePerMinute > 0 && now.isAfter(lastRaise.plus(RAISE_EVERY))) {
             strikes = Math.max(0, strikes - 1);
