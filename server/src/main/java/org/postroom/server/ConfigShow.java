@@ -25,6 +25,11 @@ import com.fasterxml.jackson.databind.SerializationFeature;
  * settings that name secret files ({@code postroom.relayhost.password.file}, {@code postroom.tls.key}) show the path,
  * and nothing here ever reads those files.
  *
+ * <p>Outbound delivery's keys follow ({@code destination.*}, {@code pool.*}, {@code backoff.*}): those of
+ * {@code conf/delivery.properties}, the operator's file, differ when their value is not the one
+ * {@code conf/destinations.properties} (the shipped presets) or the built-in default gives the same key; with
+ * {@code --all} the presets are listed too, each with the line that sets it.
+ *
  * <p>Run by {@code postroom config show} in a separate JVM on the server's {@code lib/}, with the command's own
  * {@code -Dpostroom.*} overrides: {@code java -cp 'lib/*' org.postroom.server.ConfigShow [--all] [--json] [CONF_DIR]}.
  * Exit codes: 0 shown, 1 the file cannot be read, 2 usage error.
@@ -143,7 +148,50 @@ public final class ConfigShow {
             }
         }
         result.addAll(unknown.values());
+        result.addAll(deliverySettings(conf));
         return result;
+    }
+
+    /** Built-in values of the delivery keys that have one when neither delivery file sets them. */
+    private static final Map<String, String> DELIVERY_DEFAULTS = Map.of("backoff.initial", "1m", "backoff.max", "1h");
+
+    /**
+     * The keys of conf/destinations.properties and conf/delivery.properties, by name: the operator's file wins key by
+     * key, as the server reads them; its value's default is the preset's, or the built-in one.
+     */
+    static List<Setting> deliverySettings(Path conf) throws IOException {
+        Keys presets = Keys.read(conf, org.postroom.server.delivery.DeliverySettings.PRESETS);
+        Keys operator = Keys.read(conf, org.postroom.server.delivery.DeliverySettings.OPERATOR);
+        TreeMap<String, Setting> settings = new TreeMap<>();
+        for (String key : presets.values.stringPropertyNames()) {
+            String value = presets.values.getProperty(key).trim();
+            settings.put(key, new Setting(key, value, value, presets.source(key), true));
+        }
+        for (String key : operator.values.stringPropertyNames()) {
+            String preset = presets.values.getProperty(key);
+            String defaultValue = preset != null ? preset.trim() : DELIVERY_DEFAULTS.getOrDefault(key, "");
+            settings.put(key, new Setting(key, operator.values.getProperty(key).trim(), defaultValue, operator.source(key), true));
+        }
+        return new ArrayList<>(settings.values());
+    }
+
+    /** One properties file of conf/ with the line of each key (empty when there is no such file). */
+    private record Keys(Properties values, Map<String, Integer> lines, String shownFile) {
+        static Keys read(Path conf, String name) throws IOException {
+            Path file = conf.resolve(name);
+            Properties values = new Properties();
+            Map<String, Integer> lines = Map.of();
+            if (Files.isRegularFile(file)) {
+                String text = Files.readString(file, StandardCharsets.ISO_8859_1);
+                values.load(new StringReader(text));
+                lines = lineNumbers(text);
+            }
+            return new Keys(values, lines, conf.getFileName() == null ? file.toString() : conf.getFileName() + "/" + name);
+        }
+
+        String source(String key) {
+            return shownFile + ":" + lines.getOrDefault(key, 0);
+        }
     }
 
     /**

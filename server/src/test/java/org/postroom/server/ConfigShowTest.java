@@ -51,6 +51,35 @@ class ConfigShowTest {
     }
 
     @Test
+    void theOperatorsDeliveryKeysAreShownWhereTheyDifferFromThePresetsAndTheAllListNamesTheirLines() throws IOException {
+        Path conf = conf("postroom.hostname=mail.example.com\n");
+        Files.writeString(conf.resolve("destinations.properties"), """
+            destination.google.mx=*.google.com
+            destination.google.connections=5
+            """, StandardCharsets.ISO_8859_1);
+        Files.writeString(conf.resolve("delivery.properties"), """
+            # mine
+            backoff.initial=1m
+            backoff.max=2h
+            destination.google.connections=8
+            destination.partner.route=[10.0.0.5]:25
+            """, StandardCharsets.ISO_8859_1);
+
+        Output output = show(Map.of(), conf.toString());
+
+        assertThat(output.code()).isZero();
+        assertThat(output.out().lines()).containsExactly("postroom.hostname = mail.example.com", "backoff.max = 2h",
+            "destination.google.connections = 8", "destination.partner.route = [10.0.0.5]:25");
+
+        Output all = show(Map.of(), "--all", conf.toString());
+        assertThat(all.out().lines())
+            .anySatisfy(line -> assertThat(line).startsWith("destination.google.connections").contains(" 8 ").contains(" 5 ")
+                .endsWith("conf/delivery.properties:4"))
+            .anySatisfy(line -> assertThat(line).startsWith("destination.google.mx").endsWith("conf/destinations.properties:1"))
+            .anySatisfy(line -> assertThat(line).startsWith("backoff.initial").contains(" 1m ").endsWith("conf/delivery.properties:2"));
+    }
+
+    @Test
     void onlyWhatDiffersFromTheDefaultsIsShownSortedAsKeyEqualsValue() throws IOException {
         Path conf = conf("""
             # the organization
