@@ -17,8 +17,9 @@ import org.postroom.auth.dmarc.TxtLookup;
 import org.postroom.server.dns.PostroomDnsService;
 
 /**
- * Where mail for a recipient domain goes: the smarthost when there is one; a configured route of the domain's
- * destination; else the domain's MX hosts by preference (its address when it has no MX, RFC 5321 section 5.1),
+ * Where mail for a recipient domain goes: the route configured for the domain's destination (a group that names
+ * the domain: like Postfix's transport table, it wins over the relayhost); else the smarthost when there is one; a
+ * route of the destination the domain's MX hosts put it in; else the domain's MX hosts by preference (its address when it has no MX, RFC 5321 section 5.1),
  * none for a null MX (RFC 7505). Also which destination the domain belongs to — a configured group, by domain or
  * by MX host, else the domain itself — and the TLS its hosts must offer ({@link TlsPolicy}). Answers are cached
  * for five minutes, failures for one.
@@ -126,6 +127,10 @@ public final class Router {
     private Route resolve(String domain, Instant now) {
         Instant good = now.plus(Duration.ofMinutes(5));
         Instant bad = now.plus(Duration.ofMinutes(1));
+        Optional<DestinationRules.Group> byDomain = rules.byDomain(domain);
+        if (byDomain.isPresent() && byDomain.get().route().isPresent()) {
+            return configured(byDomain.get(), domain, good, bad);
+        }
         if (smarthost.isPresent()) {
             Smarthost relay = smarthost.get();
             String destination = "smarthost";
@@ -139,10 +144,6 @@ public final class Router {
             } catch (UnknownHostException e) {
                 return failure(destination, "smarthost " + relay.host() + " has no address", bad);
             }
-        }
-        Optional<DestinationRules.Group> byDomain = rules.byDomain(domain);
-        if (byDomain.isPresent() && byDomain.get().route().isPresent()) {
-            return configured(byDomain.get(), domain, good, bad);
         }
         List<String> hosts;
         try {
