@@ -49,20 +49,19 @@ final class EngineFixture implements AutoCloseable {
 
     EngineFixture(Path folder, Map<String, String> keys, Map<String, String> mxHosts, Map<String, Integer> ports, Duration lifetime)
         throws IOException {
+        this(folder, keys, mxHosts, ports, lifetime, Clock.systemUTC(), 50_000);
+    }
+
+    /** With the engine's clock and its cap of recipients held in memory. */
+    EngineFixture(Path folder, Map<String, String> keys, Map<String, String> mxHosts, Map<String, Integer> ports, Duration lifetime,
+                  Clock clock, int memoryRecipients) throws IOException {
         this.folder = folder;
         this.mxHosts = new ConcurrentHashMap<>(mxHosts);
         this.ports = new ConcurrentHashMap<>(ports);
-        String url = "jdbc:derby:" + folder.resolve("db") + ";create=true";
-        this.store = new DeliveryStore(() -> {
-            try {
-                return DriverManager.getConnection(url);
-            } catch (SQLException e) {
-                throw new IllegalStateException(e);
-            }
-        }, folder.resolve("outbound"));
+        this.store = store(folder);
         DestinationRules rules = DestinationRules.parse(keys);
         Pools pools = Pools.parse(keys, "mx.postroom.test");
-        this.settings = new DeliverySettings(20, List.of(Duration.ofMillis(300)), lifetime, Duration.ofDays(1), 50_000,
+        this.settings = new DeliverySettings(20, List.of(Duration.ofMillis(300)), lifetime, Duration.ofDays(1), memoryRecipients,
             Duration.ofMillis(500), Duration.ofSeconds(2), rules, pools, Optional.empty(), "mx.postroom.test");
         Router router = new Router(new Router.Dns() {
             @Override
@@ -81,11 +80,23 @@ final class EngineFixture implements AutoCloseable {
             }
         }, rules, Optional.empty(), host -> this.ports.getOrDefault(host.toLowerCase(Locale.ROOT), this.ports.getOrDefault("*", 25)),
             Router.TlsPolicy.OPPORTUNISTIC, Clock.systemUTC());
-        this.engine = new DeliveryEngine(store, router, settings, events::add, Clock.systemUTC(), Map.of());
+        this.engine = new DeliveryEngine(store, router, settings, events::add, clock, Map.of());
         engine.register(StoredMessage.KIND, new StoredMessage(store));
         MailFlowGate gate = new MailFlowGate();
         gate.open();
         engine.start((mail, processor) -> handedBack.add(new Handed(mail, processor)), gate);
+    }
+
+    /** The outbound queue in {@code folder}'s database, without an engine (to prepare rows before one starts). */
+    static DeliveryStore store(Path folder) throws IOException {
+        String url = "jdbc:derby:" + folder.resolve("db") + ";create=true";
+        return new DeliveryStore(() -> {
+            try {
+                return DriverManager.getConnection(url);
+            } catch (SQLException e) {
+                throw new IllegalStateException(e);
+            }
+        }, folder.resolve("outbound"));
     }
 
     /** Queues a single message as the relay mailet does, with every hand-back processor named. */
