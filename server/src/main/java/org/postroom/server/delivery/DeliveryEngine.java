@@ -72,6 +72,10 @@ public final class DeliveryEngine implements AutoCloseable {
     static final int UNWRITTEN_MAX = 200;
     /** Transactions a session makes before it may end early to give its thread to a destination that has none. */
     static final int YIELD_AFTER = 5;
+    /** Rows the loader reads from the store at most at once. */
+    static final int LOADER_PAGE = 5000;
+    /** How often the loader reads every row again, whatever its place. */
+    static final Duration FULL_READ_EVERY = Duration.ofMinutes(10);
 
     private final DeliveryStore store;
     private final Router router;
@@ -112,7 +116,20 @@ public final class DeliveryEngine implements AutoCloseable {
     private int openSessions;
     /** Lanes with work, allowed a session, and none open because every session thread is taken (see startSessions). */
     private volatile int starvedLanes;
-    private long loaderCursor;
+    /** Where the loader is in the store, and where it is asked to go back to; guarded by itself. */
+    private final Object loaderPlace = new Object();
+    /** The last queued row read (or taken into memory straight after its insert, with every row before it). */
+    private long queuedCursor;
+    /** The last deferred row read, in the order of next attempt then row. */
+    private DeliveryStore.DueKey dueCursor = DeliveryStore.DueKey.FIRST;
+    private long queuedRewind = Long.MAX_VALUE;
+    private DeliveryStore.DueKey dueRewind;
+    /**
+     * The latest instant (epoch ms) the loader has asked for the deferred rows due by, set before it asks: a deferral
+     * written with a next attempt at or before it may have been passed over, and makes the loader go back.
+     */
+    private volatile long loadingDueBy = Long.MIN_VALUE;
+    private final AtomicLong loaderRowsRead = new AtomicLong();
 
     /** Told when a message has no recipient left to try (list posts log their summary). */
     public interface FinishListener {
@@ -213,16 +230,35 @@ public final class DeliveryEngine implements AutoCloseable {
 
     // --- queueing -----------------------------------------------------------------------------------------------
 
-    /** Takes recipients just written to the store into memory, when there is room (otherwise the loader will). */
+    /**
+     * Takes recipients just written to the store into memory, when there is room; those left out are read by the loader
+     * once there is (it is sent back to the first of them). When every row was taken and they follow the loader's last
+     * queued row, it moves past them: it does not read them again.
+     */
     public void admit(List<DeliveryStore.Recipient> rows) {
         if (!running && !started) {
             return;
         }
-        for (DeliveryStore.Recipient row : rows) {
+        for (int i = 0; i < rows.size(); i++) {
+            DeliveryStore.Recipient row = rows.get(i);
             if (held.size() >= settings.memoryRecipients()) {
+                rewindQueued(rows.subList(i, rows.size()).stream().mapToLong(DeliveryStore.Recipient::row).min().getAsLong() - 1);
                 return;
             }
-            hold(row);
+            // Read by the loader in the meantime and finished already: not again.
+            if (!released.containsKey(row.row())) {
+                hold(row);
+            }
+        }
+        if (rows.isEmpty()) {
+            return;
+        }
+        long first = rows.get(0).row();
+        long last = rows.get(rows.size() - 1).row();
+        synchronized (loaderPlace) {
+            if (queuedRewind == Long.MAX_VALUE && first == queuedCursor + 1 && last - first + 1 == rows.size()) {
+                queuedCursor = last;
+            }
         }
     }
 
@@ -235,6 +271,7 @@ public final class DeliveryEngine implements AutoCloseable {
         return held.size() + more <= settings.memoryRecipients();
     }
 
+    /** Puts a row in memory on its way to a lane; nothing when it is held already. */
     private void hold(DeliveryStore.Recipient row) {
         if (!held.add(row.row())) {
             return;
@@ -561,6 +598,9 @@ public final class DeliveryEngine implements AutoCloseable {
                         destination.name, lane.pool.name(), cap.get(), batch.size(), tomorrow);
                     return take();
                 }
+                if (cap.isPresent()) {
+                    reserveWarmup(batch, lane.pool.name(), destination.name);
+                }
                 destination.sent(now, batch.size());
                 return batch;
             } catch (InterruptedException e) {
@@ -575,7 +615,10 @@ public final class DeliveryEngine implements AutoCloseable {
         private boolean deliver(SmtpClient client, List<Item> batch) {
             Item first = batch.get(0);
             if (removed.contains(first.messageId)) {
-                batch.forEach(item -> held.remove(item.row));
+                batch.forEach(item -> {
+                    giveBackWarmup(item);
+                    held.remove(item.row);
+                });
                 return true;
             }
             MDC.put("mail", first.messageId);
@@ -670,6 +713,7 @@ public final class DeliveryEngine implements AutoCloseable {
     private void putBack(Lane lane, Item item) {
         lock.lock();
         try {
+            giveBackWarmup(item);
             lane.items.addFirst(item);
         } finally {
             lock.unlock();
@@ -903,7 +947,46 @@ public final class DeliveryEngine implements AutoCloseable {
         return warmupToday.getOrDefault(pool + " " + destination, 0L);
     }
 
+    /** Counts a batch against today's cap when a session takes it (lock held): sessions at once cannot pass the cap. */
+    private void reserveWarmup(List<Item> batch, String pool, String destination) {
+        String key = pool + " " + destination;
+        warmupToday.merge(key, (long) batch.size(), Long::sum);
+        for (Item item : batch) {
+            item.warmupKey = key;
+            item.warmupDay = warmupDay;
+        }
+    }
+
+    /** A copy taken against the cap and not delivered (deferred, failed, put back) gives its place back. */
+    private void giveBackWarmup(Item item) {
+        lock.lock();
+        try {
+            if (item.warmupKey != null) {
+                if (item.warmupDay == warmupDay) {
+                    warmupToday.merge(item.warmupKey, -1L, Long::sum);
+                }
+                item.warmupKey = null;
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
     private void addWarmup(Item item, String destination) {
+        lock.lock();
+        try {
+            if (item.warmupKey != null) {
+                // Counted when taken; written to the store now. Taken yesterday and delivered today: today's copy.
+                if (item.warmupDay != warmupDay) {
+                    warmupToday.merge(item.warmupKey, 1L, Long::sum);
+                }
+                warmupAdded.computeIfAbsent(item.warmupKey, k -> new AtomicLong()).incrementAndGet();
+                item.warmupKey = null;
+                return;
+            }
+        } finally {
+            lock.unlock();
+        }
         String pool = item.pool;
         if (pool == null) {
             return;
@@ -923,6 +1006,9 @@ public final class DeliveryEngine implements AutoCloseable {
     }
 
     private void record(Result result) {
+        if (result.releases() && !(result.change() instanceof DeliveryStore.Delivered)) {
+            giveBackWarmup(result.item());
+        }
         unwritten.incrementAndGet();
         results.add(result);
     }
@@ -976,6 +1062,10 @@ public final class DeliveryEngine implements AutoCloseable {
             }
             held.remove(result.item().row);
             released.put(result.item().row, System.nanoTime());
+            // Due at or before what the loader has read up to (a short wait, a slow write): read from there again.
+            if (result.change() instanceof DeliveryStore.Deferred deferred && deferred.nextAttempt().toEpochMilli() <= loadingDueBy) {
+                rewindDue(new DeliveryStore.DueKey(deferred.nextAttempt(), deferred.row() - 1));
+            }
             AtomicInteger left = outstanding.get(result.item().messageId);
             if (left != null && left.decrementAndGet() <= 0) {
                 touched.add(result.item().messageId);
@@ -1070,31 +1160,36 @@ public final class DeliveryEngine implements AutoCloseable {
 
     // --- loading from the store ---------------------------------------------------------------------------------
 
+    /**
+     * Reads into memory, while there is room, the queued rows not read yet (by row, once) and the deferred rows as they
+     * come due (by next attempt, then row). A deferral written behind the loader's place, and a flush, send it back;
+     * every {@link #FULL_READ_EVERY} it reads everything again, for rows that any race made it pass over.
+     */
     private void load() {
+        long lastFullRead = System.nanoTime();
         while (running) {
             try {
+                if (System.nanoTime() - lastFullRead >= FULL_READ_EVERY.toNanos()) {
+                    lastFullRead = System.nanoTime();
+                    rewindQueued(0);
+                    rewindDue(DeliveryStore.DueKey.FIRST);
+                }
+                boolean more = false;
                 int room = settings.memoryRecipients() - held.size();
                 if (room > 100) {
-                    long began = System.nanoTime();
-                    List<DeliveryStore.Recipient> due = store.due(clock.instant(), loaderCursor, Math.min(room, 5000));
-                    for (DeliveryStore.Recipient row : due) {
-                        // A row whose result was written while this query ran may have been read as it was before.
-                        Long releasedAt = released.get(row.row());
-                        if (releasedAt != null && releasedAt - began >= 0) {
-                            continue;
-                        }
-                        hold(row);
-                    }
-                    long horizon = System.nanoTime() - java.util.concurrent.TimeUnit.MINUTES.toNanos(1);
-                    if (released.size() > 10_000) {
-                        released.values().removeIf(at -> at - horizon < 0);
-                    }
-                    loaderCursor = due.size() < Math.min(room, 5000) ? 0 : due.get(due.size() - 1).row();
-                    if (!due.isEmpty() && loaderCursor != 0) {
-                        continue;
-                    }
+                    more = loadDue(Math.min(room, LOADER_PAGE));
                 }
-                Thread.sleep(1000);
+                room = settings.memoryRecipients() - held.size();
+                if (room > 100) {
+                    more |= loadQueued(Math.min(room, LOADER_PAGE));
+                }
+                long horizon = System.nanoTime() - TimeUnit.MINUTES.toNanos(1);
+                if (released.size() > 10_000) {
+                    released.values().removeIf(at -> at - horizon < 0);
+                }
+                if (!more) {
+                    Thread.sleep(1000);
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
@@ -1108,6 +1203,85 @@ public final class DeliveryEngine implements AutoCloseable {
                 }
             }
         }
+    }
+
+    /** One page of deferred rows that came due; true when it was full (more may be there). */
+    private boolean loadDue(int limit) throws SQLException {
+        DeliveryStore.DueKey from;
+        synchronized (loaderPlace) {
+            if (dueRewind != null && dueRewind.compareTo(dueCursor) < 0) {
+                dueCursor = dueRewind;
+            }
+            dueRewind = null;
+            from = dueCursor;
+        }
+        Instant now = clock.instant();
+        loadingDueBy = Math.max(loadingDueBy, now.toEpochMilli());
+        long began = System.nanoTime();
+        List<DeliveryStore.Recipient> rows = store.cameDue(from, now, limit);
+        holdRead(rows, began);
+        if (!rows.isEmpty()) {
+            DeliveryStore.DueKey last = DeliveryStore.DueKey.of(rows.get(rows.size() - 1));
+            synchronized (loaderPlace) {
+                if (last.compareTo(dueCursor) > 0) {
+                    dueCursor = last;
+                }
+            }
+        }
+        return rows.size() >= limit;
+    }
+
+    /** One page of queued rows not read yet; true when it was full. */
+    private boolean loadQueued(int limit) throws SQLException {
+        long from;
+        synchronized (loaderPlace) {
+            queuedCursor = Math.min(queuedCursor, queuedRewind);
+            queuedRewind = Long.MAX_VALUE;
+            from = queuedCursor;
+        }
+        long began = System.nanoTime();
+        List<DeliveryStore.Recipient> rows = store.queuedAfter(from, limit);
+        holdRead(rows, began);
+        if (!rows.isEmpty()) {
+            long last = rows.get(rows.size() - 1).row();
+            synchronized (loaderPlace) {
+                queuedCursor = Math.max(queuedCursor, last);
+            }
+        }
+        return rows.size() >= limit;
+    }
+
+    private void holdRead(List<DeliveryStore.Recipient> rows, long began) {
+        loaderRowsRead.addAndGet(rows.size());
+        for (DeliveryStore.Recipient row : rows) {
+            // A row whose result was written while the query ran may have been read as it was before.
+            Long releasedAt = released.get(row.row());
+            if (releasedAt != null && releasedAt - began >= 0) {
+                continue;
+            }
+            hold(row);
+        }
+    }
+
+    /** Makes the loader read the queued rows after {@code row} again (at its next page). */
+    private void rewindQueued(long row) {
+        synchronized (loaderPlace) {
+            queuedRewind = Math.min(queuedRewind, row);
+        }
+    }
+
+    /** Makes the loader read the deferred rows after {@code key} again, as they are due (at its next page). */
+    private void rewindDue(DeliveryStore.DueKey key) {
+        synchronized (loaderPlace) {
+            if (dueRewind == null || key.compareTo(dueRewind) < 0) {
+                dueRewind = key;
+            }
+        }
+    }
+
+    /** Rows the loader has read from the store (for tests: a row held in memory is not read again). */
+    long loaderRowsRead() {
+        return loaderRowsRead.get();
     }
 
     // --- the operator's view ------------------------------------------------------------------------------------
@@ -1158,7 +1332,8 @@ public final class DeliveryEngine implements AutoCloseable {
      */
     public int flush(String destination) throws SQLException {
         Set<String> domains = domainsOf(destination);
-        int count = store.flush(domains, clock.instant());
+        Instant now = clock.instant();
+        int count = store.flush(domains, now);
         lock.lock();
         try {
             Destination known = destinations.get(destination.toLowerCase(Locale.ROOT));
@@ -1171,13 +1346,14 @@ public final class DeliveryEngine implements AutoCloseable {
             lock.unlock();
         }
         domains.forEach(router::forget);
-        loaderCursor = 0;
+        rewindDue(new DeliveryStore.DueKey(now, 0));
         return count;
     }
 
     /** Makes every deferred recipient due now and lifts every suspension. */
     public int flushAll() throws SQLException {
-        int count = store.flush(new HashSet<>(store.pendingDomains()), clock.instant());
+        Instant now = clock.instant();
+        int count = store.flush(new HashSet<>(store.pendingDomains()), now);
         lock.lock();
         try {
             for (Destination destination : destinations.values()) {
@@ -1188,7 +1364,7 @@ public final class DeliveryEngine implements AutoCloseable {
         } finally {
             lock.unlock();
         }
-        loaderCursor = 0;
+        rewindDue(new DeliveryStore.DueKey(now, 0));
         return count;
     }
 
@@ -1259,6 +1435,9 @@ public final class DeliveryEngine implements AutoCloseable {
         final boolean delayNotified;
         String destination;
         String pool;
+        /** Set while the copy counts against a warm-up cap ("pool destination"), taken on {@code warmupDay}. */
+        String warmupKey;
+        long warmupDay;
 
         Item(DeliveryStore.Recipient row) {
             this.row = row.row();

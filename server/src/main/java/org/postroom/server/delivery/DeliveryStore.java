@@ -104,7 +104,10 @@ public final class DeliveryStore implements AutoCloseable {
                 + " NEXT_ATTEMPT BIGINT NOT NULL, EXPIRES BIGINT NOT NULL, LAST_REPLY VARCHAR(1000),"
                 + " DELAY_NOTIFIED SMALLINT NOT NULL DEFAULT 0)");
             create(statement, "CREATE INDEX POSTROOM_OUT_RCPT_MSG ON POSTROOM_OUT_RECIPIENT (MESSAGE_ID, STATE)");
-            create(statement, "CREATE INDEX POSTROOM_OUT_RCPT_DUE ON POSTROOM_OUT_RECIPIENT (STATE, NEXT_ATTEMPT)");
+            // The loader's order for deferred rows (cameDue); it replaces the index on (STATE, NEXT_ATTEMPT) of earlier
+            // versions, a prefix of it that every change of state had to keep up to date as well.
+            create(statement, "CREATE INDEX POSTROOM_OUT_RCPT_STATE_DUE ON POSTROOM_OUT_RECIPIENT (STATE, NEXT_ATTEMPT, ID)");
+            drop(statement, "DROP INDEX POSTROOM_OUT_RCPT_DUE");
             create(statement, "CREATE TABLE POSTROOM_OUT_WARMUP (POOL VARCHAR(100) NOT NULL, DESTINATION VARCHAR(300) NOT NULL,"
                 + " DAY_NUMBER BIGINT NOT NULL, SENT BIGINT NOT NULL, PRIMARY KEY (POOL, DESTINATION, DAY_NUMBER))");
         }
@@ -117,6 +120,18 @@ public final class DeliveryStore implements AutoCloseable {
             // Derby: X0Y32 (table exists), X0Y32/42X65/X0Y44 for indexes; PostgreSQL: 42P07.
             String state = e.getSQLState();
             if (!"X0Y32".equals(state) && !"42P07".equals(state) && !"X0Y44".equals(state)) {
+                throw e;
+            }
+        }
+    }
+
+    private static void drop(Statement statement, String ddl) throws SQLException {
+        try {
+            statement.executeUpdate(ddl);
+        } catch (SQLException e) {
+            // Derby: 42X65 (no such index); PostgreSQL: 42704.
+            String state = e.getSQLState();
+            if (!"42X65".equals(state) && !"42704".equals(state)) {
                 throw e;
             }
         }
@@ -528,14 +543,52 @@ public final class DeliveryStore implements AutoCloseable {
             Instant.ofEpochMilli(result.getLong(8)), Optional.ofNullable(result.getString(9)), result.getInt(10) == 1);
     }
 
-    /** Up to {@code limit} recipients to try by {@code now} (queued or deferred), rows after {@code afterRow}, by row. */
-    public List<Recipient> due(Instant now, long afterRow, int limit) throws SQLException {
+    /** Where the loader is in the deferred rows: their next attempt, then their row. */
+    public record DueKey(Instant nextAttempt, long row) implements Comparable<DueKey> {
+        /** Before every row. */
+        public static final DueKey FIRST = new DueKey(Instant.ofEpochMilli(Long.MIN_VALUE), 0);
+
+        public static DueKey of(Recipient recipient) {
+            return new DueKey(recipient.nextAttempt(), recipient.row());
+        }
+
+        @Override
+        public int compareTo(DueKey other) {
+            int byTime = Long.compare(nextAttempt.toEpochMilli(), other.nextAttempt.toEpochMilli());
+            return byTime != 0 ? byTime : Long.compare(row, other.row);
+        }
+    }
+
+    /** Up to {@code limit} queued recipients (never tried) of rows after {@code afterRow}, by row. */
+    public List<Recipient> queuedAfter(long afterRow, int limit) throws SQLException {
         List<Recipient> rows = new ArrayList<>();
         try (Connection connection = connections.get(); PreparedStatement statement = connection.prepareStatement(
-            SELECT_RECIPIENT + " WHERE STATE IN ('Q', 'D') AND NEXT_ATTEMPT <= ? AND ID > ? ORDER BY ID FETCH FIRST "
-                + limit + " ROWS ONLY")) {
-            statement.setLong(1, now.toEpochMilli());
-            statement.setLong(2, afterRow);
+            SELECT_RECIPIENT + " WHERE STATE = 'Q' AND ID > ? ORDER BY ID FETCH FIRST " + limit + " ROWS ONLY")) {
+            statement.setLong(1, afterRow);
+            try (ResultSet result = statement.executeQuery()) {
+                while (result.next()) {
+                    rows.add(recipient(result));
+                }
+            }
+        }
+        return rows;
+    }
+
+    /**
+     * Up to {@code limit} deferred recipients due by {@code now} that come after {@code after} in the order of their next
+     * attempt, then their row (the index {@code POSTROOM_OUT_RCPT_STATE_DUE}).
+     */
+    public List<Recipient> cameDue(DueKey after, Instant now, int limit) throws SQLException {
+        List<Recipient> rows = new ArrayList<>();
+        // NEXT_ATTEMPT >= ? first, so that the index is entered at the key rather than at the first deferred row.
+        try (Connection connection = connections.get(); PreparedStatement statement = connection.prepareStatement(
+            SELECT_RECIPIENT + " WHERE STATE = 'D' AND NEXT_ATTEMPT >= ? AND NEXT_ATTEMPT <= ? AND (NEXT_ATTEMPT > ? OR ID > ?)"
+                + " ORDER BY NEXT_ATTEMPT, ID FETCH FIRST " + limit + " ROWS ONLY")) {
+            long from = after.nextAttempt().toEpochMilli();
+            statement.setLong(1, from);
+            statement.setLong(2, now.toEpochMilli());
+            statement.setLong(3, from);
+            statement.setLong(4, after.row());
             try (ResultSet result = statement.executeQuery()) {
                 while (result.next()) {
                     rows.add(recipient(result));

@@ -4,11 +4,18 @@ import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 import org.apache.mailet.Mail;
 import org.junit.jupiter.api.AfterEach;
@@ -177,7 +184,7 @@ class DeliveryEngineTest {
     @Test
     void aDestinationWithoutASessionGetsAThreadWhileABusyOneHoldsThemAll() throws Exception {
         LoopbackMx busy = mx();
-        busy.delayMillis = 20;
+        busy.dataDelayMillis = 20;
         LoopbackMx other = mx();
         EngineFixture fixture = new EngineFixture(folder, Map.of(), Map.of(),
             Map.of("mx.busy.test", busy.port(), "mx.other.test", other.port()), Duration.ofMinutes(10), 2);
@@ -275,5 +282,154 @@ class DeliveryEngineTest {
         await().atMost(10, SECONDS).until(() -> !fixture.handedBack.isEmpty());
         assertThat(fixture.handedBack.get(0).processor()).isEqualTo("relayed");
         assertThat(DeliveryOutcome.read(fixture.handedBack.get(0).mail()).get("bob@remote.test").remoteSupportsDsn()).isTrue();
+    }
+
+    /** A clock the test moves (read by the engine's threads). */
+    private static final class TestClock extends Clock {
+        private volatile Instant now;
+
+        TestClock(Instant start) {
+            this.now = start;
+        }
+
+        void advance(Duration duration) {
+            now = now.plus(duration);
+        }
+
+        @Override
+        public ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
+    }
+
+    /** Queues a message of {@code count} recipients at remote.test, deferred to {@code next}, before any engine starts. */
+    private List<String> queueDeferred(String id, int count, Instant now, Instant next) throws Exception {
+        DeliveryStore store = EngineFixture.store(folder);
+        List<String> addresses = new ArrayList<>();
+        List<DeliveryStore.NewRecipient> rows = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            String address = "later" + i + "@remote.test";
+            addresses.add(address);
+            rows.add(new DeliveryStore.NewRecipient(address, "remote.test", now, now.plus(Duration.ofDays(2))));
+        }
+        store.writeContent(id, out -> out.write(EngineFixture.message(id).getBytes(StandardCharsets.UTF_8)));
+        List<DeliveryStore.Change> deferrals = new ArrayList<>();
+        for (DeliveryStore.Recipient row : store.insert(new DeliveryStore.Message(id, StoredMessage.KIND, "alice@example.org", now,
+            "default", "{}", Messages.handback(Map.of("failure", "bounces"), Map.of()), Optional.empty()), rows, true)) {
+            deferrals.add(new DeliveryStore.Deferred(row.row(), 1, next, now.plus(Duration.ofDays(2)), "451 4.3.0 later"));
+        }
+        store.apply(deferrals);
+        store.close();
+        return addresses;
+    }
+
+    @Test
+    void recipientsHeldInMemoryAreNotReadFromTheStoreAgainOnEveryPass() throws Exception {
+        LoopbackMx mx = mx();
+        // One transaction per 100 minutes: what is left waits in memory.
+        EngineFixture fixture = engine(Map.of("destination.paced.domains", "paced.test", "destination.paced.per.minute", "1"),
+            Map.of("*", mx.port()), Duration.ofMinutes(30));
+        List<String> recipients = new ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            recipients.add("member" + i + "@paced.test");
+        }
+        fixture.queue("paced", "alice@example.org", recipients, EngineFixture.message("paced"));
+        await().atMost(20, SECONDS).until(() -> mx.deliveredRecipients().size() == 100);
+        Thread.sleep(1500);
+        long read = fixture.engine.loaderRowsRead();
+
+        Thread.sleep(3500);
+
+        assertThat(fixture.engine.held()).isEqualTo(200);
+        assertThat(read).as("rows read by the loader, once at most").isLessThanOrEqualTo(300);
+        assertThat(fixture.engine.loaderRowsRead()).as("rows read by the loader over three more passes").isEqualTo(read);
+    }
+
+    @Test
+    void aDeferredRecipientIsReadOnlyOnceItComesDueAndThenDelivered() throws Exception {
+        LoopbackMx mx = mx();
+        TestClock clock = new TestClock(Instant.now());
+        List<String> recipients = queueDeferred("later", 50, clock.instant(), clock.instant().plus(Duration.ofHours(1)));
+        EngineFixture fixture = new EngineFixture(folder, Map.of(), Map.of(), Map.of("*", mx.port()), Duration.ofDays(2), clock, 50_000);
+        closing.add(0, fixture);
+
+        Thread.sleep(3500);
+        assertThat(fixture.engine.loaderRowsRead()).as("rows read before they are due").isZero();
+        assertThat(mx.received).isEmpty();
+
+        clock.advance(Duration.ofHours(1).plusSeconds(1));
+        await().atMost(20, SECONDS).until(() -> mx.deliveredRecipients().size() == 50);
+        await().atMost(10, SECONDS).until(() -> fixture.store.message("later").isEmpty());
+        assertThat(mx.deliveredRecipients()).containsExactlyInAnyOrderElementsOf(recipients);
+        assertThat(fixture.engine.loaderRowsRead()).as("each row read once").isEqualTo(50);
+    }
+
+    @Test
+    void aFlushMakesTheDeferredRecipientsOfADestinationDueAtOnce() throws Exception {
+        LoopbackMx mx = mx();
+        Instant now = Instant.now();
+        List<String> recipients = queueDeferred("flushed", 20, now, now.plus(Duration.ofHours(1)));
+        EngineFixture fixture = engine(Map.of(), Map.of("*", mx.port()), Duration.ofDays(2));
+        Thread.sleep(2500);
+        assertThat(mx.received).isEmpty();
+
+        assertThat(fixture.engine.flush("remote.test")).isEqualTo(20);
+
+        await().atMost(10, SECONDS).until(() -> mx.deliveredRecipients().size() == 20);
+        assertThat(mx.deliveredRecipients()).containsExactlyInAnyOrderElementsOf(recipients);
+    }
+
+    @Test
+    void recipientsQueuedWhileMemoryIsFullAreLoadedLaterAndEachDeliveredOnce() throws Exception {
+        LoopbackMx mx = mx();
+        EngineFixture fixture = new EngineFixture(folder, Map.of(), Map.of(), Map.of("*", mx.port()), Duration.ofMinutes(10),
+            Clock.systemUTC(), 150);
+        closing.add(0, fixture);
+        List<String> recipients = new ArrayList<>();
+        for (int m = 0; m < 4; m++) {
+            List<String> ofMessage = new ArrayList<>();
+            for (int i = 0; i < 100; i++) {
+                ofMessage.add("member" + m + "-" + i + "@remote.test");
+            }
+            recipients.addAll(ofMessage);
+            fixture.queue("full" + m, "alice@example.org", ofMessage, EngineFixture.message("full" + m));
+        }
+
+        await().atMost(30, SECONDS).until(() -> mx.deliveredRecipients().size() >= 400 && fixture.pending() == 0);
+        assertThat(mx.deliveredRecipients()).doesNotHaveDuplicates().containsExactlyInAnyOrderElementsOf(recipients);
+    }
+
+    @Test
+    void concurrentSessionsToOneDestinationDeliverNoMoreThanThePoolsWarmUpCap() throws Exception {
+        LoopbackMx mx = mx();
+        // A slow server: sessions opened together all take their first message before any is answered.
+        mx.dataDelayMillis = 400;
+        LocalDate today = LocalDate.now(ZoneOffset.UTC);
+        EngineFixture fixture = engine(Map.of("pool.fresh.senders", "news.example.org", "pool.fresh.warmup", "4",
+            "pool.fresh.warmup.start", today.toString()), Map.of("*", mx.port()), Duration.ofMinutes(5));
+        for (int i = 0; i < 40; i++) {
+            fixture.queue("c" + i, "letters@news.example.org", List.of("reader" + i + "@remote.test"), EngineFixture.message("c" + i));
+        }
+
+        await().atMost(30, SECONDS).until(() -> fixture.store.pendingCounts().getOrDefault(DeliveryStore.State.DEFERRED, 0L)
+            + mx.deliveredRecipients().size() >= 40
+            && fixture.store.pendingCounts().getOrDefault(DeliveryStore.State.QUEUED, 0L) == 0);
+        Thread.sleep(1000);
+
+        assertThat(mx.mostOpen.get()).as("sessions at once").isGreaterThan(1);
+        assertThat(mx.deliveredRecipients()).hasSize(4);
+        assertThat(fixture.store.pendingCounts().get(DeliveryStore.State.DEFERRED)).isEqualTo(36);
+        await().atMost(5, SECONDS).until(() -> fixture.store.warmupCounts(today.toEpochDay()).getOrDefault("fresh remote.test", 0L) == 4);
+        assertThat(fixture.handedBack).isEmpty();
     }
 }

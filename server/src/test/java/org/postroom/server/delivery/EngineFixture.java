@@ -49,26 +49,30 @@ final class EngineFixture implements AutoCloseable {
 
     EngineFixture(Path folder, Map<String, String> keys, Map<String, String> mxHosts, Map<String, Integer> ports, Duration lifetime)
         throws IOException {
-        this(folder, keys, mxHosts, ports, lifetime, 20);
+        this(folder, keys, mxHosts, ports, lifetime, Clock.systemUTC(), 50_000, 20);
     }
 
     /** With {@code threads} session threads at most. */
     EngineFixture(Path folder, Map<String, String> keys, Map<String, String> mxHosts, Map<String, Integer> ports, Duration lifetime,
                   int threads) throws IOException {
+        this(folder, keys, mxHosts, ports, lifetime, Clock.systemUTC(), 50_000, threads);
+    }
+
+    /** With the engine's clock and its cap of recipients held in memory. */
+    EngineFixture(Path folder, Map<String, String> keys, Map<String, String> mxHosts, Map<String, Integer> ports, Duration lifetime,
+                  Clock clock, int memoryRecipients) throws IOException {
+        this(folder, keys, mxHosts, ports, lifetime, clock, memoryRecipients, 20);
+    }
+
+    EngineFixture(Path folder, Map<String, String> keys, Map<String, String> mxHosts, Map<String, Integer> ports, Duration lifetime,
+                  Clock clock, int memoryRecipients, int threads) throws IOException {
         this.folder = folder;
         this.mxHosts = new ConcurrentHashMap<>(mxHosts);
         this.ports = new ConcurrentHashMap<>(ports);
-        String url = "jdbc:derby:" + folder.resolve("db") + ";create=true";
-        this.store = new DeliveryStore(() -> {
-            try {
-                return DriverManager.getConnection(url);
-            } catch (SQLException e) {
-                throw new IllegalStateException(e);
-            }
-        }, folder.resolve("outbound"));
+        this.store = store(folder);
         DestinationRules rules = DestinationRules.parse(keys);
         Pools pools = Pools.parse(keys, "mx.postroom.test");
-        this.settings = new DeliverySettings(threads, List.of(Duration.ofMillis(300)), lifetime, Duration.ofDays(1), 50_000,
+        this.settings = new DeliverySettings(threads, List.of(Duration.ofMillis(300)), lifetime, Duration.ofDays(1), memoryRecipients,
             Duration.ofMillis(500), Duration.ofSeconds(2), rules, pools, Optional.empty(), "mx.postroom.test");
         Router router = new Router(new Router.Dns() {
             @Override
@@ -87,11 +91,23 @@ final class EngineFixture implements AutoCloseable {
             }
         }, rules, Optional.empty(), host -> this.ports.getOrDefault(host.toLowerCase(Locale.ROOT), this.ports.getOrDefault("*", 25)),
             Router.TlsPolicy.OPPORTUNISTIC, Clock.systemUTC());
-        this.engine = new DeliveryEngine(store, router, settings, events::add, Clock.systemUTC(), Map.of());
+        this.engine = new DeliveryEngine(store, router, settings, events::add, clock, Map.of());
         engine.register(StoredMessage.KIND, new StoredMessage(store));
         MailFlowGate gate = new MailFlowGate();
         gate.open();
         engine.start((mail, processor) -> handedBack.add(new Handed(mail, processor)), gate);
+    }
+
+    /** The outbound queue in {@code folder}'s database, without an engine (to prepare rows before one starts). */
+    static DeliveryStore store(Path folder) throws IOException {
+        String url = "jdbc:derby:" + folder.resolve("db") + ";create=true";
+        return new DeliveryStore(() -> {
+            try {
+                return DriverManager.getConnection(url);
+            } catch (SQLException e) {
+                throw new IllegalStateException(e);
+            }
+        }, folder.resolve("outbound"));
     }
 
     /** Queues a single message as the relay mailet does, with every hand-back processor named. */

@@ -32,8 +32,8 @@ public final class LoopbackMx implements AutoCloseable {
     public volatile boolean dsn = false;
     public volatile int perSecond = 0;
     public volatile int maxConnections = 0;
-    /** How long each message's final reply waits (a slow MX keeps the engine's sessions busy). */
-    public volatile int delayMillis = 0;
+    /** How long the answer to the end of DATA takes, in milliseconds. */
+    public volatile long dataDelayMillis = 0;
     public final List<Received> received = new CopyOnWriteArrayList<>();
     /** Recipient → reply; those of {@link #once} are answered once, then the recipient is accepted. */
     public final Map<String, String> replies = new ConcurrentHashMap<>();
@@ -145,8 +145,13 @@ public final class LoopbackMx implements AutoCloseable {
                     while ((data = in.readLine()) != null && !data.equals(".")) {
                         content.append(data.startsWith(".") ? data.substring(1) : data).append("\r\n");
                     }
-                    if (delayMillis > 0) {
-                        Thread.sleep(delayMillis);
+                    if (dataDelayMillis > 0) {
+                        try {
+                            Thread.sleep(dataDelayMillis);
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                            return;
+                        }
                     }
                     received.add(new Received(sender, List.copyOf(recipients), content.toString(), mailParameters, List.copyOf(rcptLines)));
                     write(out, "250 2.0.0 queued");
@@ -159,8 +164,6 @@ public final class LoopbackMx implements AutoCloseable {
             }
         } catch (IOException e) {
             // client gone
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         } finally {
             open.decrementAndGet();
         }
