@@ -220,7 +220,7 @@ public final class DeliveryEngine implements AutoCloseable {
         try {
             for (String id : store.messageIds()) {
                 if (store.pending(id) == 0 && store.expansion(id).done()) {
-                    finish(id);
+                    finish(id, Optional.empty(), store.countByState(id));
                 }
             }
         } catch (SQLException e) {
@@ -235,6 +235,14 @@ public final class DeliveryEngine implements AutoCloseable {
      * once there is (it is sent back to the first of them). When every row was taken and they follow the loader's last
      * queued row, it moves past them: it does not read them again.
      */
+    /** {@link #admit(List)}, for the recipients of {@code message} just queued: the engine need not read it back. */
+    public void admit(DeliveryStore.Message message, List<DeliveryStore.Recipient> rows) {
+        if (!rows.isEmpty()) {
+            messages.remember(message);
+        }
+        admit(rows);
+    }
+
     public void admit(List<DeliveryStore.Recipient> rows) {
         if (!running && !started) {
             return;
@@ -1080,8 +1088,16 @@ public final class DeliveryEngine implements AutoCloseable {
         for (String id : touched) {
             try {
                 AtomicInteger left = outstanding.get(id);
-                if (left != null && left.get() <= 0 && store.pending(id) == 0 && store.expansion(id).done()) {
-                    finish(id);
+                if (left == null || left.get() > 0) {
+                    continue;
+                }
+                Map<DeliveryStore.State, Long> counts = store.countByState(id);
+                long pending = counts.getOrDefault(DeliveryStore.State.QUEUED, 0L) + counts.getOrDefault(DeliveryStore.State.DEFERRED, 0L);
+                // A single message is queued whole; only a list post's expansion may still add recipients.
+                Optional<DeliveryStore.Message> known = messages.known(id);
+                boolean whole = known.isPresent() && known.get().list().isEmpty();
+                if (pending == 0 && (whole || store.expansion(id).done())) {
+                    finish(id, known, counts);
                 }
             } catch (SQLException e) {
                 LOGGER.warn("outbound queue: cannot check whether {} is finished: {}", id, e.toString());
@@ -1095,23 +1111,27 @@ public final class DeliveryEngine implements AutoCloseable {
         try {
             AtomicInteger left = outstanding.get(messageId);
             if ((left == null || left.get() <= 0) && store.pending(messageId) == 0) {
-                finish(messageId);
+                finish(messageId, Optional.empty(), store.countByState(messageId));
             }
         } catch (SQLException e) {
             LOGGER.warn("outbound queue: cannot check whether {} is finished: {}", messageId, e.toString());
         }
     }
 
-    private void finish(String id) {
+    /**
+     * Tells the finish listeners and removes a message none of whose recipients is left to try: {@code known} is the
+     * message as the engine holds it (read from the store when empty), {@code counts} its recipients by state.
+     */
+    private void finish(String id, Optional<DeliveryStore.Message> known, Map<DeliveryStore.State, Long> counts) {
         if (!finishing.add(id)) {
             return;
         }
         try {
-            Optional<DeliveryStore.Message> message = store.message(id);
+            // No recipient rows at all: it may have been removed meanwhile (postroom queue delete); ask the store.
+            Optional<DeliveryStore.Message> message = known.isPresent() && !counts.isEmpty() ? known : store.message(id);
             if (message.isEmpty()) {
                 return;
             }
-            Map<DeliveryStore.State, Long> counts = store.countByState(id);
             for (FinishListener listener : finishListeners) {
                 try {
                     listener.finished(message.get(), counts);

@@ -68,6 +68,28 @@ final class Messages {
         return info;
     }
 
+    /** Keeps what a message just queued is, so that its first recipient does not read it back from the store. */
+    void remember(DeliveryStore.Message message) {
+        if (cache.containsKey(message.id())) {
+            return;
+        }
+        try {
+            Info info = new Info(message);
+            if (cache.size() > 50_000) {
+                cache.clear();
+            }
+            cache.putIfAbsent(message.id(), info);
+        } catch (IOException e) {
+            // get() reads it again and reports what is wrong with it.
+        }
+    }
+
+    /** The message, when it is held here (no store read). */
+    Optional<DeliveryStore.Message> known(String id) {
+        Info info = cache.get(id);
+        return info == null ? Optional.empty() : Optional.of(info.message());
+    }
+
     void forget(String id) {
         cache.remove(id);
     }

@@ -105,7 +105,8 @@ public class QueueForDelivery extends GenericMailet {
         }
         String pool = engine.settings().pools().choose(Optional.empty(), sender).name();
         try {
-            if (store.exists(id)) {
+            // A message's content file is there for as long as its row: without the file, no need to ask the database.
+            if (java.nio.file.Files.exists(store.contentFile(id)) && store.exists(id)) {
                 LOGGER.info("queued {} already: given again by the spool, not queued twice", id);
                 mail.setState(Mail.GHOST);
                 return;
@@ -117,9 +118,10 @@ public class QueueForDelivery extends GenericMailet {
                     throw new IOException("cannot write the message: " + e.getMessage(), e);
                 }
             });
-            List<DeliveryStore.Recipient> rows = store.insert(new DeliveryStore.Message(id, StoredMessage.KIND, sender, now, pool,
-                Messages.attributes(mail), handback, Optional.empty()), recipients, true);
-            engine.admit(rows);
+            DeliveryStore.Message message = new DeliveryStore.Message(id, StoredMessage.KIND, sender, now, pool,
+                Messages.attributes(mail), handback, Optional.empty());
+            List<DeliveryStore.Recipient> rows = store.insert(message, recipients, true);
+            engine.admit(message, rows);
         } catch (IOException | SQLException e) {
             // Not queued: the mail stays in the spool's hands (error processor), nothing is lost.
             throw new MessagingException("cannot queue " + id + " for delivery: " + e.getMessage(), e);
