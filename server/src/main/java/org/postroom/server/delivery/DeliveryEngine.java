@@ -492,7 +492,21 @@ public final class DeliveryEngine implements AutoCloseable {
                         break;
                     }
                     sent++;
-                    if (!deliver(client, batch)) {
+                    batch.forEach(item -> item.settled = false);
+                    boolean more;
+                    try {
+                        more = deliver(client, batch);
+                    } catch (RuntimeException e) {
+                        // A fault of ours: what this transaction had not settled is tried again later, never left behind.
+                        LOGGER.error("delivery session to {} failed on {}: {}", destination.name, batch.get(0).messageId, e.toString(), e);
+                        for (Item item : batch) {
+                            if (!item.settled) {
+                                defer(item, "local error: " + e, destination.name, client.target().toString(), "none", false);
+                            }
+                        }
+                        break;
+                    }
+                    if (!more) {
                         break;
                     }
                 }
@@ -719,6 +733,7 @@ public final class DeliveryEngine implements AutoCloseable {
     }
 
     private void putBack(Lane lane, Item item) {
+        item.settled = true;
         lock.lock();
         try {
             giveBackWarmup(item);
@@ -1014,6 +1029,7 @@ public final class DeliveryEngine implements AutoCloseable {
     }
 
     private void record(Result result) {
+        result.item().settled = true;
         if (result.releases() && !(result.change() instanceof DeliveryStore.Delivered)) {
             giveBackWarmup(result.item());
         }
@@ -1458,6 +1474,8 @@ public final class DeliveryEngine implements AutoCloseable {
         /** Set while the copy counts against a warm-up cap ("pool destination"), taken on {@code warmupDay}. */
         String warmupKey;
         long warmupDay;
+        /** Whether the session that took it has given it a result or put it back (only that session touches it). */
+        boolean settled;
 
         Item(DeliveryStore.Recipient row) {
             this.row = row.row();

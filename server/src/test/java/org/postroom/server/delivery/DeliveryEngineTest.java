@@ -206,6 +206,42 @@ class DeliveryEngineTest {
     }
 
     @Test
+    void aFaultOfOursWhileSendingDefersTheCopyWhichIsSentAtTheNextAttempt() throws Exception {
+        LoopbackMx mx = mx();
+        EngineFixture fixture = engine(Map.of(), Map.of("*", mx.port()), Duration.ofMinutes(10));
+        java.util.concurrent.atomic.AtomicInteger attempts = new java.util.concurrent.atomic.AtomicInteger();
+        fixture.engine.register("faulty", new Composer() {
+            @Override
+            public boolean shared() {
+                return false;
+            }
+
+            @Override
+            public Copy compose(DeliveryStore.Message message, String recipient) {
+                byte[] content = EngineFixture.message("faulty").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                return new Copy(message.sender(), content.length, out -> {
+                    if (attempts.incrementAndGet() == 1) {
+                        throw new IllegalStateException("a bug while writing the copy");
+                    }
+                    out.write(content);
+                });
+            }
+        });
+        java.time.Instant now = java.time.Instant.now();
+        fixture.store.writeContent("x1", out -> out.write(1));
+        fixture.engine.admit(fixture.store.insert(new DeliveryStore.Message("x1", "faulty", "alice@example.org", now, "default",
+            "{}", Messages.handback(Map.of("failure", "bounces"), Map.of()), java.util.Optional.empty()),
+            List.of(new DeliveryStore.NewRecipient("bob@remote.test", "remote.test", now, now.plus(Duration.ofMinutes(10)))), true));
+
+        await().atMost(30, SECONDS).until(() -> mx.deliveredRecipients().size() == 1);
+        assertThat(attempts.get()).isEqualTo(2);
+        assertThat(fixture.events(MailEvent.Type.DEFERRED)).singleElement()
+            .satisfies(event -> assertThat(event.fields().get(MailEvent.Field.REPLY)).contains("a bug while writing the copy"));
+        await().atMost(10, SECONDS).until(() -> fixture.store.message("x1").isEmpty());
+        assertThat(fixture.handedBack).isEmpty();
+    }
+
+    @Test
     void aRestartResumesFromTheRecipientsStateAndDeliversEachRecipient() throws Exception {
         LoopbackMx mx = mx();
         mx.replies.put("late0@remote.test", "451 4.3.0 not now");

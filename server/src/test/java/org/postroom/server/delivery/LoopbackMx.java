@@ -145,6 +145,9 @@ public final class LoopbackMx implements AutoCloseable {
                     while ((data = in.readLine()) != null && !data.equals(".")) {
                         content.append(data.startsWith(".") ? data.substring(1) : data).append("\r\n");
                     }
+                    if (data == null) {
+                        return; // the client went away before the end of data: no message, as at a real MX
+                    }
                     if (dataDelayMillis > 0) {
                         try {
                             Thread.sleep(dataDelayMillis);
