@@ -84,18 +84,7 @@ public final class Benchmark {
                 .with("postroom.relayhost.starttls", "false");
         }
         // Ctrl-C or a kill of the benchmark must not leave the server running, nor its folder behind.
-        Thread stopper = new Thread(() -> {
-            try {
-                server.stop();
-                if (!options.keep()) {
-                    server.deleteHome();
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            } catch (IOException e) {
-                System.err.println("ERROR: cannot delete " + server.home() + ": " + e.getMessage());
-            }
-        }, "stop-server");
+        Thread stopper = new Thread(() -> server.stopAndClean(options.keep()), "stop-server");
         Runtime.getRuntime().addShutdownHook(stopper);
         try {
             long started = System.nanoTime();

@@ -224,6 +224,20 @@ final class ServerProcess implements AutoCloseable {
         }
     }
 
+    /** Stops the server and, unless {@code keep}, deletes its folder; says on stderr what could not be deleted. */
+    void stopAndClean(boolean keep) {
+        try {
+            stop();
+            if (!keep) {
+                deleteHome();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (IOException e) {
+            System.err.println("ERROR: cannot delete " + home + ": " + e.getMessage());
+        }
+    }
+
     void deleteHome() throws IOException {
         if (!Files.exists(home)) {
             return;

@@ -86,7 +86,7 @@ final class ThrottledListScenario {
         server.with("postroom.dns.servers", dns.address());
         Files.writeString(server.home().resolve("conf").resolve("delivery.properties"), destinations(sinks),
             StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-        Thread stopper = new Thread(() -> stop(server), "stop-server-" + label);
+        Thread stopper = new Thread(() -> server.stopAndClean(options.keep()), "stop-server-" + label);
         Runtime.getRuntime().addShutdownHook(stopper);
         out.printf(Locale.ROOT, "%n[%s %s] a fresh server; d0..d%d each routed to its own sink (%s); d%d limited to %d connections"
                 + " and %d messages per connection; %s%n", NAME, label, DOMAINS - 1, ports(sinks), THROTTLED, THROTTLED_CONNECTIONS,
@@ -137,7 +137,7 @@ final class ThrottledListScenario {
             summary.add(label + " FAILED: " + e.getMessage());
             return new Outcome(false, new double[DOMAINS], 0, 0, 0, members, 0);
         } finally {
-            stop(server);
+            server.stopAndClean(options.keep());
             try {
                 Runtime.getRuntime().removeShutdownHook(stopper);
             } catch (IllegalStateException e) {
@@ -339,19 +339,6 @@ final class ThrottledListScenario {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return "";
-        }
-    }
-
-    private void stop(ServerProcess server) {
-        try {
-            server.stop();
-            if (!options.keep()) {
-                server.deleteHome();
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (IOException e) {
-            System.err.println("ERROR: cannot delete " + server.home() + ": " + e.getMessage());
         }
     }
 }

@@ -6,9 +6,9 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 
-/** A clock the test moves forward. */
+/** A clock the test moves forward (volatile: other threads, such as a server's, may read it). */
 public final class MutableClock extends Clock {
-    private Instant now;
+    private volatile Instant now;
 
     public MutableClock(Instant start) {
         this.now = start;

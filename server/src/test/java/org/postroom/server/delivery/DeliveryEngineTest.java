@@ -10,7 +10,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
-import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,6 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.postroom.dsn.DeliveryOutcome;
 import org.postroom.dsn.NotifyDeliveryStatus;
 import org.postroom.events.MailEvent;
+import org.postroom.testing.MutableClock;
 
 class DeliveryEngineTest {
     @TempDir
@@ -320,34 +320,6 @@ class DeliveryEngineTest {
         assertThat(DeliveryOutcome.read(fixture.handedBack.get(0).mail()).get("bob@remote.test").remoteSupportsDsn()).isTrue();
     }
 
-    /** A clock the test moves (read by the engine's threads). */
-    private static final class TestClock extends Clock {
-        private volatile Instant now;
-
-        TestClock(Instant start) {
-            this.now = start;
-        }
-
-        void advance(Duration duration) {
-            now = now.plus(duration);
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-    }
-
     /** Queues a message of {@code count} recipients at remote.test, deferred to {@code next}, before any engine starts. */
     private List<String> queueDeferred(String id, int count, Instant now, Instant next) throws Exception {
         DeliveryStore store = EngineFixture.store(folder);
@@ -394,7 +366,7 @@ class DeliveryEngineTest {
     @Test
     void aDeferredRecipientIsReadOnlyOnceItComesDueAndThenDelivered() throws Exception {
         LoopbackMx mx = mx();
-        TestClock clock = new TestClock(Instant.now());
+        MutableClock clock = new MutableClock(Instant.now());
         List<String> recipients = queueDeferred("later", 50, clock.instant(), clock.instant().plus(Duration.ofHours(1)));
         EngineFixture fixture = new EngineFixture(folder, Map.of(), Map.of(), Map.of("*", mx.port()), Duration.ofDays(2), clock, 50_000);
         closing.add(0, fixture);
