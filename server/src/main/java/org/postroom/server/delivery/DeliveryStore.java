@@ -175,15 +175,13 @@ public final class DeliveryStore implements AutoCloseable {
      * Queues a message and its recipients in one transaction; nothing when a message of that id is there already (the
      * spool gave the same mail again after a crash). Returns the recipients' rows, empty when it was there.
      */
+    private static final String DUPLICATE_KEY = "23505";
+
     public List<Recipient> insert(Message message, List<NewRecipient> recipients, boolean expansionDone) throws SQLException {
         writeLock.lock();
         try {
             Connection connection = writer();
             try {
-                if (messageIn(connection, message.id()).isPresent()) {
-                    connection.rollback();
-                    return List.of();
-                }
                 try (PreparedStatement statement = connection.prepareStatement("INSERT INTO POSTROOM_OUT_MESSAGE"
                     + " (ID, KIND, SENDER, ARRIVED, POOL, ATTRIBUTES, HANDBACK, LIST_ADDRESS, EXPANDED_AFTER, EXPANSION_DONE)"
                     + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)")) {
@@ -201,6 +199,13 @@ public final class DeliveryStore implements AutoCloseable {
                     }
                     statement.setInt(9, expansionDone ? 1 : 0);
                     statement.executeUpdate();
+                } catch (SQLException e) {
+                    // The id is the primary key: a message of that id is there already (Derby and PostgreSQL say 23505).
+                    if (DUPLICATE_KEY.equals(e.getSQLState())) {
+                        connection.rollback();
+                        return List.of();
+                    }
+                    throw e;
                 }
                 List<Recipient> rows = insertRecipients(connection, message.id(), recipients);
                 connection.commit();

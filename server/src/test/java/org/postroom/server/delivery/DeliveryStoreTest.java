@@ -54,6 +54,18 @@ class DeliveryStoreTest {
     }
 
     @Test
+    void aMessageQueuedAgainUnderTheSameIdAddsNothingAndLeavesTheStoreUsable() throws Exception {
+        List<Long> first = queue("m1", 3);
+
+        List<Long> again = queue("m1", 2);
+
+        assertThat(first).hasSize(3);
+        assertThat(again).isEmpty();
+        assertThat(testee.recipientsOf("m1")).hasSize(3);
+        assertThat(queue("m2", 1)).as("the writer goes on after the refused insert").hasSize(1);
+    }
+
+    @Test
     void queuedAfterPagesTheQueuedRowsByIdAndLeavesOutTheOthers() throws Exception {
         List<Long> r = queue("m1", 5);
         testee.apply(List.of(deferred(r.get(1), 0), new DeliveryStore.Delivered(r.get(3), "250 ok")));
