@@ -30,7 +30,6 @@ import org.postroom.lists.ListAddresses;
 import org.postroom.lists.ListStore;
 import org.postroom.lists.MailingList;
 import org.postroom.lists.Member;
-import org.postroom.lists.MemberEvents;
 import org.postroom.lists.MemberStatus;
 import org.postroom.lists.SubscriptionPolicy;
 import org.postroom.lists.SuppressionList;
@@ -38,6 +37,7 @@ import org.postroom.lists.tokens.InvalidTokenException;
 import org.postroom.lists.tokens.SignedUnsubscribeLinks;
 import org.postroom.lists.tokens.TokenPurpose;
 import org.postroom.lists.tokens.Tokens;
+import org.postroom.unsubscribe.Unsubscribe;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,7 +45,8 @@ import org.slf4j.LoggerFactory;
  * Answers the mail commands of existing lists, and takes those recipients out of the mail (the mail is dropped when
  * nothing else is left):
  * <ul>
- *   <li>{@code LIST+unsubscribe+TOKEN@}: the member the token was issued to leaves at once (method MAILTO);</li>
+ *   <li>{@code LIST+unsubscribe+TOKEN@}: the member the token was issued to leaves at once (method MAILTO, by the
+ *       one {@link Unsubscribe} rule that one-click also uses);</li>
  *   <li>{@code LIST+subscribe@}: double opt-in: the address becomes PENDING and gets a confirmation from
  *       {@code LIST+confirm+TOKEN@}; lists with subscription {@code owner} or {@code closed} answer with a refusal;</li>
  *   <li>{@code LIST+confirm+TOKEN@} (also the reply to a confirmation): a subscription becomes ACTIVE (and a global
@@ -90,7 +91,7 @@ public class HandleListCommands extends GenericMailet {
     private final Tokens tokens;
     private final SignedUnsubscribeLinks links;
     private final Clock clock;
-    private final MailEvents events;
+    private final Unsubscribe unsubscribe;
     private Notices notices;
     private AnswerLimiter limiter;
 
@@ -107,7 +108,7 @@ public class HandleListCommands extends GenericMailet {
 
     public HandleListCommands(ListStore lists, SuppressionList suppression, Tokens tokens, SignedUnsubscribeLinks links,
                               Clock clock, MailEvents events) {
-        this.events = events;
+        this.unsubscribe = new Unsubscribe(lists, events);
         this.lists = lists;
         this.suppression = suppression;
         this.tokens = tokens;
@@ -274,7 +275,7 @@ public class HandleListCommands extends GenericMailet {
 
     private void requestUnsubscribe(Mail mail, MailingList list, MailAddress from) throws MessagingException {
         Optional<Member> member = lists.member(list.address(), from);
-        if (member.isEmpty() || !receives(member.get())) {
+        if (member.isEmpty() || !Unsubscribe.receives(member.get().status())) {
             LOGGER.info("list-command unsubscribe {} list={} address={}: not a member", mail.getName(),
                 list.address().asString(), from.asString());
             if (answer(mail, list, from, "not a member")) {
@@ -355,23 +356,9 @@ public class HandleListCommands extends GenericMailet {
         }
     }
 
+    /** Carried out by the one unsubscribe rule, as for one-click: see {@link Unsubscribe}. */
     private void unsubscribe(Mail mail, MailingList list, MailAddress member, Change change) {
-        Optional<Member> current = lists.member(list.address(), member);
-        if (current.isEmpty() || !receives(current.get())) {
-            LOGGER.info("unsubscribe list={} member={} method={} origin={}: nothing to do (status {}) mail={}",
-                list.address().asString(), member.asString(), change.method(), change.origin().orElse("-"),
-                current.map(m -> m.status().name()).orElse("not a member"), mail.getName());
-            return;
-        }
-        lists.setStatus(list.address(), current.get().address(), MemberStatus.UNSUBSCRIBED, change);
-        LOGGER.info("unsubscribe list={} member={} method={} origin={} mail={}", list.address().asString(),
-            current.get().address().asString(), change.method(), change.origin().orElse("-"), mail.getName());
-        events.publish(MemberEvents.unsubscribed(list.address(), current.get().address(), change.method(),
-            mail.getName()));
-    }
-
-    private static boolean receives(Member member) {
-        return member.status() == MemberStatus.ACTIVE || member.status() == MemberStatus.PENDING;
+        unsubscribe.apply(list.address(), member, change, Unsubscribe.Via.mail(mail.getName()));
     }
 
     /** Compact tokens match one of the mail's sender addresses; a full token names its member itself. */

@@ -13,7 +13,6 @@ import java.util.regex.Pattern;
 import javax.servlet.http.HttpServletRequest;
 import javax.servlet.http.HttpServletResponse;
 
-import org.apache.james.core.MailAddress;
 import org.eclipse.jetty.http.BadMessageException;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.handler.AbstractHandler;
@@ -21,19 +20,19 @@ import org.postroom.lists.Change;
 import org.postroom.lists.ChangeMethod;
 import org.postroom.lists.ListStore;
 import org.postroom.lists.MailingList;
-import org.postroom.lists.Member;
-import org.postroom.lists.MemberStatus;
 import org.postroom.lists.tokens.HtmlEscape;
 import org.postroom.lists.tokens.InvalidTokenException;
 import org.postroom.lists.tokens.SignedUnsubscribeLinks;
 import org.postroom.lists.tokens.TokenPurpose;
 import org.postroom.lists.tokens.Tokens;
+import org.postroom.unsubscribe.Unsubscribe;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * {@code /u/TOKEN} on the public listener (RFC 8058). {@code POST} with {@code List-Unsubscribe=One-Click}
- * (form-urlencoded or multipart) unsubscribes at once and answers 200, again 200 when repeated; {@code GET} shows
+ * (form-urlencoded or multipart) unsubscribes at once by the one {@link Unsubscribe} rule (method ONE_CLICK, origin
+ * the client address) and answers 200, again 200 when repeated or when the address was no member; {@code GET} shows
  * the list's name and a button that POSTs, and never changes anything (mail scanners fetch links). Bad token 400,
  * unknown list 404, other methods 405, bodies over {@value #MAX_BODY} bytes 413, malformed percent-encoding 400.
  * Pages are fixed texts with escaped names: no internal detail, no stack trace.
@@ -49,14 +48,14 @@ public class OneClickHandler extends AbstractHandler {
     private final Tokens tokens;
     private final ListStore lists;
     private final ClientAddress clients;
-    private final org.postroom.events.MailEvents events;
+    private final Unsubscribe unsubscribe;
 
     public OneClickHandler(Tokens tokens, ListStore lists, ClientAddress clients) {
         this(tokens, lists, clients, org.postroom.events.MailEvents.NONE);
     }
 
     public OneClickHandler(Tokens tokens, ListStore lists, ClientAddress clients, org.postroom.events.MailEvents events) {
-        this.events = events;
+        this.unsubscribe = new Unsubscribe(lists, events);
         this.tokens = tokens;
         this.lists = lists;
         this.clients = clients;
@@ -143,29 +142,11 @@ public class OneClickHandler extends AbstractHandler {
                     + ONE_CLICK_VALUE + "\">\n<button type=\"submit\">Unsubscribe</button>\n</form>");
             return;
         }
-        unsubscribe(list, verified.member(), client);
+        unsubscribe.apply(list.address(), verified.member(), Change.now(ChangeMethod.ONE_CLICK, client),
+            Unsubscribe.Via.http(client));
         Pages.write(response, 200, "Unsubscribed",
             "<p><strong>" + member + "</strong> will receive no more mail from <strong>" + listName + "</strong> &lt;"
                 + listAddress + "&gt;.</p>");
-    }
-
-    private void unsubscribe(MailingList list, MailAddress member, String client) {
-        Optional<Member> current = lists.member(list.address(), member);
-        if (current.isEmpty() || (current.get().status() != MemberStatus.ACTIVE
-            && current.get().status() != MemberStatus.PENDING)) {
-            LOGGER.info("unsubscribe list={} member={} method={} origin={}: nothing to do (status {})",
-                list.address().asString(), member.asString(), ChangeMethod.ONE_CLICK, client,
-                current.map(m -> m.status().name()).orElse("not a member"));
-            return;
-        }
-        Optional<MemberStatus> before = lists.setStatus(list.address(), current.get().address(), MemberStatus.UNSUBSCRIBED,
-            Change.now(ChangeMethod.ONE_CLICK, client));
-        if (before.orElse(null) != MemberStatus.UNSUBSCRIBED) {
-            LOGGER.info("unsubscribe list={} member={} method={} origin={}", list.address().asString(),
-                current.get().address().asString(), ChangeMethod.ONE_CLICK, client);
-            events.publish(org.postroom.lists.MemberEvents.unsubscribed(list.address(), current.get().address(),
-                ChangeMethod.ONE_CLICK, null));
-        }
     }
 
     private static Refusal invalidLink() {
