@@ -189,7 +189,7 @@ class DeliveryEngineTest {
         EngineFixture fixture = new EngineFixture(folder, Map.of(), Map.of(),
             Map.of("mx.busy.test", busy.port(), "mx.other.test", other.port()), Duration.ofMinutes(10), 2);
         closing.add(0, fixture);
-        for (int i = 0; i < 300; i++) {
+        for (int i = 0; i < 600; i++) {
             fixture.queue("b" + i, "news@example.org", List.of("member" + i + "@busy.test"), EngineFixture.message("b" + i));
         }
         await().atMost(20, SECONDS).until(() -> busy.mostOpen.get() == 2);
@@ -198,9 +198,9 @@ class DeliveryEngineTest {
 
         await().atMost(20, SECONDS).until(() -> other.deliveredRecipients().size() == 1);
         int busyDeliveredThen = busy.deliveredRecipients().size();
-        assertThat(busyDeliveredThen).as("copies the busy destination had when the other one got its session (of 300)")
-            .isLessThan(150);
-        await().atMost(60, SECONDS).until(() -> busy.deliveredRecipients().size() == 300);
+        assertThat(busyDeliveredThen).as("copies the busy destination had when the other one got its session (of 600; all 600 before)")
+            .isLessThan(400);
+        await().atMost(60, SECONDS).until(() -> busy.deliveredRecipients().size() == 600);
         assertThat(busy.deliveredRecipients()).doesNotHaveDuplicates();
         assertThat(fixture.handedBack).isEmpty();
     }
