@@ -8,6 +8,7 @@ import java.util.Optional;
 import javax.inject.Inject;
 
 import org.apache.james.core.MailAddress;
+import org.postroom.bounce.BounceClass;
 import org.postroom.events.MailEvent;
 import org.postroom.events.MailEvents;
 import org.postroom.lists.Change;
@@ -96,12 +97,13 @@ public class BouncePolicy {
             case HARD -> hard(event);
             case SOFT -> soft(event);
             case COMPLAINT -> complaint(event);
+            case UNKNOWN, NONE -> throw new IllegalStateException("not a bounce event's kind: " + event.kind());
         };
         LOGGER.info("bounce {} list=<{}> member=<{}> kind={} code={} source={} action={}{} diagnostic={}",
             mailName, event.list().map(MailAddress::asString).orElse(""), event.address().asString(),
             event.kind().name().toLowerCase(), event.status().isEmpty() ? "-" : event.status(),
             event.source().name().toLowerCase(), outcome.action().name().toLowerCase().replace('_', '-'),
-            event.kind() == BounceKind.SOFT ? " score=" + outcome.score() + "/" + settings.softThreshold() : "",
+            event.kind() == BounceClass.SOFT ? " score=" + outcome.score() + "/" + settings.softThreshold() : "",
             event.diagnostic().isEmpty() ? "-" : event.diagnostic());
         publish(outcome, mailName);
         return outcome;
@@ -111,7 +113,7 @@ public class BouncePolicy {
     private void publish(Outcome outcome, String mailName) {
         BounceEvent event = outcome.event();
         String list = event.list().map(MailAddress::asString).orElse(null);
-        boolean complaint = event.kind() == BounceKind.COMPLAINT;
+        boolean complaint = event.kind() == BounceClass.COMPLAINT;
         mailEvents.publish(MailEvent.of(complaint ? MailEvent.Type.COMPLAINED : MailEvent.Type.BOUNCED).at(event.at())
             .with(MailEvent.Field.QUEUE_ID, mailName)
             .with(MailEvent.Field.LIST, list)
@@ -159,7 +161,7 @@ public class BouncePolicy {
         Instant windowStart = now().minus(settings.softWindow());
         Instant from = member.since().isAfter(windowStart) ? member.since() : windowStart;
         return (int) events.find(Optional.of(list), Optional.of(member.address()), Optional.of(from)).stream()
-            .filter(event -> event.kind() == BounceKind.SOFT)
+            .filter(event -> event.kind() == BounceClass.SOFT)
             .count();
     }
 

@@ -9,6 +9,8 @@ import javax.mail.internet.MimeMessage;
 
 import org.apache.james.core.MailAddress;
 
+import org.postroom.bounce.BounceClass;
+
 /**
  * What bounce processing needs from the bounce parser and classifier: what kind of message arrived at a bounce
  * address and, for each failed recipient it reports, the status, diagnostic and classification. Processing only
@@ -33,7 +35,7 @@ public interface BounceReader {
      * One failed (or complained-about) recipient. {@code kind} is empty when the failure could not be classified.
      * {@code status} is the RFC 3463 code ({@code 5.1.1}), empty when the message gave none.
      */
-    record Recipient(Optional<MailAddress> address, String status, String diagnostic, Optional<BounceKind> kind) {
+    record Recipient(Optional<MailAddress> address, String status, String diagnostic, Optional<BounceClass> kind) {
         public Recipient {
             Objects.requireNonNull(address, "address");
             status = status == null ? "" : status;
@@ -59,7 +61,7 @@ public interface BounceReader {
      * Classifies an SMTP refusal seen during list delivery: {@code reply} is the remote server's reply
      * ({@code 550 5.1.1 <bob@remote.test>: Recipient address rejected}). Empty when it cannot be classified.
      */
-    Optional<BounceKind> classify(String reply);
+    Optional<BounceClass> classify(String reply);
 
     /** The RFC 3463 code in an SMTP reply ({@code 5.1.1}), else the basic code turned into one ({@code 5.0.0}). */
     static String statusOf(String reply) {

@@ -25,6 +25,7 @@ import org.apache.james.core.MailAddress;
 import org.apache.mailet.Mail;
 import org.apache.mailet.base.GenericMailet;
 import org.postroom.auth.inbound.InboundIdentity;
+import org.postroom.bounce.BounceClass;
 import org.postroom.lists.ListAddresses;
 import org.postroom.lists.ListStore;
 import org.postroom.lists.tokens.InvalidTokenException;
@@ -201,7 +202,7 @@ public class HandleListBounce extends GenericMailet {
                     + " but quotes no recent copy of ours to it");
                 continue;
             }
-            Optional<BounceKind> kind = complaint ? Optional.of(BounceKind.COMPLAINT) : recipient.kind();
+            Optional<BounceClass> kind = complaint ? Optional.of(BounceClass.COMPLAINT) : recipient.kind();
             if (kind.isEmpty()) {
                 problems.add("no classifiable failure for " + address.asString());
                 continue;
@@ -232,7 +233,7 @@ public class HandleListBounce extends GenericMailet {
             .filter(recipient -> recipient.address().map(address -> same(address, member)).orElse(false))
             .findFirst()
             .or(() -> reading.recipients().stream().findFirst());
-        Optional<BounceKind> kind = complaint ? Optional.of(BounceKind.COMPLAINT) : named.flatMap(BounceReader.Recipient::kind);
+        Optional<BounceClass> kind = complaint ? Optional.of(BounceClass.COMPLAINT) : named.flatMap(BounceReader.Recipient::kind);
         if (kind.isEmpty()) {
             problems.add("no classifiable failure for " + member.asString());
             return;

@@ -15,6 +15,8 @@ import org.apache.mailet.base.GenericMailet;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import org.postroom.bounce.BounceClass;
+
 /**
  * Processes a member's copy of a list post that the member's MX refused for good during list delivery: list
  * delivery hands it to this processor with the list and the member as mail attributes and the remote reply as the
@@ -71,7 +73,7 @@ public class HandleListDeliveryFailure extends GenericMailet {
                 + memberAttribute.asString() + ")");
             return;
         }
-        Optional<BounceKind> kind = reader.classify(reply);
+        Optional<BounceClass> kind = reader.classify(reply);
         if (kind.isEmpty()) {
             unclassified(mail, "cannot classify the reply '" + reply + "'");
             return;

@@ -29,7 +29,7 @@ public class ParsedBounceReader implements BounceReader {
             case AUTO_REPLY -> Reading.of(Type.AUTO_REPLY);
             case NOT_A_BOUNCE -> Reading.of(Type.UNRECOGNIZED);
             case COMPLAINT -> new Reading(Type.COMPLAINT, report.recipients().stream()
-                .map(recipient -> recipient(recipient, Optional.of(BounceKind.COMPLAINT))).toList());
+                .map(recipient -> recipient(recipient, Optional.of(BounceClass.COMPLAINT))).toList());
             case DELIVERY_STATUS, NON_STANDARD_BOUNCE -> failures(report);
         };
     }
@@ -45,20 +45,16 @@ public class ParsedBounceReader implements BounceReader {
     }
 
     @Override
-    public Optional<BounceKind> classify(String reply) {
+    public Optional<BounceClass> classify(String reply) {
         return kind(BounceClassifier.classify(Optional.empty(), Optional.ofNullable(reply)));
     }
 
-    private static Optional<BounceKind> kind(BounceClass bounceClass) {
-        return switch (bounceClass) {
-            case HARD -> Optional.of(BounceKind.HARD);
-            case SOFT -> Optional.of(BounceKind.SOFT);
-            case COMPLAINT -> Optional.of(BounceKind.COMPLAINT);
-            case UNKNOWN, NONE -> Optional.empty();
-        };
+    /** The classes that count for membership; the others (unknown cause, not a failure) count for nothing. */
+    private static Optional<BounceClass> kind(BounceClass bounceClass) {
+        return BounceEvent.COUNTED.contains(bounceClass) ? Optional.of(bounceClass) : Optional.empty();
     }
 
-    private static Recipient recipient(BouncedRecipient recipient, Optional<BounceKind> kind) {
+    private static Recipient recipient(BouncedRecipient recipient, Optional<BounceClass> kind) {
         return new Recipient(address(recipient.recipient()), recipient.status().orElse(""),
             recipient.diagnostic().orElse(""), kind);
     }

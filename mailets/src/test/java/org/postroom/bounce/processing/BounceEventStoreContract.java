@@ -8,6 +8,8 @@ import java.util.Optional;
 import org.apache.james.core.MailAddress;
 import org.junit.jupiter.api.Test;
 
+import org.postroom.bounce.BounceClass;
+
 /**
  * What every {@link BounceEventStore} does: run by the in-memory store's test and the JPA store's test on Derby.
  * Instants are whole milliseconds: that is what a store must keep exactly.
@@ -32,15 +34,15 @@ public abstract class BounceEventStoreContract {
         }
     }
 
-    private static BounceEvent event(Instant at, MailAddress list, MailAddress address, BounceKind kind) {
-        return new BounceEvent(at, Optional.ofNullable(list), address, kind, kind == BounceKind.HARD ? "5.1.1" : "4.2.2",
+    private static BounceEvent event(Instant at, MailAddress list, MailAddress address, BounceClass kind) {
+        return new BounceEvent(at, Optional.ofNullable(list), address, kind, kind == BounceClass.HARD ? "5.1.1" : "4.2.2",
             "550 5.1.1 <" + address.asString() + ">: Recipient address rejected: User unknown in virtual mailbox table",
             BounceSource.DSN);
     }
 
     @Test
     void storedEventIsFoundWithEveryField() {
-        BounceEvent event = new BounceEvent(T1, Optional.of(NEWS), BOB, BounceKind.SOFT, "5.2.2",
+        BounceEvent event = new BounceEvent(T1, Optional.of(NEWS), BOB, BounceClass.SOFT, "5.2.2",
             "552 5.2.2 Mailbox full, ünïcödé", BounceSource.SMTP);
         testee().add(event);
 
@@ -49,7 +51,7 @@ public abstract class BounceEventStoreContract {
 
     @Test
     void eventWithoutListIsKept() {
-        BounceEvent complaint = new BounceEvent(T1, Optional.empty(), BOB, BounceKind.COMPLAINT, "", "", BounceSource.ARF);
+        BounceEvent complaint = new BounceEvent(T1, Optional.empty(), BOB, BounceClass.COMPLAINT, "", "", BounceSource.ARF);
         testee().add(complaint);
 
         assertThat(testee().find(Optional.empty(), Optional.of(BOB), Optional.empty())).containsExactly(complaint);
@@ -59,9 +61,9 @@ public abstract class BounceEventStoreContract {
     @Test
     void eventsAreOrderedOldestFirst() {
         BounceEventStore store = testee();
-        store.add(event(T3, NEWS, BOB, BounceKind.SOFT));
-        store.add(event(T1, NEWS, BOB, BounceKind.SOFT));
-        store.add(event(T2, TEAM, CAROL, BounceKind.HARD));
+        store.add(event(T3, NEWS, BOB, BounceClass.SOFT));
+        store.add(event(T1, NEWS, BOB, BounceClass.SOFT));
+        store.add(event(T2, TEAM, CAROL, BounceClass.HARD));
 
         assertThat(store.find(Optional.empty(), Optional.empty(), Optional.empty())).extracting(BounceEvent::at)
             .containsExactly(T1, T2, T3);
@@ -70,9 +72,9 @@ public abstract class BounceEventStoreContract {
     @Test
     void findFiltersByListAddressAndTimeIgnoringCase() {
         BounceEventStore store = testee();
-        store.add(event(T1, NEWS, BOB, BounceKind.SOFT));
-        store.add(event(T2, NEWS, CAROL, BounceKind.HARD));
-        store.add(event(T3, TEAM, BOB, BounceKind.SOFT));
+        store.add(event(T1, NEWS, BOB, BounceClass.SOFT));
+        store.add(event(T2, NEWS, CAROL, BounceClass.HARD));
+        store.add(event(T3, TEAM, BOB, BounceClass.SOFT));
 
         assertThat(store.find(Optional.of(address("NEWS@Example.org")), Optional.empty(), Optional.empty()))
             .extracting(BounceEvent::at).containsExactly(T1, T2);
@@ -88,7 +90,7 @@ public abstract class BounceEventStoreContract {
     @Test
     void longDiagnosticIsCutToTheMaximum() {
         String longText = "x".repeat(BounceEvent.MAX_DIAGNOSTIC + 500);
-        testee().add(new BounceEvent(T1, Optional.of(NEWS), BOB, BounceKind.HARD, "5.1.1", longText, BounceSource.DSN));
+        testee().add(new BounceEvent(T1, Optional.of(NEWS), BOB, BounceClass.HARD, "5.1.1", longText, BounceSource.DSN));
 
         assertThat(testee().find(Optional.empty(), Optional.empty(), Optional.empty()).get(0).diagnostic())
             .hasSize(BounceEvent.MAX_DIAGNOSTIC);
@@ -97,9 +99,9 @@ public abstract class BounceEventStoreContract {
     @Test
     void removeListRemovesOnlyItsEvents() {
         BounceEventStore store = testee();
-        store.add(event(T1, NEWS, BOB, BounceKind.SOFT));
-        store.add(event(T2, NEWS, CAROL, BounceKind.HARD));
-        store.add(event(T3, TEAM, BOB, BounceKind.SOFT));
+        store.add(event(T1, NEWS, BOB, BounceClass.SOFT));
+        store.add(event(T2, NEWS, CAROL, BounceClass.HARD));
+        store.add(event(T3, TEAM, BOB, BounceClass.SOFT));
 
         assertThat(store.removeList(NEWS)).isEqualTo(2);
         assertThat(store.find(Optional.empty(), Optional.empty(), Optional.empty())).extracting(BounceEvent::at)

@@ -11,6 +11,7 @@ import org.apache.james.core.MailAddress;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
+import org.postroom.bounce.BounceClass;
 import org.postroom.bounce.processing.BouncePolicy.Action;
 import org.postroom.bounce.processing.memory.MemoryBounceEventStore;
 import org.postroom.lists.Change;
@@ -53,7 +54,7 @@ class BouncePolicyTest {
         }
     }
 
-    BouncePolicy.Outcome bounce(MailAddress list, BounceKind kind, String status) {
+    BouncePolicy.Outcome bounce(MailAddress list, BounceClass kind, String status) {
         return testee.apply(new BounceEvent(clock.instant(), Optional.of(list), BOB, kind, status,
             status + " diagnostic", BounceSource.DSN), "Mail1");
     }
@@ -66,7 +67,7 @@ class BouncePolicyTest {
     class Hard {
         @Test
         void hardBounceSuppressesTheMemberAtOnceInThatListOnly() {
-            BouncePolicy.Outcome outcome = bounce(NEWS, BounceKind.HARD, "5.1.1");
+            BouncePolicy.Outcome outcome = bounce(NEWS, BounceClass.HARD, "5.1.1");
 
             assertThat(outcome.action()).isEqualTo(Action.SUPPRESSED);
             assertThat(status(NEWS)).isEqualTo(MemberStatus.SUPPRESSED);
@@ -76,7 +77,7 @@ class BouncePolicyTest {
 
         @Test
         void suppressionIsRecordedAsABounceWithTheStatusCodeAsOrigin() {
-            bounce(NEWS, BounceKind.HARD, "5.1.1");
+            bounce(NEWS, BounceClass.HARD, "5.1.1");
 
             MemberEvent last = lists.history(NEWS, BOB).get(lists.history(NEWS, BOB).size() - 1);
             assertThat(last.to()).contains(MemberStatus.SUPPRESSED);
@@ -88,9 +89,9 @@ class BouncePolicyTest {
             lists.setStatus(NEWS, BOB, MemberStatus.UNSUBSCRIBED, new Change(START, ChangeMethod.CLI, Optional.empty()));
             MailAddress stranger = BounceEventStoreContract.address("nobody@remote.test");
 
-            BouncePolicy.Outcome outcome = bounce(NEWS, BounceKind.HARD, "5.1.1");
+            BouncePolicy.Outcome outcome = bounce(NEWS, BounceClass.HARD, "5.1.1");
             BouncePolicy.Outcome strangerOutcome = testee.apply(new BounceEvent(START, Optional.of(NEWS), stranger,
-                BounceKind.HARD, "5.1.1", "", BounceSource.DSN), "Mail2");
+                BounceClass.HARD, "5.1.1", "", BounceSource.DSN), "Mail2");
 
             assertThat(outcome.action()).isEqualTo(Action.NOT_ACTIVE);
             assertThat(strangerOutcome.action()).isEqualTo(Action.NOT_ACTIVE);
@@ -105,7 +106,7 @@ class BouncePolicyTest {
         @Test
         void fourSoftBouncesKeepTheMemberActiveTheFifthWithinThirtyDaysSuppresses() {
             for (int i = 1; i <= 4; i++) {
-                BouncePolicy.Outcome outcome = bounce(NEWS, BounceKind.SOFT, "4.2.2");
+                BouncePolicy.Outcome outcome = bounce(NEWS, BounceClass.SOFT, "4.2.2");
                 assertThat(outcome.action()).isEqualTo(Action.SCORED);
                 assertThat(outcome.score()).isEqualTo(i);
                 assertThat(status(NEWS)).isEqualTo(MemberStatus.ACTIVE);
@@ -114,7 +115,7 @@ class BouncePolicyTest {
             clock.advance(Duration.ofDays(1).negated());
             assertThat(Duration.between(START, clock.instant())).isLessThan(Duration.ofDays(30));
 
-            BouncePolicy.Outcome fifth = bounce(NEWS, BounceKind.SOFT, "5.2.2");
+            BouncePolicy.Outcome fifth = bounce(NEWS, BounceClass.SOFT, "5.2.2");
 
             assertThat(fifth.action()).isEqualTo(Action.SUPPRESSED);
             assertThat(fifth.score()).isEqualTo(5);
@@ -125,12 +126,12 @@ class BouncePolicyTest {
         @Test
         void softBouncesOlderThanTheWindowDecay() {
             for (int i = 0; i < 4; i++) {
-                bounce(NEWS, BounceKind.SOFT, "4.2.2");
+                bounce(NEWS, BounceClass.SOFT, "4.2.2");
             }
             clock.advance(Duration.ofDays(30).plusSeconds(1));
             assertThat(testee.score(NEWS, BOB)).isZero();
 
-            BouncePolicy.Outcome outcome = bounce(NEWS, BounceKind.SOFT, "4.2.2");
+            BouncePolicy.Outcome outcome = bounce(NEWS, BounceClass.SOFT, "4.2.2");
 
             assertThat(outcome.action()).isEqualTo(Action.SCORED);
             assertThat(outcome.score()).isEqualTo(1);
@@ -140,9 +141,9 @@ class BouncePolicyTest {
         @Test
         void scoreIsKeptPerList() {
             for (int i = 0; i < 4; i++) {
-                bounce(NEWS, BounceKind.SOFT, "4.2.2");
+                bounce(NEWS, BounceClass.SOFT, "4.2.2");
             }
-            BouncePolicy.Outcome outcome = bounce(TEAM, BounceKind.SOFT, "4.2.2");
+            BouncePolicy.Outcome outcome = bounce(TEAM, BounceClass.SOFT, "4.2.2");
 
             assertThat(outcome.score()).isEqualTo(1);
             assertThat(testee.score(NEWS, BOB)).isEqualTo(4);
@@ -151,7 +152,7 @@ class BouncePolicyTest {
         @Test
         void bouncesBeforeTheMemberBecameActiveAgainDoNotCount() {
             for (int i = 0; i < 5; i++) {
-                bounce(NEWS, BounceKind.SOFT, "4.2.2");
+                bounce(NEWS, BounceClass.SOFT, "4.2.2");
             }
             assertThat(status(NEWS)).isEqualTo(MemberStatus.SUPPRESSED);
             clock.advance(Duration.ofDays(1));
@@ -159,7 +160,7 @@ class BouncePolicyTest {
                 Optional.empty()));
             clock.advance(Duration.ofMinutes(1));
 
-            BouncePolicy.Outcome outcome = bounce(NEWS, BounceKind.SOFT, "4.2.2");
+            BouncePolicy.Outcome outcome = bounce(NEWS, BounceClass.SOFT, "4.2.2");
 
             assertThat(outcome.score()).isEqualTo(1);
             assertThat(status(NEWS)).isEqualTo(MemberStatus.ACTIVE);
@@ -169,12 +170,12 @@ class BouncePolicyTest {
         void thresholdAndWindowComeFromTheSettings() {
             testee = new BouncePolicy(lists, suppressions, events, new BounceSettings(2, Duration.ofDays(1), Set.of()),
                 clock);
-            bounce(NEWS, BounceKind.SOFT, "4.2.2");
+            bounce(NEWS, BounceClass.SOFT, "4.2.2");
             clock.advance(Duration.ofHours(25));
-            assertThat(bounce(NEWS, BounceKind.SOFT, "4.2.2").action()).isEqualTo(Action.SCORED);
+            assertThat(bounce(NEWS, BounceClass.SOFT, "4.2.2").action()).isEqualTo(Action.SCORED);
             clock.advance(Duration.ofHours(1));
 
-            assertThat(bounce(NEWS, BounceKind.SOFT, "4.2.2").action()).isEqualTo(Action.SUPPRESSED);
+            assertThat(bounce(NEWS, BounceClass.SOFT, "4.2.2").action()).isEqualTo(Action.SUPPRESSED);
         }
     }
 
@@ -183,7 +184,7 @@ class BouncePolicyTest {
         @Test
         void complaintSuppressesTheAddressEverywhere() {
             BouncePolicy.Outcome outcome = testee.apply(new BounceEvent(START, Optional.of(NEWS), BOB,
-                BounceKind.COMPLAINT, "", "abuse report", BounceSource.ARF), "Mail3");
+                BounceClass.COMPLAINT, "", "abuse report", BounceSource.ARF), "Mail3");
 
             assertThat(outcome.action()).isEqualTo(Action.SUPPRESSED_GLOBALLY);
             assertThat(suppressions.isSuppressed(BOB)).isTrue();
@@ -202,7 +203,7 @@ class BouncePolicyTest {
 
         @Test
         void complaintWithoutListStillSuppressesGlobally() {
-            testee.apply(new BounceEvent(START, Optional.empty(), BOB, BounceKind.COMPLAINT, "", "", BounceSource.ARF),
+            testee.apply(new BounceEvent(START, Optional.empty(), BOB, BounceClass.COMPLAINT, "", "", BounceSource.ARF),
                 "Mail4");
 
             assertThat(suppressions.isSuppressed(BOB)).isTrue();
@@ -212,19 +213,19 @@ class BouncePolicyTest {
 
     @Test
     void everyEventIsStored() {
-        bounce(NEWS, BounceKind.SOFT, "4.2.2");
-        bounce(NEWS, BounceKind.HARD, "5.1.1");
+        bounce(NEWS, BounceClass.SOFT, "4.2.2");
+        bounce(NEWS, BounceClass.HARD, "5.1.1");
 
         assertThat(events.find(Optional.of(NEWS), Optional.of(BOB), Optional.empty()))
             .extracting(BounceEvent::kind, BounceEvent::status)
-            .containsExactly(org.assertj.core.groups.Tuple.tuple(BounceKind.SOFT, "4.2.2"),
-                org.assertj.core.groups.Tuple.tuple(BounceKind.HARD, "5.1.1"));
+            .containsExactly(org.assertj.core.groups.Tuple.tuple(BounceClass.SOFT, "4.2.2"),
+                org.assertj.core.groups.Tuple.tuple(BounceClass.HARD, "5.1.1"));
     }
 
     @Test
     void everyBounceIsPublishedWithItsListAndKind() {
-        bounce(NEWS, BounceKind.SOFT, "4.2.2");
-        bounce(TEAM, BounceKind.HARD, "5.1.1");
+        bounce(NEWS, BounceClass.SOFT, "4.2.2");
+        bounce(TEAM, BounceClass.HARD, "5.1.1");
 
         java.util.List<org.postroom.events.MailEvent> bounced = published.stream()
             .filter(event -> event.type() == org.postroom.events.MailEvent.Type.BOUNCED).toList();

@@ -23,6 +23,7 @@ import org.apache.mailet.base.test.FakeMailetConfig;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
+import org.postroom.bounce.BounceClass;
 import org.postroom.bounce.processing.BounceReader.Reading;
 import org.postroom.bounce.processing.BounceReader.Recipient;
 import org.postroom.bounce.processing.BounceReader.Type;
@@ -64,7 +65,7 @@ class HandleListBounceTest {
         new VerpTags(() -> ring, Duration.ofDays(90), Duration.ofDays(14), clock));
     /** What the reader answers; a failing reader when null. */
     Reading reading;
-    Optional<BounceKind> replyKind = Optional.empty();
+    Optional<BounceClass> replyKind = Optional.empty();
     BounceReader reader = new BounceReader() {
         @Override
         public Reading read(MimeMessage message) throws MessagingException {
@@ -75,7 +76,7 @@ class HandleListBounceTest {
         }
 
         @Override
-        public Optional<BounceKind> classify(String reply) {
+        public Optional<BounceClass> classify(String reply) {
             return replyKind;
         }
     };
@@ -90,7 +91,7 @@ class HandleListBounceTest {
         }
     }
 
-    static Recipient failed(MailAddress address, String status, BounceKind kind) {
+    static Recipient failed(MailAddress address, String status, BounceClass kind) {
         return new Recipient(Optional.ofNullable(address), status, "smtp; 550 " + status + " no", Optional.ofNullable(kind));
     }
 
@@ -130,7 +131,7 @@ class HandleListBounceTest {
         @Test
         void verpMemberIsTakenFromTheRecipientEvenWhenTheReportNamesAnotherAddress() throws Exception {
             reading = new Reading(Type.FAILURE, List.of(failed(
-                BounceEventStoreContract.address("bob.forwarded@elsewhere.test"), "5.1.1", BounceKind.HARD)));
+                BounceEventStoreContract.address("bob.forwarded@elsewhere.test"), "5.1.1", BounceClass.HARD)));
             FakeMail mail = mailTo(verp(BOB));
 
             testee.service(mail);
@@ -149,7 +150,7 @@ class HandleListBounceTest {
 
         @Test
         void verpAddressWithoutTagOrWithAForgedOrOldTagChangesNothingAndIsKept() throws Exception {
-            reading = new Reading(Type.FAILURE, List.of(failed(BOB, "5.1.1", BounceKind.HARD)));
+            reading = new Reading(Type.FAILURE, List.of(failed(BOB, "5.1.1", BounceClass.HARD)));
             String genuine = verp(BOB);
             String tag = genuine.substring(genuine.lastIndexOf('=') + 1, genuine.indexOf('@'));
             char flipped = tag.charAt(10) == 'a' ? 'b' : 'a';
@@ -172,7 +173,7 @@ class HandleListBounceTest {
 
         @Test
         void theSameCopyBouncedAgainCountsOnce() throws Exception {
-            reading = new Reading(Type.FAILURE, List.of(failed(BOB, "4.2.2", BounceKind.SOFT)));
+            reading = new Reading(Type.FAILURE, List.of(failed(BOB, "4.2.2", BounceClass.SOFT)));
             for (int i = 0; i < 6; i++) {
                 FakeMail mail = mailTo(verp(BOB));
                 testee.service(mail);
@@ -192,10 +193,10 @@ class HandleListBounceTest {
             String shortForm = verp(longMember);
             assertThat(shortForm.substring(0, shortForm.indexOf('@'))).hasSizeLessThanOrEqualTo(64).doesNotContain("=");
 
-            reading = new Reading(Type.FAILURE, List.of(failed(CAROL, "5.1.1", BounceKind.HARD)));
+            reading = new Reading(Type.FAILURE, List.of(failed(CAROL, "5.1.1", BounceClass.HARD)));
             FakeMail wrongMember = mailTo(shortForm);
             testee.service(wrongMember);
-            reading = new Reading(Type.FAILURE, List.of(failed(longMember, "5.1.1", BounceKind.HARD)));
+            reading = new Reading(Type.FAILURE, List.of(failed(longMember, "5.1.1", BounceClass.HARD)));
             FakeMail rightMember = mailTo(shortForm);
             testee.service(rightMember);
 
@@ -207,8 +208,8 @@ class HandleListBounceTest {
 
         @Test
         void plainBounceAddressAppliesOnlyToRecipientsWhoseCopyTheReportQuotes() throws Exception {
-            reading = new Reading(Type.FAILURE, List.of(failed(BOB, "5.1.1", BounceKind.HARD),
-                failed(CAROL, "5.1.1", BounceKind.HARD)));
+            reading = new Reading(Type.FAILURE, List.of(failed(BOB, "5.1.1", BounceClass.HARD),
+                failed(CAROL, "5.1.1", BounceClass.HARD)));
             String token = tokens.issueCompact(TokenPurpose.UNSUBSCRIBE, NEWS, BOB);
             FakeMail mail = mailTo("news-bounces@example.org", "MAILER-DAEMON@mx.remote.test",
                 "List-Unsubscribe: <mailto:news+unsubscribe+" + token + "@example.org>\r\nSubject: the news\r\n");
@@ -222,7 +223,7 @@ class HandleListBounceTest {
 
         @Test
         void plainBounceAddressWithoutAQuotedCopyChangesNothing() throws Exception {
-            reading = new Reading(Type.FAILURE, List.of(failed(BOB, "5.1.1", BounceKind.HARD)));
+            reading = new Reading(Type.FAILURE, List.of(failed(BOB, "5.1.1", BounceClass.HARD)));
             FakeMail mail = mailTo("news-bounces@example.org");
 
             testee.service(mail);
@@ -260,7 +261,7 @@ class HandleListBounceTest {
             FakeMail unclassifiable = mailTo(verp(BOB));
             testee.service(unclassifiable);
 
-            reading = new Reading(Type.FAILURE, List.of(failed(null, "5.1.1", BounceKind.HARD)));
+            reading = new Reading(Type.FAILURE, List.of(failed(null, "5.1.1", BounceClass.HARD)));
             FakeMail nobodyNamed = mailTo("news-bounces@example.org");
             testee.service(nobodyNamed);
 
@@ -280,7 +281,7 @@ class HandleListBounceTest {
             assertThat(suppressions.isSuppressed(BOB)).isTrue();
             assertThat(events.find(Optional.empty(), Optional.empty(), Optional.empty()))
                 .extracting(BounceEvent::kind, BounceEvent::source)
-                .containsExactly(org.assertj.core.groups.Tuple.tuple(BounceKind.COMPLAINT, BounceSource.ARF));
+                .containsExactly(org.assertj.core.groups.Tuple.tuple(BounceClass.COMPLAINT, BounceSource.ARF));
         }
 
         @Test
@@ -317,7 +318,7 @@ class HandleListBounceTest {
 
         @Test
         void bounceToTheFeedbackAddressIsKeptForThePostmaster() throws Exception {
-            reading = new Reading(Type.FAILURE, List.of(failed(CAROL, "5.1.1", BounceKind.HARD)));
+            reading = new Reading(Type.FAILURE, List.of(failed(CAROL, "5.1.1", BounceClass.HARD)));
             FakeMail mail = mailTo("fbl@example.org");
 
             testee.service(mail);
@@ -355,7 +356,7 @@ class HandleListBounceTest {
 
         @Test
         void permanentRefusalDuringFanOutIsStoredWithSourceSmtpAndApplied() throws Exception {
-            replyKind = Optional.of(BounceKind.HARD);
+            replyKind = Optional.of(BounceClass.HARD);
             FakeMail mail = refused("550 5.1.1 <bob@remote.test>: Recipient address rejected");
 
             testee.service(mail);

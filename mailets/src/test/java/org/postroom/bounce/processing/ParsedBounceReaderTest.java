@@ -10,6 +10,7 @@ import javax.mail.Session;
 import javax.mail.internet.MimeMessage;
 
 import org.junit.jupiter.api.Test;
+import org.postroom.bounce.BounceClass;
 import org.postroom.bounce.processing.BounceReader.Reading;
 import org.postroom.bounce.processing.BounceReader.Type;
 
@@ -32,7 +33,7 @@ class ParsedBounceReaderTest {
         assertThat(reading.recipients()).singleElement().satisfies(recipient -> {
             assertThat(recipient.address()).map(Object::toString).contains("erin@example.com");
             assertThat(recipient.status()).isEqualTo("5.7.1");
-            assertThat(recipient.kind()).contains(BounceKind.HARD);
+            assertThat(recipient.kind()).contains(BounceClass.HARD);
             assertThat(recipient.diagnostic()).contains("content restrictions");
         });
     }
@@ -44,14 +45,14 @@ class ParsedBounceReaderTest {
         assertThat(reading.type()).isEqualTo(Type.FAILURE);
         assertThat(reading.recipients()).anySatisfy(recipient -> {
             assertThat(recipient.address()).map(Object::toString).contains("ivan@example.info");
-            assertThat(recipient.kind()).contains(BounceKind.HARD);
+            assertThat(recipient.kind()).contains(BounceClass.HARD);
         });
     }
 
     @Test
     void mailboxFullIsSoft() throws Exception {
         assertThat(read("rfc3464-gmail-5.2.2.eml").recipients()).extracting(BounceReader.Recipient::kind)
-            .containsOnly(Optional.of(BounceKind.SOFT));
+            .containsOnly(Optional.of(BounceClass.SOFT));
     }
 
     @Test
@@ -62,7 +63,7 @@ class ParsedBounceReaderTest {
         assertThat(reading.recipients()).extracting(recipient -> recipient.address().map(Object::toString).orElse(""))
             .contains("rupert@isp.example");
         assertThat(reading.recipients()).extracting(BounceReader.Recipient::kind)
-            .containsOnly(Optional.of(BounceKind.COMPLAINT));
+            .containsOnly(Optional.of(BounceClass.COMPLAINT));
     }
 
     @Test
@@ -75,9 +76,9 @@ class ParsedBounceReaderTest {
     @Test
     void smtpRepliesDuringListDeliveryAreClassifiedByTheirCode() {
         assertThat(testee.classify("550 5.1.1 <bob@remote.test>: Recipient address rejected: User unknown"))
-            .contains(BounceKind.HARD);
-        assertThat(testee.classify("552 5.2.2 Mailbox full")).contains(BounceKind.SOFT);
-        assertThat(testee.classify("550 5.7.1 Refused by policy")).contains(BounceKind.HARD);
+            .contains(BounceClass.HARD);
+        assertThat(testee.classify("552 5.2.2 Mailbox full")).contains(BounceClass.SOFT);
+        assertThat(testee.classify("550 5.7.1 Refused by policy")).contains(BounceClass.HARD);
         assertThat(testee.classify("")).isEmpty();
     }
 }

@@ -20,9 +20,9 @@ import org.apache.james.webadmin.Routes;
 import org.apache.james.webadmin.utils.ErrorResponder;
 import org.apache.james.webadmin.utils.JsonTransformer;
 import org.eclipse.jetty.http.HttpStatus;
+import org.postroom.bounce.BounceClass;
 import org.postroom.bounce.processing.BounceEvent;
 import org.postroom.bounce.processing.BounceEventStore;
-import org.postroom.bounce.processing.BounceKind;
 import org.postroom.bounce.processing.BouncePolicy;
 import org.postroom.bounce.processing.DeliveryCounters;
 import org.postroom.lists.ListStore;
@@ -127,8 +127,8 @@ public class BounceRoutes implements Routes {
         Duration duration = PostroomSettings.period(period).orElseThrow(() -> error(HttpStatus.BAD_REQUEST_400,
             ErrorResponder.ErrorType.INVALID_ARGUMENT, "'" + period + "' is not a period such as 30d, 12h or 90m"));
         Instant since = policy.now().minus(duration).truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
-        Map<BounceKind, Long> bounced = new EnumMap<>(BounceKind.class);
-        for (BounceKind kind : BounceKind.values()) {
+        Map<BounceClass, Long> bounced = new EnumMap<>(BounceClass.class);
+        for (BounceClass kind : BounceEvent.COUNTED) {
             bounced.put(kind, 0L);
         }
         events.find(Optional.of(list), Optional.empty(), Optional.of(since))
@@ -141,9 +141,9 @@ public class BounceRoutes implements Routes {
         result.put("since", since.toString());
         result.put("sent", counters.total(list, DeliveryCounters.Outcome.SENT, since));
         result.put("delivered", counters.total(list, DeliveryCounters.Outcome.DELIVERED, since));
-        result.put("bouncedHard", bounced.get(BounceKind.HARD));
-        result.put("bouncedSoft", bounced.get(BounceKind.SOFT));
-        result.put("complaints", bounced.get(BounceKind.COMPLAINT));
+        result.put("bouncedHard", bounced.get(BounceClass.HARD));
+        result.put("bouncedSoft", bounced.get(BounceClass.SOFT));
+        result.put("complaints", bounced.get(BounceClass.COMPLAINT));
         result.put("unsubscribed", unsubscribed);
         return result;
     }

@@ -15,9 +15,9 @@ import javax.persistence.EntityManagerFactory;
 import javax.persistence.TypedQuery;
 
 import org.apache.james.core.MailAddress;
+import org.postroom.bounce.BounceClass;
 import org.postroom.bounce.processing.BounceEvent;
 import org.postroom.bounce.processing.BounceEventStore;
-import org.postroom.bounce.processing.BounceKind;
 import org.postroom.bounce.processing.BounceSource;
 import org.postroom.bounce.processing.DeliveryCounters;
 import org.postroom.server.data.Transactions;
@@ -112,7 +112,7 @@ public class JpaBounceStorage implements BounceEventStore, DeliveryCounters {
 
     private static BounceEvent event(JpaBounceEventEntity entity) {
         return new BounceEvent(Instant.ofEpochMilli(entity.at()), Optional.ofNullable(entity.list()).map(JpaBounceStorage::address),
-            address(entity.address()), BounceKind.valueOf(entity.kind()), entity.status(), entity.diagnostic(),
+            address(entity.address()), BounceClass.valueOf(entity.kind()), entity.status(), entity.diagnostic(),
             BounceSource.valueOf(entity.source()));
     }
 
