@@ -45,10 +45,10 @@ public class BanRoutes implements Routes {
     private Object lift(Request request, Response response) {
         String target = request.params("target");
         if (target == null || target.isBlank() || target.length() > 320 || target.chars().anyMatch(c -> c < 0x21)) {
-            throw ListsApi.badRequest("an address or an account is expected");
+            throw ApiErrors.badRequest("an address or an account is expected");
         }
         if (!throttle.lift(target)) {
-            throw ListsApi.notFound(target + " is not banned");
+            throw ApiErrors.notFound(target + " is not banned");
         }
         response.status(HttpStatus.NO_CONTENT_204);
         return "";

@@ -8,7 +8,6 @@ import javax.inject.Inject;
 import org.apache.james.core.Domain;
 import org.apache.james.domainlist.api.DomainList;
 import org.apache.james.webadmin.Routes;
-import org.apache.james.webadmin.utils.ErrorResponder;
 import org.apache.james.webadmin.utils.JsonTransformer;
 import org.eclipse.jetty.http.HttpStatus;
 import org.postroom.server.dkim.DkimKeyStore;
@@ -65,8 +64,7 @@ public class DkimRoutes implements Routes {
             return toJson(keys.rotate(domain, algorithm));
         }
         if (!selector.matches(DkimKeyStore.SELECTOR_PATTERN)) {
-            throw error(ErrorResponder.ErrorType.INVALID_ARGUMENT, HttpStatus.BAD_REQUEST_400,
-                "'" + selector + "' is not a valid selector: lower-case letters, digits and '-', at most 63");
+            throw ApiErrors.badRequest("'" + selector + "' is not a valid selector: lower-case letters, digits and '-', at most 63");
         }
         try {
             DkimKeyStore.KeyInfo key = keys.generate(domain, selector, algorithm);
@@ -74,7 +72,7 @@ public class DkimRoutes implements Routes {
             response.status(HttpStatus.CREATED_201);
             return toJson(key);
         } catch (IllegalStateException e) {
-            throw error(ErrorResponder.ErrorType.INVALID_ARGUMENT, HttpStatus.CONFLICT_409, e.getMessage());
+            throw ApiErrors.conflict(e.getMessage());
         }
     }
 
@@ -84,8 +82,7 @@ public class DkimRoutes implements Routes {
         if (value == null || value.isBlank()) {
             return DkimKeyStore.Algorithm.RSA;
         }
-        return DkimKeyStore.Algorithm.parse(value).orElseThrow(() -> error(ErrorResponder.ErrorType.INVALID_ARGUMENT,
-            HttpStatus.BAD_REQUEST_400, "'" + value + "' is not a DKIM algorithm: rsa or ed25519"));
+        return DkimKeyStore.Algorithm.parse(value).orElseThrow(() -> ApiErrors.badRequest("'" + value + "' is not a DKIM algorithm: rsa or ed25519"));
     }
 
     private String localDomain(Request request) throws Exception {
@@ -94,17 +91,14 @@ public class DkimRoutes implements Routes {
         try {
             local = domains.containsDomain(Domain.of(name));
         } catch (IllegalArgumentException e) {
-            throw error(ErrorResponder.ErrorType.INVALID_ARGUMENT, HttpStatus.BAD_REQUEST_400, "'" + name + "' is not a domain name");
+            throw ApiErrors.badRequest("'" + name + "' is not a domain name");
         }
         if (!local) {
-            throw error(ErrorResponder.ErrorType.NOT_FOUND, HttpStatus.NOT_FOUND_404, "domain " + name + " is not a local domain");
+            throw ApiErrors.notFound("domain " + name + " is not a local domain");
         }
         return name;
     }
 
-    private static RuntimeException error(ErrorResponder.ErrorType type, int status, String message) {
-        return ErrorResponder.builder().statusCode(status).type(type).message(message).haltError();
-    }
 
     private static Map<String, Object> toJson(DkimKeyStore.KeyInfo key) {
         Map<String, Object> json = new LinkedHashMap<>();

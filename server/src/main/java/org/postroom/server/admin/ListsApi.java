@@ -9,8 +9,6 @@ import java.util.Optional;
 import javax.mail.internet.AddressException;
 
 import org.apache.james.core.MailAddress;
-import org.apache.james.webadmin.utils.ErrorResponder;
-import org.eclipse.jetty.http.HttpStatus;
 import org.postroom.lists.Change;
 import org.postroom.lists.ChangeMethod;
 import org.postroom.lists.ListStore;
@@ -28,36 +26,21 @@ final class ListsApi {
     private ListsApi() {
     }
 
-    static RuntimeException badRequest(String message) {
-        return ErrorResponder.builder().statusCode(HttpStatus.BAD_REQUEST_400)
-            .type(ErrorResponder.ErrorType.INVALID_ARGUMENT).message(message).haltError();
-    }
-
-    static RuntimeException notFound(String message) {
-        return ErrorResponder.builder().statusCode(HttpStatus.NOT_FOUND_404)
-            .type(ErrorResponder.ErrorType.NOT_FOUND).message(message).haltError();
-    }
-
-    static RuntimeException conflict(String message) {
-        return ErrorResponder.builder().statusCode(HttpStatus.CONFLICT_409)
-            .type(ErrorResponder.ErrorType.INVALID_ARGUMENT).message(message).haltError();
-    }
-
     static MailAddress address(String text, String what) {
         if (text == null || text.isBlank()) {
-            throw badRequest(what + " is missing");
+            throw ApiErrors.badRequest(what + " is missing");
         }
         try {
             return new MailAddress(text.trim());
         } catch (AddressException e) {
-            throw badRequest("'" + text + "' is not a valid " + what);
+            throw ApiErrors.badRequest("'" + text + "' is not a valid " + what);
         }
     }
 
     /** The list named by the {@code :list} path parameter, or 404. */
     static MailingList list(ListStore lists, Request request) {
         MailAddress address = address(request.params("list"), "list address");
-        return lists.find(address).orElseThrow(() -> notFound("no list " + address.asString()));
+        return lists.find(address).orElseThrow(() -> ApiErrors.notFound("no list " + address.asString()));
     }
 
     static JsonNode body(Request request) {
@@ -68,11 +51,11 @@ final class ListsApi {
         try {
             JsonNode node = JSON.readTree(body);
             if (node == null || !node.isObject()) {
-                throw badRequest("the request body must be a JSON object");
+                throw ApiErrors.badRequest("the request body must be a JSON object");
             }
             return node;
         } catch (IOException e) {
-            throw badRequest("the request body is not valid JSON");
+            throw ApiErrors.badRequest("the request body is not valid JSON");
         }
     }
 
@@ -98,7 +81,7 @@ final class ListsApi {
             for (E value : type.getEnumConstants()) {
                 allowed.append(allowed.length() == 0 ? "" : "|").append(lower(value));
             }
-            throw badRequest("'" + text + "' is not a valid " + what + " (" + allowed + ")");
+            throw ApiErrors.badRequest("'" + text + "' is not a valid " + what + " (" + allowed + ")");
         }
     }
 }

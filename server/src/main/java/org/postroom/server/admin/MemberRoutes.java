@@ -1,9 +1,9 @@
 package org.postroom.server.admin;
 
 import static org.postroom.server.admin.ListsApi.address;
-import static org.postroom.server.admin.ListsApi.badRequest;
+import static org.postroom.server.admin.ApiErrors.badRequest;
 import static org.postroom.server.admin.ListsApi.lower;
-import static org.postroom.server.admin.ListsApi.notFound;
+import static org.postroom.server.admin.ApiErrors.notFound;
 import static org.postroom.server.admin.ListsApi.parse;
 
 import java.util.ArrayList;

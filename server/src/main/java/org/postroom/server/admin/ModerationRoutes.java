@@ -1,7 +1,7 @@
 package org.postroom.server.admin;
 
-import static org.postroom.server.admin.ListsApi.badRequest;
-import static org.postroom.server.admin.ListsApi.notFound;
+import static org.postroom.server.admin.ApiErrors.badRequest;
+import static org.postroom.server.admin.ApiErrors.notFound;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Date;
@@ -107,7 +107,7 @@ public class ModerationRoutes implements Routes {
         if (processors instanceof AbstractStateCompositeProcessor composite
             && composite.getProcessor(LIST_POST_PROCESSOR) == null) {
             LifecycleUtil.dispose(mail);
-            throw ListsApi.conflict("conf/mailetcontainer.xml has no '" + LIST_POST_PROCESSOR + "' processor to"
+            throw ApiErrors.conflict("conf/mailetcontainer.xml has no '" + LIST_POST_PROCESSOR + "' processor to"
                 + " expand the post: it stays held");
         }
         String sender = mail.getMaybeSender().asString();

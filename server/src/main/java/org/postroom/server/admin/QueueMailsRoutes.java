@@ -21,7 +21,6 @@ import org.apache.james.queue.api.MailQueueFactory;
 import org.apache.james.queue.api.MailQueueName;
 import org.apache.james.queue.api.ManageableMailQueue;
 import org.apache.james.webadmin.Routes;
-import org.apache.james.webadmin.utils.ErrorResponder;
 import org.apache.james.webadmin.utils.JsonTransformer;
 import org.apache.mailet.AttributeName;
 import org.apache.mailet.Mail;
@@ -74,11 +73,7 @@ public class QueueMailsRoutes implements Routes {
     private List<Map<String, Object>> list(Request request, Response response) {
         response.type("application/json");
         String name = request.params("name");
-        ManageableMailQueue queue = findQueue(name).orElseThrow(() -> ErrorResponder.builder()
-            .statusCode(404)
-            .type(ErrorResponder.ErrorType.NOT_FOUND)
-            .message("no mail queue named '%s'", name)
-            .haltError());
+        ManageableMailQueue queue = findQueue(name).orElseThrow(() -> ApiErrors.notFound("no mail queue named '" + name + "'"));
         Instant now = Instant.now();
         List<Map<String, Object>> mails = new ArrayList<>();
         ManageableMailQueue.MailQueueIterator items;
@@ -86,11 +81,7 @@ public class QueueMailsRoutes implements Routes {
             items = queue.browse();
         } catch (MailQueue.MailQueueException e) {
             LOGGER.error("Cannot browse mail queue {}", name, e);
-            throw ErrorResponder.builder()
-                .statusCode(500)
-                .type(ErrorResponder.ErrorType.SERVER_ERROR)
-                .message("cannot browse mail queue '%s': %s", name, e.getMessage())
-                .haltError();
+            throw ApiErrors.serverError("cannot browse mail queue '" + name + "': " + e.getMessage());
         }
         try {
             while (items.hasNext()) {

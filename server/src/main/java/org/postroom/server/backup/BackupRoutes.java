@@ -6,9 +6,9 @@ import java.util.Map;
 import javax.inject.Inject;
 
 import org.apache.james.webadmin.Routes;
-import org.apache.james.webadmin.utils.ErrorResponder;
 import org.apache.james.webadmin.utils.JsonTransformer;
 import org.eclipse.jetty.http.HttpStatus;
+import org.postroom.server.admin.ApiErrors;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -53,7 +53,7 @@ public class BackupRoutes implements Routes {
         service.before((request, response) -> {
             if (backups.running() && movesMailIntoTheQueues(request.requestMethod(), request.pathInfo(),
                 request.queryParams("action"))) {
-                throw error(HttpStatus.CONFLICT_409, "a backup is running: mail is not moved from the database back"
+                throw ApiErrors.conflict("a backup is running: mail is not moved from the database back"
                     + " into the queues until it ends (postroom backup shows its progress)");
             }
         });
@@ -61,7 +61,7 @@ public class BackupRoutes implements Routes {
         service.get(BASE_PATH, (request, response) -> backups.jobs().stream().map(BackupJob::describe).toList(), json);
         service.get(BASE_PATH + "/:id", (request, response) -> backups.job(request.params("id"))
             .map(BackupJob::describe)
-            .orElseThrow(() -> error(HttpStatus.NOT_FOUND_404, "no backup " + request.params("id"))), json);
+            .orElseThrow(() -> ApiErrors.notFound("no backup " + request.params("id"))), json);
     }
 
     static boolean movesMailIntoTheQueues(String method, String path, String action) {
@@ -80,25 +80,19 @@ public class BackupRoutes implements Routes {
         try {
             JsonNode body = JSON.readTree(request.body() == null || request.body().isBlank() ? "{}" : request.body());
             if (body == null || !body.isObject()) {
-                throw error(HttpStatus.BAD_REQUEST_400, "the request body must be a JSON object");
+                throw ApiErrors.badRequest("the request body must be a JSON object");
             }
             directory = body.path("directory").isTextual() ? body.get("directory").asText() : null;
         } catch (IOException e) {
-            throw error(HttpStatus.BAD_REQUEST_400, "the request body is not valid JSON");
+            throw ApiErrors.badRequest("the request body is not valid JSON");
         }
         try {
             BackupJob job = backups.start(directory);
             response.status(HttpStatus.ACCEPTED_202);
             return job.describe();
         } catch (Backups.Refused refused) {
-            throw error(refused.conflict ? HttpStatus.CONFLICT_409 : HttpStatus.BAD_REQUEST_400, refused.getMessage());
+            throw refused.conflict ? ApiErrors.conflict(refused.getMessage()) : ApiErrors.badRequest(refused.getMessage());
         }
     }
 
-    private static RuntimeException error(int status, String message) {
-        return ErrorResponder.builder().statusCode(status)
-            .type(status == HttpStatus.NOT_FOUND_404 ? ErrorResponder.ErrorType.NOT_FOUND
-                : ErrorResponder.ErrorType.INVALID_ARGUMENT)
-            .message(message).haltError();
-    }
 }

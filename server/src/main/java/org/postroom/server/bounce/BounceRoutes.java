@@ -17,9 +17,7 @@ import javax.mail.internet.AddressException;
 
 import org.apache.james.core.MailAddress;
 import org.apache.james.webadmin.Routes;
-import org.apache.james.webadmin.utils.ErrorResponder;
 import org.apache.james.webadmin.utils.JsonTransformer;
-import org.eclipse.jetty.http.HttpStatus;
 import org.postroom.bounce.BounceClass;
 import org.postroom.bounce.processing.BounceEvent;
 import org.postroom.bounce.processing.BounceEventStore;
@@ -31,6 +29,7 @@ import org.postroom.lists.Member;
 import org.postroom.lists.MemberStatus;
 import org.postroom.lists.SuppressionList;
 import org.postroom.server.PostroomSettings;
+import org.postroom.server.admin.ApiErrors;
 
 import spark.Request;
 import spark.Service;
@@ -124,8 +123,7 @@ public class BounceRoutes implements Routes {
     }
 
     private Map<String, Object> stats(MailAddress list, String period) {
-        Duration duration = PostroomSettings.period(period).orElseThrow(() -> error(HttpStatus.BAD_REQUEST_400,
-            ErrorResponder.ErrorType.INVALID_ARGUMENT, "'" + period + "' is not a period such as 30d, 12h or 90m"));
+        Duration duration = PostroomSettings.period(period).orElseThrow(() -> ApiErrors.badRequest("'" + period + "' is not a period such as 30d, 12h or 90m"));
         Instant since = policy.now().minus(duration).truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
         Map<BounceClass, Long> bounced = new EnumMap<>(BounceClass.class);
         for (BounceClass kind : BounceEvent.COUNTED) {
@@ -162,7 +160,7 @@ public class BounceRoutes implements Routes {
 
     private void requireList(MailAddress list) {
         if (lists.find(list).isEmpty()) {
-            throw error(HttpStatus.NOT_FOUND_404, ErrorResponder.ErrorType.NOT_FOUND, "no list " + list.asString());
+            throw ApiErrors.notFound("no list " + list.asString());
         }
     }
 
@@ -175,12 +173,8 @@ public class BounceRoutes implements Routes {
         try {
             return new MailAddress(text.strip());
         } catch (AddressException | IllegalArgumentException e) {
-            throw error(HttpStatus.BAD_REQUEST_400, ErrorResponder.ErrorType.INVALID_ARGUMENT,
-                "'" + text + "' is not a mail address (" + what + ")");
+            throw ApiErrors.badRequest("'" + text + "' is not a mail address (" + what + ")");
         }
     }
 
-    private static RuntimeException error(int status, ErrorResponder.ErrorType type, String message) {
-        return ErrorResponder.builder().statusCode(status).type(type).message(message).haltError();
-    }
 }

@@ -15,9 +15,9 @@ import java.util.Set;
 import javax.inject.Inject;
 
 import org.apache.james.webadmin.Routes;
-import org.apache.james.webadmin.utils.ErrorResponder;
 import org.apache.james.webadmin.utils.JsonTransformer;
 import org.postroom.delivery.Pools;
+import org.postroom.server.admin.ApiErrors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -130,8 +130,7 @@ public class DeliveryRoutes implements Routes {
             return rows;
         } catch (SQLException e) {
             LOGGER.error("outbound queue unreadable: {}", e.toString());
-            throw ErrorResponder.builder().statusCode(500).type(ErrorResponder.ErrorType.SERVER_ERROR)
-                .message("cannot read the outbound queue: %s", e.getMessage()).haltError();
+            throw ApiErrors.serverError("cannot read the outbound queue: " + e.getMessage());
         }
     }
 
@@ -140,8 +139,7 @@ public class DeliveryRoutes implements Routes {
             return 1000;
         }
         if (!value.matches("\\d{1,6}") || Integer.parseInt(value) == 0) {
-            throw ErrorResponder.builder().statusCode(400).type(ErrorResponder.ErrorType.INVALID_ARGUMENT)
-                .message("limit must be a whole number from 1 to 999999, got '%s'", value).haltError();
+            throw ApiErrors.badRequest("limit must be a whole number from 1 to 999999, got '" + value + "'");
         }
         return Integer.parseInt(value);
     }
@@ -162,8 +160,7 @@ public class DeliveryRoutes implements Routes {
             result.put("flushed", count);
             return result;
         } catch (SQLException e) {
-            throw ErrorResponder.builder().statusCode(500).type(ErrorResponder.ErrorType.SERVER_ERROR)
-                .message("cannot flush: %s", e.getMessage()).haltError();
+            throw ApiErrors.serverError("cannot flush: " + e.getMessage());
         }
     }
 
@@ -171,12 +168,10 @@ public class DeliveryRoutes implements Routes {
         String id = request.params("id");
         try {
             if (!engine.remove(id)) {
-                throw ErrorResponder.builder().statusCode(404).type(ErrorResponder.ErrorType.NOT_FOUND)
-                    .message("no message '%s' in the outbound queue", id).haltError();
+                throw ApiErrors.notFound("no message '" + id + "' in the outbound queue");
             }
         } catch (SQLException | java.io.IOException e) {
-            throw ErrorResponder.builder().statusCode(500).type(ErrorResponder.ErrorType.SERVER_ERROR)
-                .message("cannot remove '%s': %s", id, e.getMessage()).haltError();
+            throw ApiErrors.serverError("cannot remove '" + id + "': " + e.getMessage());
         }
         response.status(204);
         return "";

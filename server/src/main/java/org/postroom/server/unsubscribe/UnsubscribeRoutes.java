@@ -10,13 +10,13 @@ import javax.mail.internet.AddressException;
 
 import org.apache.james.core.MailAddress;
 import org.apache.james.webadmin.Routes;
-import org.apache.james.webadmin.utils.ErrorResponder;
 import org.apache.james.webadmin.utils.JsonTransformer;
 import org.eclipse.jetty.http.HttpStatus;
 import org.postroom.lists.ListStore;
 import org.postroom.lists.MailingList;
 import org.postroom.lists.tokens.KeyRing;
 import org.postroom.lists.tokens.SignedUnsubscribeLinks;
+import org.postroom.server.admin.ApiErrors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -63,9 +63,7 @@ public class UnsubscribeRoutes implements Routes {
         service.get(BASE_PATH + "/link", (request, response) -> {
             MailAddress listAddress = address(request, "list");
             MailAddress member = address(request, "member");
-            MailingList list = lists.find(listAddress).orElseThrow(() -> ErrorResponder.builder()
-                .statusCode(HttpStatus.NOT_FOUND_404).type(ErrorResponder.ErrorType.NOT_FOUND)
-                .message("list " + listAddress.asString() + " does not exist").haltError());
+            MailingList list = lists.find(listAddress).orElseThrow(() -> ApiErrors.notFound("list " + listAddress.asString() + " does not exist"));
             Map<String, Object> body = new LinkedHashMap<>();
             body.put("list", list.address().asString());
             body.put("member", member.asString());
@@ -84,9 +82,7 @@ public class UnsubscribeRoutes implements Routes {
             }
             return new MailAddress(value.trim());
         } catch (AddressException e) {
-            throw ErrorResponder.builder().statusCode(HttpStatus.BAD_REQUEST_400)
-                .type(ErrorResponder.ErrorType.INVALID_ARGUMENT)
-                .message("'" + value + "' is not a mail address (parameter " + parameter + ")").haltError();
+            throw ApiErrors.badRequest("'" + value + "' is not a mail address (parameter " + parameter + ")");
         }
     }
 

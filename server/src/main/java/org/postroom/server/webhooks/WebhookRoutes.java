@@ -9,9 +9,9 @@ import java.util.Map;
 import javax.inject.Inject;
 
 import org.apache.james.webadmin.Routes;
-import org.apache.james.webadmin.utils.ErrorResponder;
 import org.apache.james.webadmin.utils.JsonTransformer;
 import org.eclipse.jetty.http.HttpStatus;
+import org.postroom.server.admin.ApiErrors;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -68,7 +68,7 @@ public class WebhookRoutes implements Routes {
         JsonNode body = body(request);
         JsonNode url = body.path("url");
         if (!url.isTextual()) {
-            throw badRequest("'url' is missing");
+            throw ApiErrors.badRequest("'url' is missing");
         }
         WebhookEventTypes events = body.has("events") ? events(body.get("events")) : WebhookEventTypes.EVERY;
         Endpoint endpoint = call(() -> webhooks.add(url.asText(), events, flag(body, "allowPrivate", false),
@@ -83,7 +83,7 @@ public class WebhookRoutes implements Routes {
         String id = request.params("id");
         JsonNode body = body(request);
         if (!body.has("enabled") && !body.has("events")) {
-            throw badRequest("nothing to change: give 'enabled' or 'events'");
+            throw ApiErrors.badRequest("nothing to change: give 'enabled' or 'events'");
         }
         WebhookEventTypes events = body.has("events") ? events(body.get("events")) : null;
         Boolean enabled = body.has("enabled") ? flag(body, "enabled", true) : null;
@@ -140,15 +140,15 @@ public class WebhookRoutes implements Routes {
         } else if (node.isArray()) {
             node.forEach(name -> names.add(name.asText()));
         } else {
-            throw badRequest("'events' must be a list of event types");
+            throw ApiErrors.badRequest("'events' must be a list of event types");
         }
         if (names.size() > 50) {
-            throw badRequest("'events' names too many types");
+            throw ApiErrors.badRequest("'events' names too many types");
         }
         try {
             return WebhookEventTypes.parse(names);
         } catch (IllegalArgumentException e) {
-            throw badRequest(e.getMessage());
+            throw ApiErrors.badRequest(e.getMessage());
         }
     }
 
@@ -158,7 +158,7 @@ public class WebhookRoutes implements Routes {
             return otherwise;
         }
         if (!value.isBoolean()) {
-            throw badRequest("'" + name + "' must be true or false");
+            throw ApiErrors.badRequest("'" + name + "' must be true or false");
         }
         return value.asBoolean();
     }
@@ -169,16 +169,16 @@ public class WebhookRoutes implements Routes {
             return JSON.createObjectNode();
         }
         if (body.length() > 100_000) {
-            throw badRequest("the request body is too large");
+            throw ApiErrors.badRequest("the request body is too large");
         }
         try {
             JsonNode node = JSON.readTree(body);
             if (node == null || !node.isObject()) {
-                throw badRequest("the request body must be a JSON object");
+                throw ApiErrors.badRequest("the request body must be a JSON object");
             }
             return node;
         } catch (IOException e) {
-            throw badRequest("the request body is not valid JSON");
+            throw ApiErrors.badRequest("the request body is not valid JSON");
         }
     }
 
@@ -190,14 +190,8 @@ public class WebhookRoutes implements Routes {
         try {
             return call.run();
         } catch (WebhookService.WebhookException e) {
-            throw e.notFound() ? ErrorResponder.builder().statusCode(HttpStatus.NOT_FOUND_404)
-                .type(ErrorResponder.ErrorType.NOT_FOUND).message(e.getMessage()).haltError()
-                : badRequest(e.getMessage());
+            throw e.notFound() ? ApiErrors.notFound(e.getMessage()) : ApiErrors.badRequest(e.getMessage());
         }
     }
 
-    private static RuntimeException badRequest(String message) {
-        return ErrorResponder.builder().statusCode(HttpStatus.BAD_REQUEST_400)
-            .type(ErrorResponder.ErrorType.INVALID_ARGUMENT).message(message).haltError();
-    }
 }
