@@ -25,6 +25,8 @@ import javax.mail.internet.InternetAddress;
 import javax.mail.internet.MimeMessage;
 import javax.mail.internet.ParseException;
 
+import org.postroom.mail.AutomaticMail;
+
 /**
  * Reads an inbound message as a bounce: RFC 3464 reports first (Final-Recipient, Action, Status,
  * Diagnostic-Code), ARF (RFC 5965) feedback reports as complaints, automatic replies as what they are (not
@@ -210,18 +212,12 @@ public final class BounceParser {
 
     // ---- automatic replies ------------------------------------------------------------------------------------
 
+    /**
+     * Marked automatic by its sender ({@link AutomaticMail#autoSubmitted}), or a subject auto-responders use. Bulk
+     * and list mail is not an auto-reply: it stays an ordinary message here.
+     */
     private static boolean isAutoReply(MimeMessage message) throws MessagingException {
-        String autoSubmitted = message.getHeader("Auto-Submitted", null);
-        if (autoSubmitted != null && !autoSubmitted.strip().toLowerCase(Locale.ROOT).startsWith("no")) {
-            return true;
-        }
-        for (String header : List.of("X-Autoreply", "X-Autorespond", "X-Auto-Reply")) {
-            if (message.getHeader(header) != null) {
-                return true;
-            }
-        }
-        String precedence = message.getHeader("Precedence", null);
-        if (precedence != null && precedence.strip().equalsIgnoreCase("auto_reply")) {
+        if (AutomaticMail.autoSubmitted(message).isPresent()) {
             return true;
         }
         String subject = message.getSubject();

@@ -13,7 +13,6 @@ import java.util.stream.Collectors;
 
 import javax.mail.MessagingException;
 import javax.mail.internet.AddressException;
-import javax.mail.internet.ContentType;
 import javax.mail.internet.InternetAddress;
 import javax.mail.internet.MimeMessage;
 
@@ -24,6 +23,7 @@ import org.apache.mailet.AttributeValue;
 import org.apache.mailet.DsnParameters;
 import org.apache.mailet.Mail;
 import org.apache.mailet.base.GenericMailet;
+import org.postroom.mail.AutomaticMail;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,9 +32,11 @@ import org.slf4j.LoggerFactory;
  * asked for it (RFC 3461 NOTIFY), with each recipient's own status, remote server and diagnostic. The mail goes
  * on unchanged (use {@code Null} or {@code ToRepository} after it).
  *
- * <p>Never notifies the null sender, about a notification, or about mail marked {@code Auto-Submitted} (other than
- * {@code no}). NOTIFY=NEVER gets nothing; without a NOTIFY parameter, failures and delays are notified, successes
- * are not. The original comes back whole only with failures, and only if RET was not HDRS.
+ * <p>Never notifies the null sender, about a report (a notification, a feedback report...), or about mail its
+ * sender marked automatic ({@code Auto-Submitted} other than {@code no}, or an auto-responder's marker:
+ * {@link AutomaticMail}).
+ * NOTIFY=NEVER gets nothing; without a NOTIFY parameter, failures and delays are notified, successes are not. The
+ * original comes back whole only with failures, and only if RET was not HDRS.
  * <pre>{@code
  * <mailet match="All" class="org.postroom.dsn.NotifyDeliveryStatus">
  *     <action>failed</action>                    <!-- failed | delayed | relayed | delivered -->
@@ -113,31 +115,22 @@ public class NotifyDeliveryStatus extends GenericMailet {
             recipients.stream().map(r -> r.finalRecipient() + " " + r.status()).collect(Collectors.joining(",")));
     }
 
-    /** Why this mail must not cause a notification at all, if it must not. */
+    /**
+     * Why this mail must not cause a notification at all, if it must not: the null sender, mail its sender marked
+     * automatic, or a report ({@link AutomaticMail#autoSubmitted}, {@link AutomaticMail#report}). Mail to many
+     * ({@link AutomaticMail#bulk}) is notified about: list posts carry {@code Precedence: list}, and their failures
+     * are what the list's bounce address is there for.
+     */
     static Optional<String> reasonNotToNotify(Mail mail) throws MessagingException {
         if (!mail.hasSender()) {
             return Optional.of("null sender");
         }
         MimeMessage message = mail.getMessage();
-        String autoSubmitted = message.getHeader("Auto-Submitted", null);
-        if (autoSubmitted != null && !autoSubmitted.strip().toLowerCase(Locale.ROOT).startsWith("no")) {
-            return Optional.of("auto-submitted mail (" + autoSubmitted.strip() + ")");
+        Optional<String> marked = AutomaticMail.autoSubmitted(message);
+        if (marked.isPresent()) {
+            return Optional.of("auto-submitted mail (" + marked.get() + ")");
         }
-        String contentType = message.getContentType();
-        if (contentType != null) {
-            try {
-                ContentType type = new ContentType(contentType);
-                String reportType = type.getParameter("report-type");
-                if (type.match("multipart/report") && reportType != null
-                    && List.of("delivery-status", "disposition-notification", "feedback-report")
-                    .contains(reportType.toLowerCase(Locale.ROOT))) {
-                    return Optional.of("it is itself a report (" + reportType + ")");
-                }
-            } catch (javax.mail.internet.ParseException e) {
-                // a malformed Content-Type is no reason to stay silent
-            }
-        }
-        return Optional.empty();
+        return AutomaticMail.report(message).map(type -> "it is itself a report (" + type + ")");
     }
 
     private List<RecipientReport> recipientReports(Mail mail) {

@@ -3,6 +3,7 @@ package org.postroom.bounce;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 
 import org.junit.jupiter.api.Test;
@@ -116,6 +117,21 @@ class BounceParserTest {
         assertThat(report.kind()).isEqualTo(kind);
         assertThat(report.recipients()).isEmpty();
         assertThat(report.isBounce()).isFalse();
+    }
+
+    @Test
+    void markedAutoRepliesAreAutoRepliesButBulkMailIsOrdinary() throws Exception {
+        String head = "From: bob@example.net\r\nTo: news-bounces@example.org\r\nSubject: hello\r\n";
+        for (String marker : new String[] {"X-Autoreply: yes\r\n", "Precedence: Auto_Reply\r\n",
+            "auto-submitted: auto-replied; owner-email=bob@example.net\r\n"}) {
+            byte[] reply = (head + marker + "\r\nI am away.\r\n").getBytes(StandardCharsets.UTF_8);
+            assertThat(BounceParser.parse(reply).kind()).as(marker).isEqualTo(BounceReport.Kind.AUTO_REPLY);
+        }
+        for (String marker : new String[] {"Precedence: bulk\r\n", "List-Id: <news.example.net>\r\n",
+            "Auto-Submitted: no\r\n"}) {
+            byte[] news = (head + marker + "\r\nOur news.\r\n").getBytes(StandardCharsets.UTF_8);
+            assertThat(BounceParser.parse(news).kind()).as(marker).isEqualTo(BounceReport.Kind.NOT_A_BOUNCE);
+        }
     }
 
     @ParameterizedTest(name = "{0} is {1}")

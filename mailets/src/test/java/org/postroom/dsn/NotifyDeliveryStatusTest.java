@@ -346,6 +346,30 @@ class NotifyDeliveryStatusTest {
         }
 
         @Test
+        void autoResponderMarkersGetNoNotification() throws Exception {
+            for (String[] header : new String[][] {{"X-Autoreply", "yes"}, {"Precedence", "auto_reply"},
+                {"Auto-Submitted", "auto-replied; owner-email=\"alice@example.org\""}}) {
+                MimeMessage message = original();
+                message.setHeader(header[0], header[1]);
+
+                mailet("failed").service(mail("gone@remote.test").mimeMessage(message).build());
+
+                assertThat(context.getSentMails()).as(header[0]).isEmpty();
+            }
+        }
+
+        @Test
+        void aListPostIsNotifiedAboutForTheListsBounceAddress() throws Exception {
+            MimeMessage post = original();
+            post.setHeader("Precedence", "list");
+            post.setHeader("List-Id", "Example News <news.lists.example.org>");
+
+            mailet("failed").service(mail("gone@remote.test").mimeMessage(post).build());
+
+            assertThat(context.getSentMails()).hasSize(1);
+        }
+
+        @Test
         void aNotificationIsNeverNotifiedAbout() throws Exception {
             FakeMail failed = mail("gone@remote.test").build();
             DeliveryOutcome.write(failed, Map.of("gone@remote.test", reply("550 5.1.1 no such user")));

@@ -5,7 +5,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 
@@ -37,6 +36,7 @@ import org.postroom.lists.tokens.InvalidTokenException;
 import org.postroom.lists.tokens.SignedUnsubscribeLinks;
 import org.postroom.lists.tokens.TokenPurpose;
 import org.postroom.lists.tokens.Tokens;
+import org.postroom.mail.AutomaticMail;
 import org.postroom.unsubscribe.Unsubscribe;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -412,34 +412,17 @@ public class HandleListCommands extends GenericMailet {
         return mail.getMaybeSender().asOptional().map(MailAddress::asString).orElse(from.asString());
     }
 
-    /** Why the mail must not be answered (RFC 3834): empty when a person sent it. */
+    /**
+     * Why the mail must not be answered: automatic mail ({@link AutomaticMail#why(Mail)}: the null sender, a robot's
+     * address, Auto-Submitted, bulk and list mail, reports), or an {@code X-Loop} some forwarder or responder set;
+     * empty when a person sent it.
+     */
     static Optional<String> automatic(Mail mail) throws MessagingException {
-        if (mail.getMaybeSender().isNullSender()) {
-            return Optional.of("null sender (a bounce)");
+        Optional<String> automatic = AutomaticMail.why(mail);
+        if (automatic.isPresent()) {
+            return automatic;
         }
-        MimeMessage message = mail.getMessage();
-        String autoSubmitted = message.getHeader("Auto-Submitted", null);
-        if (autoSubmitted != null && !autoSubmitted.trim().toLowerCase(Locale.ROOT).startsWith("no")) {
-            return Optional.of("Auto-Submitted: " + autoSubmitted.trim());
-        }
-        String precedence = message.getHeader("Precedence", null);
-        if (precedence != null && precedence.trim().toLowerCase(Locale.ROOT).matches("bulk|junk|list")) {
-            return Optional.of("Precedence: " + precedence.trim());
-        }
-        for (String header : List.of("List-Id", "X-Autoreply", "X-Autorespond", "X-Loop")) {
-            if (message.getHeader(header) != null) {
-                return Optional.of(header + " present");
-            }
-        }
-        String type = message.getContentType();
-        if (type != null && type.toLowerCase(Locale.ROOT).startsWith("multipart/report")) {
-            return Optional.of("a delivery or feedback report");
-        }
-        String local = mail.getMaybeSender().get().getLocalPart().toLowerCase(Locale.ROOT);
-        if (local.equals("mailer-daemon") || local.endsWith("-bounces") || local.contains("-bounces+")) {
-            return Optional.of("sender " + local);
-        }
-        return Optional.empty();
+        return mail.getMessage().getHeader("X-Loop") != null ? Optional.of("X-Loop present") : Optional.empty();
     }
 
     @Override

@@ -17,8 +17,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Matches the list recipients a mail must not be expanded to ({@link ListLoop}): every recipient for an
- * automatic reply or a bounce, the lists whose List-Id the mail already carries. Each match is logged with its
- * reason, and the reason is kept in the {@code postroom.list.loop} attribute for the repository.
+ * automatic reply, a bounce or another report, the lists whose List-Id the mail already carries. Each match is
+ * logged with its reason, and the reason is kept in the {@code postroom.list.loop} attribute for the repository.
  * <pre>{@code
  * <mailet match="org.postroom.lists.delivery.IsListLoop" class="ToRepository">
  *     <repositoryPath>jpa://var/mail/list-loops/</repositoryPath>

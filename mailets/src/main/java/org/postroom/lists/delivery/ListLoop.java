@@ -8,40 +8,35 @@ import javax.mail.internet.MimeMessage;
 
 import org.apache.james.core.MailAddress;
 import org.apache.mailet.Mail;
+import org.postroom.mail.AutomaticMail;
 
 /**
  * Why a mail to a list must not be expanded, if it must not: it already went through this list (our own
  * {@code List-Id}, or the list in {@code X-BeenThere}), it is an automatic reply ({@code Auto-Submitted} other
- * than {@code no}, RFC 3834), or it is a bounce (null envelope sender, or a delivery status notification).
+ * than {@code no}, RFC 3834, or an auto-responder's marker), or it is a bounce or another report (null envelope
+ * sender, {@code multipart/report}).
  */
 public final class ListLoop {
     private ListLoop() {
     }
 
-    /** A reason that holds for every list the mail is addressed to (auto-reply, bounce); empty when none. */
+    /**
+     * A reason that holds for every list the mail is addressed to, empty when none: a bounce (null sender), mail its
+     * sender marked automatic ({@link AutomaticMail#autoSubmitted}: an auto-reply), or a report
+     * ({@link AutomaticMail#report}). Bulk mail and posts of other lists ({@link AutomaticMail#bulk}) are expanded:
+     * a list may be a member of another; only this list's own marks ({@link #forList}) stop them.
+     */
     public static Optional<String> forAnyList(Mail mail) throws MessagingException {
         if (!mail.hasSender()) {
             return Optional.of("bounce (null sender)");
         }
         MimeMessage message = mail.getMessage();
-        String[] autoSubmitted = message.getHeader("Auto-Submitted");
-        if (autoSubmitted != null) {
-            for (String value : autoSubmitted) {
-                String keyword = value.split(";")[0].replaceAll("\\(.*?\\)", "").strip().toLowerCase(Locale.ROOT);
-                if (!keyword.equals("no")) {
-                    return Optional.of("automatic reply (Auto-Submitted: " + value.strip() + ")");
-                }
-            }
+        Optional<String> marked = AutomaticMail.autoSubmitted(message);
+        if (marked.isPresent()) {
+            return Optional.of("automatic reply (" + marked.get() + ")");
         }
-        String contentType = message.getContentType();
-        if (contentType != null) {
-            String type = contentType.toLowerCase(Locale.ROOT).replaceAll("\\s+", "");
-            if (type.startsWith("multipart/report") && type.contains("report-type=delivery-status")
-                || type.startsWith("multipart/report") && type.contains("report-type=\"delivery-status\"")) {
-                return Optional.of("bounce (delivery status notification)");
-            }
-        }
-        return Optional.empty();
+        return AutomaticMail.report(message).map(type -> type.endsWith("delivery-status")
+            ? "bounce (delivery status notification)" : "automatic report (" + type + ")");
     }
 
     /** A reason that holds for this list only: the mail already carries its List-Id or its X-BeenThere. */

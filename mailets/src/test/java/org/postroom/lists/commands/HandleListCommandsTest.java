@@ -150,6 +150,30 @@ class HandleListCommandsTest {
     }
 
     @Test
+    void listRobotsLoopMarkersAndReportsOfAnyTypeAreNeverAnswered() throws Exception {
+        String from = "From: alice@example.net\r\n";
+        testee.service(mail("alice@example.net", "news+help@example.org", from + "X-Loop: news\r\n"));
+        testee.service(mail("alice@example.net", "news+help@example.org", from + "X-Autorespond: on\r\n"));
+        testee.service(mail("alice@example.net", "news+subscribe@example.org",
+            "From: alice@example.net\r\nList-Id: Other <other.example.net>\r\n"));
+        testee.service(mail("owner-other@example.net", "news+help@example.org", "From: alice@example.net\r\n"));
+        testee.service(mail("alice@example.net", "news+help@example.org",
+            from + "Content-Type: multipart/report; report-type=disposition-notification; boundary=x\r\n"));
+
+        assertThat(context.getSentMails()).isEmpty();
+        assertThat(lists.member(news, alice)).isEmpty();
+    }
+
+    @Test
+    void autoSubmittedNoIsAPersonAndIsAnswered() throws Exception {
+        testee.service(mail("alice@example.net", "news+subscribe@example.org",
+            "From: alice@example.net\r\nAuto-Submitted: No (written by hand)\r\n"));
+
+        assertThat(lists.member(news, alice).orElseThrow().status()).isEqualTo(MemberStatus.PENDING);
+        assertThat(context.getSentMails()).hasSize(1);
+    }
+
+    @Test
     void subscribeThenConfirmActivatesAndLiftsAGlobalSuppression() throws Exception {
         suppression.suppress(alice, "complaint", Change.now(ChangeMethod.COMPLAINT, null));
 

@@ -63,4 +63,21 @@ class IsListLoopTest {
             "MIME-Version: 1.0\r\nContent-Type: multipart/report; report-type=delivery-status; boundary=\"b\"\r\n")))
             .containsExactly(NEWS, OTHER);
     }
+
+    @Test
+    void olderAutoReplyMarkersAndOtherReportsMatchEveryList() throws Exception {
+        assertThat(testee.match(mail("alice@remote.test", "X-Autoreply: yes\r\n"))).containsExactly(NEWS, OTHER);
+        assertThat(testee.match(mail("alice@remote.test",
+            "Auto-Submitted: Auto-Replied; owner-email=alice@remote.test\r\n"))).containsExactly(NEWS, OTHER);
+        assertThat(testee.match(mail("alice@remote.test", "MIME-Version: 1.0\r\nContent-Type: multipart/report;"
+            + " report-type=disposition-notification; boundary=\"b\"\r\n"))).containsExactly(NEWS, OTHER);
+    }
+
+    @Test
+    void postsOfOtherListsAndBulkMailAreExpanded() throws Exception {
+        assertThat(testee.match(mail("umbrella-bounces@lists.example.net",
+            "Precedence: list\r\nList-Id: Umbrella <umbrella.lists.example.net>\r\n"))).isEmpty();
+        assertThat(testee.match(mail("alice@remote.test", "Precedence: bulk\r\n"))).isEmpty();
+        assertThat(testee.match(mail("alice@remote.test", "Auto-Submitted: No (a person)\r\n"))).isEmpty();
+    }
 }
