@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -77,6 +78,17 @@ class ConfigShowTest {
                 .endsWith("conf/delivery.properties:4"))
             .anySatisfy(line -> assertThat(line).startsWith("destination.google.mx").endsWith("conf/destinations.properties:1"))
             .anySatisfy(line -> assertThat(line).startsWith("backoff.initial").contains(" 1m ").endsWith("conf/delivery.properties:2"));
+    }
+
+    @Test
+    void theShippedFileDocumentsExactlyTheKeysTheCodeKnowsEachWithItsDefault() throws IOException {
+        Properties shipped = new Properties();
+        shipped.load(new java.io.StringReader(Files.readString(SHIPPED.resolve(PostroomSettings.FILE_NAME), StandardCharsets.ISO_8859_1)));
+
+        assertThat(shipped.stringPropertyNames()).as("keys of conf/postroom.properties")
+            .containsExactlyInAnyOrderElementsOf(PostroomSettings.knownKeys());
+        PostroomSettings.defaults().forEach((key, value) ->
+            assertThat(shipped.getProperty(key).trim()).as("shipped value of " + key).isEqualTo(value));
     }
 
     @Test
