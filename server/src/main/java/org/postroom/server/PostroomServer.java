@@ -194,7 +194,7 @@ public final class PostroomServer {
         MailFlowGate gate = new MailFlowGate();
         GuiceJamesServer server = GuiceJamesServer.forConfiguration(configuration)
             .combineWith(CONTAINER, STORAGE, PROTOCOLS)
-            .overrideWith(Modules.combine(new PostroomModule(home, settings, gate), Modules.combine(Extensions.modules(home))));
+            .overrideWith(Modules.combine(new PostroomModule(home, settings, gate, tls), Modules.combine(Extensions.modules(home))));
         server.start();
         LoggerFactory.getLogger(PostroomServer.class).info("Postroom ready: every component configured, mail flow open");
         gate.open();

@@ -20,6 +20,7 @@ import org.apache.james.server.core.filesystem.FileSystemImpl;
 import org.postroom.server.MailFlowGate;
 import org.postroom.server.PostroomHome;
 import org.postroom.server.PostroomSettings;
+import org.postroom.server.tls.KeyMaterial;
 import org.postroom.server.dns.DkimKeyRetriever;
 import org.postroom.server.dns.DnsServers;
 import org.postroom.server.dns.PostroomDnsService;
@@ -38,11 +39,13 @@ public class PostroomModule extends AbstractModule {
     private final PostroomHome home;
     private final PostroomSettings settings;
     private final MailFlowGate gate;
+    private final KeyMaterial.TlsFiles tls;
 
-    public PostroomModule(PostroomHome home, PostroomSettings settings, MailFlowGate gate) {
+    public PostroomModule(PostroomHome home, PostroomSettings settings, MailFlowGate gate, KeyMaterial.TlsFiles tls) {
         this.home = home;
         this.settings = settings;
         this.gate = gate;
+        this.tls = tls;
     }
 
     @Override
@@ -50,6 +53,8 @@ public class PostroomModule extends AbstractModule {
         bind(PostroomHome.class).toInstance(home);
         bind(PostroomSettings.class).toInstance(settings);
         bind(MailFlowGate.class).toInstance(gate);
+        // The TLS certificate and key the server uses (conf's, or the self-signed pair made at the first start).
+        bind(KeyMaterial.TlsFiles.class).toInstance(tls);
         bind(File.class).annotatedWith(Names.named(JpaMailboxModule.LUCENE_DIRECTORY)).toInstance(home.lucene().toFile());
         bind(File.class).annotatedWith(Names.named(ActiveMqQueueModule.BROKER_DIRECTORY)).toInstance(home.activemq().toFile());
         // Every James component that injects DNSService uses Postroom's resolver, which accepts host:port servers.
@@ -69,9 +74,7 @@ public class PostroomModule extends AbstractModule {
     @Singleton
     FileSystem provideFileSystem(Configuration configuration) {
         FileSystemImpl james = new FileSystemImpl(configuration.directories());
-        Set<Path> tlsFiles = Set.of(
-            Path.of(System.getProperty("postroom.tls.certificate.url", "file://").substring("file://".length())).normalize(),
-            Path.of(System.getProperty("postroom.tls.key.url", "file://").substring("file://".length())).normalize());
+        Set<Path> tlsFiles = Set.of(tls.certificate().toAbsolutePath().normalize(), tls.privateKey().toAbsolutePath().normalize());
         return new PostroomFileSystem(james, home.root(), tlsFiles);
     }
 

@@ -16,6 +16,7 @@ import org.postroom.lists.tokens.Tokens;
 import org.postroom.lists.tokens.VerpTags;
 import org.postroom.server.PostroomHome;
 import org.postroom.server.PostroomSettings;
+import org.postroom.server.tls.KeyMaterial;
 
 import com.google.inject.AbstractModule;
 import com.google.inject.Provides;
@@ -72,11 +73,10 @@ public class UnsubscribeModule extends AbstractModule {
     @Provides
     @Singleton
     PublicListener providePublicListener(PostroomSettings settings, Tokens tokens, ListStore lists,
-                                         org.postroom.events.MailEvents events) {
+                                         org.postroom.events.MailEvents events, KeyMaterial.TlsFiles tls) {
         PublicListener.Options options = new PublicListener.Options(settings.publicAddress(),
             settings.port("postroom.port.public"), settings.publicTls(),
-            fileOf(System.getProperty("postroom.tls.certificate.url", "")),
-            fileOf(System.getProperty("postroom.tls.key.url", "")),
+            tls.certificate().toAbsolutePath(), tls.privateKey().toAbsolutePath(),
             settings.duration("postroom.public.timeout"),
             Integer.parseInt(settings.get("postroom.public.connections.max")));
         return new PublicListener(options, new OneClickHandler(tokens, lists, new ClientAddress(settings.trustedProxies()),
@@ -86,9 +86,5 @@ public class UnsubscribeModule extends AbstractModule {
     @ProvidesIntoSet
     InitializationOperation startPublicListener(PublicListener listener) {
         return InitilizationOperationBuilder.forClass(PublicListener.class).init(listener::start);
-    }
-
-    private static Path fileOf(String url) {
-        return Path.of(url.startsWith("file://") ? url.substring("file://".length()) : url);
     }
 }
