@@ -84,7 +84,8 @@ public final class ConfigShow {
         try {
             settings = settings(folder, overrides);
         } catch (IOException e) {
-            err.println("ERROR: cannot read " + folder.resolve(PostroomSettings.FILE_NAME) + ": " + e.getMessage());
+            // postroom.properties, delivery.properties or destinations.properties: the exception names the file.
+            err.println("ERROR: cannot read the configuration in " + folder + ": " + e);
             return 1;
         }
         List<Setting> shown = all ? settings : settings.stream().filter(Setting::differs).toList();
@@ -109,16 +110,8 @@ public final class ConfigShow {
      * keys of the file (or unknown overrides) the server would refuse.
      */
     public static List<Setting> settings(Path conf, Map<String, String> overrides) throws IOException {
-        Path file = conf.resolve(PostroomSettings.FILE_NAME);
-        Properties values = new Properties();
-        Map<String, Integer> lines = new HashMap<>();
-        String shownFile = conf.getFileName() == null ? file.toString()
-            : conf.getFileName() + "/" + PostroomSettings.FILE_NAME;
-        if (Files.isRegularFile(file)) {
-            String text = Files.readString(file, StandardCharsets.ISO_8859_1);
-            values.load(new StringReader(text));
-            lines = lineNumbers(text);
-        }
+        Keys file = Keys.read(conf, PostroomSettings.FILE_NAME);
+        Properties values = file.values;
         Map<String, String> defaults = PostroomSettings.defaults();
         TreeMap<String, Setting> settings = new TreeMap<>();
         for (Map.Entry<String, String> known : defaults.entrySet()) {
@@ -130,7 +123,7 @@ public final class ConfigShow {
                 source = "-D" + key + " (JAVA_OPTS)";
             } else if (values.containsKey(key)) {
                 value = values.getProperty(key);
-                source = shownFile + ":" + lines.getOrDefault(key, 0);
+                source = file.source(key);
             }
             settings.put(key, new Setting(key, value.trim(), known.getValue(), source, true));
         }
@@ -138,8 +131,7 @@ public final class ConfigShow {
         TreeMap<String, Setting> unknown = new TreeMap<>();
         for (String key : values.stringPropertyNames()) {
             if (!defaults.containsKey(key)) {
-                unknown.put(key, new Setting(key, values.getProperty(key).trim(), "",
-                    shownFile + ":" + lines.getOrDefault(key, 0), false));
+                unknown.put(key, new Setting(key, values.getProperty(key).trim(), "", file.source(key), false));
             }
         }
         for (String key : overrides.keySet()) {

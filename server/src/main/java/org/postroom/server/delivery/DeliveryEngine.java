@@ -230,11 +230,6 @@ public final class DeliveryEngine implements AutoCloseable {
 
     // --- queueing -----------------------------------------------------------------------------------------------
 
-    /**
-     * Takes recipients just written to the store into memory, when there is room; those left out are read by the loader
-     * once there is (it is sent back to the first of them). When every row was taken and they follow the loader's last
-     * queued row, it moves past them: it does not read them again.
-     */
     /** {@link #admit(List)}, for the recipients of {@code message} just queued: the engine need not read it back. */
     public void admit(DeliveryStore.Message message, List<DeliveryStore.Recipient> rows) {
         if (!rows.isEmpty()) {
@@ -243,6 +238,11 @@ public final class DeliveryEngine implements AutoCloseable {
         admit(rows);
     }
 
+    /**
+     * Takes recipients just written to the store into memory, when there is room; those left out are read by the loader
+     * once there is (it is sent back to the first of them). When every row was taken and they follow the loader's last
+     * queued row, it moves past them: it does not read them again.
+     */
     public void admit(List<DeliveryStore.Recipient> rows) {
         if (!running && !started) {
             return;

@@ -61,11 +61,15 @@ final class Messages {
         } catch (SQLException e) {
             throw new IOException("cannot read message " + id + ": " + e.getMessage(), e);
         }
+        keep(id, info);
+        return info;
+    }
+
+    private void keep(String id, Info info) {
         if (cache.size() > 50_000) {
             cache.clear();
         }
-        cache.put(id, info);
-        return info;
+        cache.putIfAbsent(id, info);
     }
 
     /** Keeps what a message just queued is, so that its first recipient does not read it back from the store. */
@@ -74,11 +78,7 @@ final class Messages {
             return;
         }
         try {
-            Info info = new Info(message);
-            if (cache.size() > 50_000) {
-                cache.clear();
-            }
-            cache.putIfAbsent(message.id(), info);
+            keep(message.id(), new Info(message));
         } catch (IOException e) {
             // get() reads it again and reports what is wrong with it.
         }
