@@ -195,18 +195,27 @@ class DeliveryStatusNotificationTest {
     record Notification(String sender, String contentType, String readable, String status, String returnedType, String returned) {
     }
 
-    static Notification awaitNotification(String... contains) {
+    static Notification awaitNotification(String... contains) throws IOException {
         List<Notification> found = new ArrayList<>();
-        await().atMost(90, SECONDS).pollInterval(1, SECONDS).ignoreExceptionsInstanceOf(MessagingException.class)
-            .untilAsserted(() -> {
-                found.clear();
-                for (Notification notification : notifications()) {
-                    if (java.util.Arrays.stream(contains).allMatch(notification.status::contains)) {
-                        found.add(notification);
+        try {
+            await().atMost(90, SECONDS).pollInterval(1, SECONDS).ignoreExceptionsInstanceOf(MessagingException.class)
+                .untilAsserted(() -> {
+                    found.clear();
+                    for (Notification notification : notifications()) {
+                        if (java.util.Arrays.stream(contains).allMatch(notification.status::contains)) {
+                            found.add(notification);
+                        }
                     }
-                }
-                assertThat(found).as("a notification with %s", List.of(contains)).isNotEmpty();
-            });
+                    assertThat(found).as("a notification with %s", List.of(contains)).isNotEmpty();
+                });
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            // What the server did with the message and its notices, for the one who reads the failure.
+            String recipient = contains[0].substring(contains[0].indexOf(';') + 1).strip();
+            List<String> lines = server.log().lines()
+                .filter(line -> line.contains(recipient) || line.contains(" ERROR ") || line.contains("dsn ")).toList();
+            throw new AssertionError(e.getMessage() + "\nserver log lines about " + recipient + ", DSNs and errors:\n"
+                + String.join("\n", lines.subList(Math.max(0, lines.size() - 60), lines.size())), e);
+        }
         return found.get(0);
     }
 

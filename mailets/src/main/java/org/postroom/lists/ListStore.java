@@ -46,6 +46,17 @@ public interface ListStore {
      */
     Optional<MemberStatus> setStatus(MailAddress list, MailAddress member, MemberStatus status, Change change);
 
+    /**
+     * Sets a member's status only while it is one of {@code expected}, in one step with reading it (compare and set):
+     * a change made meanwhile by someone else (a bounce that suppressed the member, an administrator) is never
+     * overwritten. The change is recorded in the member's history like {@link #setStatus}'s.
+     *
+     * @return the member as it was before, changed or not (its status tells which); empty when not a member
+     * @throws NoSuchListException
+     */
+    Optional<Member> changeStatus(MailAddress list, MailAddress member, java.util.Set<MemberStatus> expected, MemberStatus status,
+                                  Change change);
+
     /** Deletes a member (its history keeps an entry with an empty {@code to}). @return false when not a member */
     boolean removeMember(MailAddress list, MailAddress member, Change change);
 

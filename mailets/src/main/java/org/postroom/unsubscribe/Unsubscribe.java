@@ -81,20 +81,16 @@ public final class Unsubscribe {
      * @throws org.postroom.lists.ListStore.NoSuchListException when the list does not exist
      */
     public Result apply(MailAddress list, MailAddress member, Change change, Via via) {
-        Optional<Member> current = lists.member(list, member);
-        if (current.isEmpty()) {
+        // One compare-and-set: a concurrent request, a bounce that suppressed the member or an administrator's change
+        // in between is seen here, never overwritten.
+        Optional<Member> before = lists.changeStatus(list, member, RECEIVING, MemberStatus.UNSUBSCRIBED, change);
+        if (before.isEmpty()) {
             LOGGER.info(nothingToDo(list, member, change, via, "not a member"));
             return Result.NOT_A_MEMBER;
         }
-        if (!receives(current.get().status())) {
-            LOGGER.info(nothingToDo(list, member, change, via, current.get().status().name()));
-            return Result.NOT_RECEIVING;
-        }
-        MailAddress stored = current.get().address();
-        Optional<MemberStatus> before = lists.setStatus(list, stored, MemberStatus.UNSUBSCRIBED, change);
-        if (before.orElse(null) == MemberStatus.UNSUBSCRIBED) {
-            // Another request unsubscribed the member between the two calls: it logged and published.
-            LOGGER.info(nothingToDo(list, stored, change, via, MemberStatus.UNSUBSCRIBED.name()));
+        MailAddress stored = before.get().address();
+        if (!receives(before.get().status())) {
+            LOGGER.info(nothingToDo(list, stored, change, via, before.get().status().name()));
             return Result.NOT_RECEIVING;
         }
         LOGGER.info(done(list, stored, change, via));
@@ -107,8 +103,10 @@ public final class Unsubscribe {
      * anything: only members who receive it or are about to ({@code ACTIVE}, {@code PENDING}).
      */
     public static boolean receives(MemberStatus status) {
-        return status == MemberStatus.ACTIVE || status == MemberStatus.PENDING;
+        return RECEIVING.contains(status);
     }
+
+    private static final java.util.Set<MemberStatus> RECEIVING = java.util.EnumSet.of(MemberStatus.ACTIVE, MemberStatus.PENDING);
 
     /** The line of an unsubscription, as documented for postmasters: {@code unsubscribe list=... origin=...}. */
     static String done(MailAddress list, MailAddress member, Change change, Via via) {

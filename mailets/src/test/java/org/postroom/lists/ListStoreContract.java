@@ -147,6 +147,33 @@ public abstract class ListStoreContract {
     }
 
     @Test
+    void changeStatusChangesOnlyFromAnExpectedStatus() {
+        testee().create(list(NEWS));
+        testee().setStatus(NEWS, ALICE, MemberStatus.SUPPRESSED, cli(T1));
+
+        Optional<Member> refused = testee().changeStatus(NEWS, address("ALICE@example.net"),
+            java.util.EnumSet.of(MemberStatus.ACTIVE, MemberStatus.PENDING), MemberStatus.UNSUBSCRIBED, cli(T2));
+
+        assertThat(refused).map(Member::status).contains(MemberStatus.SUPPRESSED);
+        assertThat(testee().member(NEWS, ALICE)).map(Member::status).contains(MemberStatus.SUPPRESSED);
+        assertThat(testee().history(NEWS, ALICE)).hasSize(1);
+
+        testee().setStatus(NEWS, ALICE, MemberStatus.ACTIVE, cli(T2));
+        Optional<Member> changed = testee().changeStatus(NEWS, ALICE, java.util.EnumSet.of(MemberStatus.ACTIVE),
+            MemberStatus.UNSUBSCRIBED, cli(T3));
+
+        assertThat(changed).map(Member::status).contains(MemberStatus.ACTIVE);
+        assertThat(testee().member(NEWS, ALICE).orElseThrow().status()).isEqualTo(MemberStatus.UNSUBSCRIBED);
+        MemberEvent last = testee().history(NEWS, ALICE).get(2);
+        assertThat(last.from()).contains(MemberStatus.ACTIVE);
+        assertThat(last.to()).contains(MemberStatus.UNSUBSCRIBED);
+        assertThat(last.change()).isEqualTo(cli(T3));
+        assertThat(testee().changeStatus(NEWS, address("nobody@example.net"), java.util.EnumSet.allOf(MemberStatus.class),
+            MemberStatus.ACTIVE, cli(T3))).isEmpty();
+        assertThat(testee().member(NEWS, address("nobody@example.net"))).isEmpty();
+    }
+
+    @Test
     void settingTheSameStatusRecordsNothingAndKeepsSince() {
         testee().create(list(NEWS));
         testee().setStatus(NEWS, ALICE, MemberStatus.ACTIVE, cli(T1));

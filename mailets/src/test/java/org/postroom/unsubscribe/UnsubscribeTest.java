@@ -16,6 +16,7 @@ import org.postroom.lists.Change;
 import org.postroom.lists.ChangeMethod;
 import org.postroom.lists.ListStore;
 import org.postroom.lists.MailingList;
+import org.postroom.lists.Member;
 import org.postroom.lists.MemberEvent;
 import org.postroom.lists.MemberStatus;
 import org.postroom.lists.PostingPolicy;
@@ -144,24 +145,26 @@ class UnsubscribeTest {
         assertThat(published).isEmpty();
     }
 
-    @Test
-    void whenAConcurrentRequestUnsubscribedFirstOnlyThatOnePublishes() {
-        ListStore racing = new MemoryListStore() {
+    /** A store in which {@code meanwhile} changes the member just before the rule's own change is made. */
+    ListStore racing(MemberStatus meanwhile, Change by) {
+        return new MemoryListStore() {
             {
                 create(list(news));
                 setStatus(news, alice, MemberStatus.ACTIVE, Change.now(ChangeMethod.CLI, "admin"));
             }
 
             @Override
-            public synchronized Optional<MemberStatus> setStatus(MailAddress list, MailAddress member, MemberStatus status,
-                                                                 Change change) {
-                if (status == MemberStatus.UNSUBSCRIBED && member(list, member).orElseThrow().status() == MemberStatus.ACTIVE) {
-                    // The other request wins between our member() and setStatus().
-                    super.setStatus(list, member, status, Change.now(ChangeMethod.ONE_CLICK, "198.51.100.7"));
-                }
-                return super.setStatus(list, member, status, change);
+            public synchronized Optional<Member> changeStatus(MailAddress list, MailAddress member, Set<MemberStatus> expected,
+                                                              MemberStatus status, Change change) {
+                super.setStatus(list, member, meanwhile, by);
+                return super.changeStatus(list, member, expected, status, change);
             }
         };
+    }
+
+    @Test
+    void whenAConcurrentRequestUnsubscribedFirstOnlyThatOnePublishes() {
+        ListStore racing = racing(MemberStatus.UNSUBSCRIBED, Change.now(ChangeMethod.ONE_CLICK, "198.51.100.7"));
 
         Unsubscribe.Result result = new Unsubscribe(racing, published::add).apply(news, alice,
             Change.now(ChangeMethod.MAILTO, "alice@example.net"), Unsubscribe.Via.mail("m5"));
@@ -169,6 +172,20 @@ class UnsubscribeTest {
         assertThat(result).isEqualTo(Unsubscribe.Result.NOT_RECEIVING);
         assertThat(published).as("the winner published, not us").isEmpty();
         assertThat(racing.history(news, alice)).hasSize(2);
+    }
+
+    @Test
+    void aBounceSuppressionMadeMeanwhileIsNotOverwritten() {
+        ListStore racing = racing(MemberStatus.SUPPRESSED, Change.now(ChangeMethod.BOUNCE, "bounce processing"));
+
+        Unsubscribe.Result result = new Unsubscribe(racing, published::add).apply(news, alice,
+            Change.now(ChangeMethod.ONE_CLICK, "203.0.113.9"), Unsubscribe.Via.http("203.0.113.9"));
+
+        assertThat(result).isEqualTo(Unsubscribe.Result.NOT_RECEIVING);
+        assertThat(racing.member(news, alice).orElseThrow().status()).isEqualTo(MemberStatus.SUPPRESSED);
+        assertThat(racing.history(news, alice)).extracting(MemberEvent::to)
+            .containsExactly(Optional.of(MemberStatus.ACTIVE), Optional.of(MemberStatus.SUPPRESSED));
+        assertThat(published).isEmpty();
     }
 
     @Test

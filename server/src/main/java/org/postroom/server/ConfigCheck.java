@@ -155,19 +155,8 @@ public final class ConfigCheck {
         }
         try {
             PostroomSettings.check(conf).forEach(message -> problems.add(new Problem(file, 0, message)));
-            Properties settings = load(file);
-            String certificate = settings.getProperty("postroom.tls.certificate", "").trim();
-            String key = settings.getProperty("postroom.tls.key", "").trim();
-            requireReadableFile(file, "postroom.tls.certificate", certificate);
-            requireReadableFile(file, "postroom.tls.key", key);
-            String username = settings.getProperty("postroom.relayhost.username", "").trim();
-            String passwordFile = settings.getProperty("postroom.relayhost.password.file", "").trim();
-            if (!username.isEmpty() && passwordFile.isEmpty()) {
-                problems.add(new Problem(file, 0, "postroom.relayhost.username is set but"
-                    + " postroom.relayhost.password.file is not (the smarthost password is read from that file)"));
-            }
-            requireReadableFile(file, "postroom.relayhost.password.file", passwordFile);
-        } catch (UncheckedIOException | IOException e) {
+            PostroomSettings.namedFiles(conf).forEach((key, value) -> requireReadableFile(file, key, value));
+        } catch (UncheckedIOException e) {
             problems.add(new Problem(file, 0, "cannot read: " + e.getMessage()));
         }
     }

@@ -37,14 +37,13 @@ import org.apache.james.modules.server.WebAdminServerModule;
 import org.apache.james.server.core.configuration.Configuration;
 import org.postroom.server.admin.AdminRoutesModule;
 import org.postroom.server.bounce.BounceModule;
-import org.postroom.server.lists.ListDeliveryModule;
 import org.postroom.server.modules.ActiveMqQueueModule;
 import org.postroom.server.modules.DerbyJpaModule;
 import org.postroom.server.modules.JpaDataModule;
 import org.postroom.server.modules.JpaMailboxModule;
-import org.postroom.server.modules.ListsModule;
+import org.postroom.server.lists.ListsModule;
 import org.postroom.server.modules.PostroomModule;
-import org.postroom.server.modules.SenderAuthenticationModule;
+import org.postroom.server.auth.AuthModule;
 import org.postroom.server.tls.KeyMaterial;
 import org.postroom.server.unsubscribe.UnsubscribeModule;
 import org.postroom.server.webhooks.WebhookModule;
@@ -96,8 +95,7 @@ public final class PostroomServer {
     private static final Module CONTAINER = Modules.combine(
         new MailetProcessingModule(),
         new DKIMMailetModule(),
-        new SenderAuthenticationModule(),
-        new ListDeliveryModule(),
+        new AuthModule(),
         new org.postroom.server.delivery.DeliveryModule(),
         new NaiveDelegationStoreModule(),
         new DefaultProcessorsConfigurationProviderModule(),
@@ -123,15 +121,15 @@ public final class PostroomServer {
             return;
         }
         try {
-            if (settings.metricsEnabled()) {
-                org.postroom.server.metrics.MetricsAuth.load(home.root(), settings);
+            if (settings.metrics().enabled()) {
+                org.postroom.server.metrics.MetricsAuth.load(home.root(), settings.metrics());
             }
         } catch (PostroomSettings.InvalidSettingsException e) {
             System.err.println("postroom-server: ERROR: " + e.getMessage());
             System.exit(2);
             return;
         }
-        LogFormat.apply(settings.get("postroom.log.format"));
+        LogFormat.apply(settings.server().logFormat());
         List<String> unbindable = unbindablePorts(settings);
         if (!unbindable.isEmpty()) {
             unbindable.forEach(line -> System.err.println("postroom-server: ERROR: " + line));
@@ -156,29 +154,27 @@ public final class PostroomServer {
             logger.info("Postroom stopping");
             server.stop();
         }, "postroom-shutdown"));
+        ListenerSettings ports = settings.listening();
         logger.info("Postroom {} started in {} ms as {} (home {}): smtp {}, submission {} and {}, smtps {}, imap {},"
                 + " imaps {}, pop3 {}, pop3s {}, admin API {}:{}, metrics {}",
             VERSION, (System.nanoTime() - started) / 1_000_000, settings.hostname(), home.root(),
-            settings.port("postroom.port.smtp"), settings.port("postroom.port.submission"),
-            settings.port("postroom.port.submission.alt"), settings.port("postroom.port.smtps"),
-            settings.port("postroom.port.imap"), settings.port("postroom.port.imaps"),
-            settings.port("postroom.port.pop3"), settings.port("postroom.port.pop3s"),
-            settings.get("postroom.admin.address"), settings.port("postroom.port.admin"),
-            settings.metricsEnabled() ? settings.get("postroom.metrics.address") + ":" + settings.port("postroom.port.metrics")
-                : "off");
+            ports.port("smtp"), ports.port("submission"), ports.port("submission.alt"), ports.port("smtps"),
+            ports.port("imap"), ports.port("imaps"), ports.port("pop3"), ports.port("pop3s"),
+            ports.adminAddress(), ports.port("admin"),
+            settings.metrics().enabled() ? settings.metrics().address() + ":" + settings.metrics().port() : "off");
     }
 
     /** Prepares var/, key material and settings, then starts James. */
     public static GuiceJamesServer start(PostroomHome home, PostroomSettings settings) throws Exception {
         home.prepare();
         System.setProperty("derby.stream.error.file", home.logs().resolve("derby.log").toString());
-        KeyMaterial.TlsFiles tls = KeyMaterial.tlsFiles(home, settings.get("postroom.tls.certificate"),
-            settings.get("postroom.tls.key"), settings.hostname());
+        KeyMaterial.TlsFiles tls = KeyMaterial.tlsFiles(home, settings.tls().certificate().orElse(""),
+            settings.tls().key().orElse(""), settings.hostname());
         KeyMaterial.ensureAdminKeys(home);
 
         Map<String, String> computed = new HashMap<>();
         computed.put(PostroomHome.PROPERTY, home.root().toString());
-        computed.put("postroom.postmaster", settings.postmaster());
+        computed.put("postroom.postmaster", settings.server().postmaster());
         computed.put("postroom.tls.certificate.url", "file://" + tls.certificate().toAbsolutePath());
         computed.put("postroom.tls.key.url", "file://" + tls.privateKey().toAbsolutePath());
         computed.put("postroom.admin.publickey.url", "file://" + KeyMaterial.adminPublicKey(home).toAbsolutePath());
@@ -204,15 +200,10 @@ public final class PostroomServer {
     /** Every configured port that cannot be bound, each as one line naming the port and the ways out. */
     static List<String> unbindablePorts(PostroomSettings settings) {
         List<String> problems = new ArrayList<>();
-        for (String key : PostroomSettings.PORT_KEYS) {
-            if (key.equals("postroom.port.metrics") && !settings.metricsEnabled()) {
-                continue;
-            }
-            String address = key.equals("postroom.port.admin") ? settings.get("postroom.admin.address")
-                : key.equals("postroom.port.public") ? settings.publicAddress()
-                : key.equals("postroom.port.metrics") ? settings.get("postroom.metrics.address")
-                : settings.get("postroom.listen.address");
-            int port = settings.port(key);
+        for (ListenerSettings.Listener listener : settings.listeners()) {
+            String key = listener.key();
+            String address = listener.address();
+            int port = listener.port();
             try (ServerSocket socket = new ServerSocket()) {
                 socket.setReuseAddress(true);
                 socket.bind(new InetSocketAddress(InetAddress.getByName(address), port));

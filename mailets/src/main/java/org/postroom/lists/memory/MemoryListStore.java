@@ -90,6 +90,16 @@ public class MemoryListStore implements ListStore {
     }
 
     @Override
+    public synchronized Optional<Member> changeStatus(MailAddress list, MailAddress member, java.util.Set<MemberStatus> expected,
+                                                      MemberStatus status, Change change) {
+        Member before = entry(list).members.get(key(member));
+        if (before != null && expected.contains(before.status())) {
+            setStatus(list, member, status, change);
+        }
+        return Optional.ofNullable(before);
+    }
+
+    @Override
     public synchronized boolean removeMember(MailAddress list, MailAddress member, Change change) {
         Entry entry = entry(list);
         String key = key(member);

@@ -10,7 +10,7 @@ import org.apache.james.domainlist.api.DomainList;
 import org.apache.james.webadmin.Routes;
 import org.apache.james.webadmin.utils.JsonTransformer;
 import org.eclipse.jetty.http.HttpStatus;
-import org.postroom.server.dkim.DkimKeyStore;
+import org.postroom.server.auth.DkimKeyStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -45,7 +45,6 @@ import spark.Service;
 public class StatusRoutes implements Routes {
     public static final String BASE_PATH = "/postroom/status";
     private static final Logger LOGGER = LoggerFactory.getLogger(StatusRoutes.class);
-    private static final String PORT_PREFIX = "postroom.port.";
 
     private final PostroomSettings settings;
     private final MailQueueFactory<? extends ManageableMailQueue> queues;
@@ -82,16 +81,11 @@ public class StatusRoutes implements Routes {
         status.put("hostname", settings.hostname());
         status.put("startedAt", Instant.ofEpochMilli(runtime.getStartTime()).toString());
         status.put("uptimeSeconds", runtime.getUptime() / 1000);
-        status.put("listenAddress", settings.get("postroom.listen.address"));
-        status.put("adminAddress", settings.get("postroom.admin.address"));
-        status.put("metricsAddress", settings.get("postroom.metrics.address"));
+        status.put("listenAddress", settings.listening().listenAddress());
+        status.put("adminAddress", settings.listening().adminAddress());
+        status.put("metricsAddress", settings.metrics().address());
         Map<String, Integer> ports = new LinkedHashMap<>();
-        for (String key : PostroomSettings.PORT_KEYS) {
-            if (key.equals("postroom.port.metrics") && !settings.metricsEnabled()) {
-                continue;
-            }
-            ports.put(key.substring(PORT_PREFIX.length()), settings.port(key));
-        }
+        settings.listeners().forEach(listener -> ports.put(listener.name(), listener.port()));
         status.put("ports", ports);
         Map<String, Long> sizes = new TreeMap<>();
         for (MailQueueName name : queues.listCreatedMailQueues()) {

@@ -49,9 +49,6 @@ final class BackupJob implements Runnable {
     static final String OUTBOUND_VAR = "outbound";
     /** Folders of var/store/ that have their own step, or none. */
     static final Set<String> STORE_OWN_STEP = Set.of("derby", "activemq", "lucene");
-    /** Settings naming files that may lie outside the installation. */
-    static final List<String> FILE_SETTINGS = List.of("postroom.relayhost.password.file", "postroom.tls.certificate",
-        "postroom.tls.key");
     static final Duration PAUSE_TIMEOUT = Duration.ofSeconds(30);
 
     final String id;
@@ -172,11 +169,9 @@ final class BackupJob implements Runnable {
     private void copyConfiguration(Manifest built) throws IOException, BackupException {
         step = "configuration";
         bytes += BackupFiles.copyTree(home.conf(), target.resolve(Manifest.CONF_FOLDER), BackupFiles::transientFile);
-        for (String key : FILE_SETTINGS) {
-            String value = settings.get(key);
-            if (value.isEmpty()) {
-                continue;
-            }
+        for (Map.Entry<String, String> setting : settings.files().entrySet()) {
+            String key = setting.getKey();
+            String value = setting.getValue();
             Path file = home.root().resolve(value).normalize();
             if (file.startsWith(home.conf()) || file.startsWith(home.var())) {
                 continue;

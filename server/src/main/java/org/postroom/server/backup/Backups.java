@@ -72,7 +72,8 @@ public class Backups {
         Path target = check(directory);
         Database database;
         try {
-            database = Database.of(Database.setting(settings),
+            // The running server's database is conf/james-database.properties' (no Postroom setting names it yet).
+            database = Database.of(Optional.empty(),
                 properties.getConfiguration("james-database").getString("database.url", ""));
         } catch (Exception e) {
             throw new Refused("cannot read conf/james-database.properties: " + e.getMessage(), false);

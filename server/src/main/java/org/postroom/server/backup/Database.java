@@ -29,11 +29,6 @@ record Database(String url) {
         return new Database(postroomSetting.filter(url -> !url.isBlank()).orElse(jamesUrl == null ? "" : jamesUrl).trim());
     }
 
-    /** {@code postroom.database.url} from the settings, only if that setting exists in this version. */
-    static Optional<String> setting(PostroomSettings settings) {
-        return PostroomSettings.knownKeys().contains(SETTING) ? Optional.of(settings.get(SETTING)) : Optional.empty();
-    }
-
     /** The same, read from the files of {@code conf} (restore runs with the server stopped). */
     static Database ofConf(Path conf) throws IOException {
         Properties james = properties(conf.resolve("james-database.properties"));

@@ -4,19 +4,15 @@ import org.apache.james.webadmin.Routes;
 import org.postroom.bounce.processing.BounceEventStore;
 import org.postroom.bounce.processing.BouncePolicy;
 import org.postroom.bounce.processing.BounceReader;
-import org.postroom.bounce.processing.BounceSettings;
 import org.postroom.bounce.processing.ParsedBounceReader;
 import org.postroom.bounce.processing.DeliveryCounters;
-import org.postroom.server.PostroomSettings;
 
 import com.google.inject.AbstractModule;
-import com.google.inject.Provides;
 import com.google.inject.Scopes;
-import com.google.inject.Singleton;
 import com.google.inject.multibindings.Multibinder;
 
 /**
- * Bounce processing for lists: the policy with its settings ({@code postroom.bounce.*}), the bounce event store,
+ * Bounce processing for lists: the policy (its settings, {@link BounceProperties}, are bound with the others by PostroomModule), the bounce event store,
  * (Derby: {@link JpaBounceStorage}), the per-list delivery counters that list delivery feeds, and the admin routes behind {@code postroom bounce}.
  */
 public class BounceModule extends AbstractModule {
@@ -28,11 +24,5 @@ public class BounceModule extends AbstractModule {
         bind(BouncePolicy.class).in(Scopes.SINGLETON);
         bind(BounceReader.class).to(ParsedBounceReader.class).in(Scopes.SINGLETON);
         Multibinder.newSetBinder(binder(), Routes.class).addBinding().to(BounceRoutes.class);
-    }
-
-    @Provides
-    @Singleton
-    BounceSettings provideBounceSettings(PostroomSettings settings) {
-        return settings.bounceSettings();
     }
 }

@@ -789,8 +789,11 @@ public final class DeliveryEngine implements AutoCloseable {
         LOGGER.info("delivery {} to=<{}> destination={} host={} tls={} attempt={} result=delivered reply=\"{}\"", item.messageId,
             item.address, destination.name, host, tls, item.attempts + 1, reply.text());
         publish(MailEvent.Type.DELIVERED, item, destination.name, host, tls, reply.text(), info);
-        if (info.wantsSuccessNotice(item.address)) {
-            handBack(info, List.of(item), "success", List.of(outcome(reply.text(), Optional.empty(), host, remoteDsn)));
+        if (info.wantsSuccessNotice(item.address)
+            && !handBack(info, List.of(item), "success", List.of(outcome(reply.text(), Optional.empty(), host, remoteDsn)))) {
+            // Delivered all the same: the recipient has the message; only the sender's notice is missing.
+            LOGGER.warn("dsn {} not sent: the success notice for <{}> was not handed back (see the error above)", item.messageId,
+                item.address);
         }
         record(new Result(item, new DeliveryStore.Delivered(item.row, reply.text()), true));
     }
@@ -914,6 +917,8 @@ public final class DeliveryEngine implements AutoCloseable {
         }
         Handback target = handback;
         if (target == null) {
+            LOGGER.error("delivery {}: the {} of {} recipient(s) cannot be handed to {}: the mailet container is not"
+                + " connected yet", info.message().id(), what, items.size(), processor.get());
             return false;
         }
         try {

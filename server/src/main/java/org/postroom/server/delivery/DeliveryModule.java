@@ -35,8 +35,8 @@ public class DeliveryModule extends AbstractModule {
 
     @Provides
     @Singleton
-    DeliverySettings settings(PostroomSettings settings, PostroomHome home) {
-        return DeliverySettings.load(settings, home);
+    DeliverySettings settings(DeliverySettings.General general, org.postroom.server.ServerSettings server, PostroomHome home) {
+        return DeliverySettings.load(general, server.hostname(), home);
     }
 
     @Provides

@@ -16,6 +16,7 @@ import org.postroom.delivery.DestinationRules;
 import org.postroom.delivery.Pools;
 import org.postroom.server.PostroomHome;
 import org.postroom.server.PostroomSettings;
+import org.postroom.server.SettingsReader;
 
 /**
  * The settings of outbound delivery, typed, in one place: from {@code conf/postroom.properties} the session threads,
@@ -36,20 +37,104 @@ public record DeliverySettings(int threads, List<Duration> retryDelays, Duration
     }
 
     /**
-     * Reads everything; a setting that is wrong stops the start with a message naming it.
+     * The general settings of delivery, in {@code conf/postroom.properties}: session threads, the retry schedule
+     * and lifetime, when a delay notice goes, how many recipients are held in memory, the smarthost.
+     */
+    public record General(int threads, List<Duration> retryDelays, Duration lifetime, Duration delayNoticeAfter,
+                          int memoryRecipients, Optional<Relayhost> relayhost) {
+        public static final Map<String, String> DEFAULTS = SettingsReader.declare(
+            "postroom.relayhost", "",
+            "postroom.relayhost.username", "",
+            "postroom.relayhost.password.file", "",
+            "postroom.relayhost.starttls", "true",
+            "postroom.delivery.threads", "40",
+            "postroom.delivery.memory.recipients", "50000",
+            "postroom.delivery.retry.delays", "5m,15m,30m,1h,2h,4h",
+            "postroom.delivery.lifetime", "5d",
+            "postroom.dsn.delay.after", "4h");
+
+        public static General read(SettingsReader in) {
+            Optional<Relayhost> relayhost = Relayhost.read(in);
+            int threads = in.whole("postroom.delivery.threads", 0, Integer.MAX_VALUE, "must be a whole number");
+            int memory = in.whole("postroom.delivery.memory.recipients", 1000, 9_999_999,
+                "must be a whole number from 1000 to 9999999");
+            List<Duration> delays = in.parsed("postroom.delivery.retry.delays", General::delays,
+                "must be a comma-separated list of durations such as 5m,15m,1h (s, m, h or d; none zero)");
+            Duration lifetime = in.parsed("postroom.delivery.lifetime",
+                value -> value.matches("0*[1-9][0-9]*[smhd]") ? PostroomSettings.period(value) : Optional.empty(),
+                "must be a duration such as 5d (s, m, h or d; not zero)");
+            Duration delayNotice = in.parsed("postroom.dsn.delay.after",
+                value -> value.matches("[1-9][0-9]*") ? Optional.empty() : PostroomSettings.parseDuration(value),
+                "must be a duration such as 4h (s, m, h or d), or 0 for no delay notices");
+            return new General(threads, delays, lifetime, delayNotice, memory, relayhost);
+        }
+
+        private static Optional<List<Duration>> delays(String value) {
+            List<Duration> delays = new java.util.ArrayList<>();
+            for (String delay : value.split("[,\\s]+")) {
+                if (delay.isEmpty()) {
+                    continue;
+                }
+                if (!delay.matches("0*[1-9][0-9]*[smhd]")) {
+                    return Optional.empty();
+                }
+                delays.add(PostroomSettings.parseDuration(delay).orElseThrow());
+            }
+            return delays.isEmpty() ? Optional.empty() : Optional.of(List.copyOf(delays));
+        }
+    }
+
+    /** The smarthost all outbound mail goes through ({@code postroom.relayhost*}), and how we log in to it. */
+    public record Relayhost(String host, int port, boolean startTls, Optional<String> username, Optional<String> passwordFile) {
+        static Optional<Relayhost> read(SettingsReader in) {
+            String value = in.text("postroom.relayhost");
+            boolean startTls = in.flag("postroom.relayhost.starttls");
+            String username = in.text("postroom.relayhost.username");
+            String passwordFile = in.text("postroom.relayhost.password.file");
+            if (!username.isEmpty() && !startTls) {
+                in.problem("postroom.relayhost.username is set but postroom.relayhost.starttls=false: the smarthost"
+                    + " password is only sent over TLS with a verified certificate (set postroom.relayhost.starttls=true)");
+            }
+            if (!username.isEmpty() && passwordFile.isEmpty()) {
+                in.problem("postroom.relayhost.username is set but postroom.relayhost.password.file is not (the smarthost"
+                    + " password is read from that file)");
+            }
+            if (value.isEmpty()) {
+                return Optional.empty();
+            }
+            if (!value.matches("\\[?[A-Za-z0-9.:-]+]?(:\\d{1,5})?")) {
+                in.problem("postroom.relayhost=" + value + " must be host, host:port or [host]:port");
+                return Optional.empty();
+            }
+            String host = value;
+            int port = 25;
+            int colon = value.lastIndexOf(':');
+            if (colon > 0 && colon > value.lastIndexOf(']')) {
+                port = Integer.parseInt(value.substring(colon + 1));
+                host = value.substring(0, colon);
+            }
+            if (host.startsWith("[") && host.endsWith("]")) {
+                host = host.substring(1, host.length() - 1);
+            }
+            return Optional.of(new Relayhost(host, port, startTls, Optional.of(username).filter(s -> !s.isEmpty()),
+                Optional.of(passwordFile).filter(s -> !s.isEmpty())));
+        }
+    }
+
+    /**
+     * Reads the destinations' files next to the general settings; a setting that is wrong stops the start with a
+     * message naming it.
      *
      * @throws IllegalArgumentException naming the file, the key and what is wrong
      */
-    public static DeliverySettings load(PostroomSettings settings, PostroomHome home) {
+    public static DeliverySettings load(General general, String hostname, PostroomHome home) {
         Map<String, String> keys = new LinkedHashMap<>();
         read(home.conf().resolve(PRESETS), keys);
         read(home.conf().resolve(OPERATOR), keys);
-        Parsed parsed = parse(keys, settings.hostname());
-        int memory = Integer.parseInt(settings.get("postroom.delivery.memory.recipients"));
-        return new DeliverySettings(Integer.parseInt(settings.get("postroom.delivery.threads")), settings.retryDelays(),
-            settings.duration("postroom.delivery.lifetime"), settings.duration("postroom.dsn.delay.after"), memory,
-            parsed.backoffInitial(), parsed.backoffMax(), parsed.rules(), parsed.pools(), smarthost(settings, home),
-            settings.hostname());
+        Parsed parsed = parse(keys, hostname);
+        return new DeliverySettings(general.threads(), general.retryDelays(), general.lifetime(), general.delayNoticeAfter(),
+            general.memoryRecipients(), parsed.backoffInitial(), parsed.backoffMax(), parsed.rules(), parsed.pools(),
+            smarthost(general, home), hostname);
     }
 
     /** What the two files say. */
@@ -104,34 +189,19 @@ public record DeliverySettings(int threads, List<Duration> retryDelays, Duration
         }
     }
 
-    private static Optional<Router.Smarthost> smarthost(PostroomSettings settings, PostroomHome home) {
-        if (settings.relayhost().isEmpty()) {
+    private static Optional<Router.Smarthost> smarthost(General general, PostroomHome home) {
+        if (general.relayhost().isEmpty()) {
             return Optional.empty();
         }
-        String value = settings.relayhost().get();
-        String host = value;
-        int port = 25;
-        int colon = value.lastIndexOf(':');
-        if (colon > 0 && colon > value.lastIndexOf(']')) {
-            port = Integer.parseInt(value.substring(colon + 1));
-            host = value.substring(0, colon);
+        Relayhost relay = general.relayhost().get();
+        if (relay.username().isEmpty()) {
+            return Optional.of(new Router.Smarthost(relay.host(), relay.port(), relay.startTls(), Optional.empty(), Optional.empty()));
         }
-        if (host.startsWith("[") && host.endsWith("]")) {
-            host = host.substring(1, host.length() - 1);
-        }
-        boolean startTls = Boolean.parseBoolean(settings.get("postroom.relayhost.starttls"));
-        String username = settings.get("postroom.relayhost.username");
-        if (username.isEmpty()) {
-            return Optional.of(new Router.Smarthost(host, port, startTls, Optional.empty(), Optional.empty()));
-        }
-        String passwordFile = settings.get("postroom.relayhost.password.file");
-        if (passwordFile.isEmpty()) {
-            throw new IllegalArgumentException("postroom.relayhost.username is set but postroom.relayhost.password.file is not");
-        }
-        Path path = home.root().resolve(passwordFile);
+        // A user name without a password file is refused when the settings are read.
+        Path path = home.root().resolve(relay.passwordFile().orElseThrow());
         try {
             String password = Files.readString(path, StandardCharsets.UTF_8).strip();
-            return Optional.of(new Router.Smarthost(host, port, true, Optional.of(username), Optional.of(password)));
+            return Optional.of(new Router.Smarthost(relay.host(), relay.port(), true, relay.username(), Optional.of(password)));
         } catch (IOException e) {
             throw new IllegalArgumentException("cannot read postroom.relayhost.password.file " + path + ": " + e.getMessage());
         }

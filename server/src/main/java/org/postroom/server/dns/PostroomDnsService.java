@@ -18,7 +18,6 @@ import javax.inject.Singleton;
 import org.apache.james.dnsservice.api.DNSService;
 import org.apache.james.dnsservice.api.TemporaryResolutionException;
 import org.postroom.auth.inbound.AuthDns;
-import org.postroom.server.PostroomSettings;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.xbill.DNS.AAAARecord;
@@ -54,7 +53,7 @@ public class PostroomDnsService implements DNSService, AuthDns {
     private final Cache cache;
 
     @Inject
-    public PostroomDnsService(PostroomSettings settings) {
+    public PostroomDnsService(org.postroom.server.ServerSettings settings) {
         this(settings.dnsServers());
     }
 

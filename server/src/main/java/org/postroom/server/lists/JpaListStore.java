@@ -177,6 +177,27 @@ public class JpaListStore implements ListStore {
     }
 
     @Override
+    public Optional<Member> changeStatus(MailAddress list, MailAddress member, java.util.Set<MemberStatus> expected,
+                                         MemberStatus status, Change change) {
+        // perMember serializes every change of this member; the read and the write share one transaction.
+        return perMember(list, member, () -> transactions.apply(manager -> {
+            JpaListEntity owner = listEntity(manager, list);
+            String key = key(member);
+            Optional<JpaMemberEntity> found = memberEntity(manager, owner.id(), key);
+            if (found.isEmpty()) {
+                return Optional.<Member>empty();
+            }
+            JpaMemberEntity entity = found.get();
+            Member before = read(entity);
+            if (expected.contains(before.status()) && before.status() != status) {
+                entity.status(status.name(), change.at().toEpochMilli());
+                manager.persist(event(owner.id(), key, entity.address(), Optional.of(before.status()), Optional.of(status), change));
+            }
+            return Optional.of(before);
+        }));
+    }
+
+    @Override
     public boolean removeMember(MailAddress list, MailAddress member, Change change) {
         return perMember(list, member, () -> transactions.apply(manager -> {
             JpaListEntity owner = listEntity(manager, list);

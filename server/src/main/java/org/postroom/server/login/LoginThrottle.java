@@ -19,7 +19,6 @@ import java.util.Optional;
 
 import javax.inject.Inject;
 
-import org.postroom.server.PostroomSettings;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -66,20 +65,28 @@ public class LoginThrottle {
     /** The throttle's settings ({@code postroom.login.throttle.*}). */
     public record Settings(int failures, Duration window, Duration ban, Duration banMax, int accountFailures,
                            Networks exempt) {
-        public static final int DEFAULT_FAILURES = 10;
-        public static final Duration DEFAULT_WINDOW = Duration.ofMinutes(10);
-        public static final Duration DEFAULT_BAN = Duration.ofMinutes(10);
-        public static final Duration DEFAULT_BAN_MAX = Duration.ofDays(1);
-        public static final int DEFAULT_ACCOUNT_FAILURES = 30;
+        public static final Map<String, String> DEFAULTS = org.postroom.server.SettingsReader.declare(
+            "postroom.login.throttle.failures", "10",
+            "postroom.login.throttle.window", "10m",
+            "postroom.login.throttle.ban", "10m",
+            "postroom.login.throttle.ban.max", "1d",
+            "postroom.login.throttle.account.failures", "30",
+            "postroom.login.throttle.exempt", "");
 
-        public static Settings from(PostroomSettings settings) {
-            return new Settings(
-                Integer.parseInt(settings.get("postroom.login.throttle.failures")),
-                settings.duration("postroom.login.throttle.window"),
-                settings.duration("postroom.login.throttle.ban"),
-                settings.duration("postroom.login.throttle.ban.max"),
-                Integer.parseInt(settings.get("postroom.login.throttle.account.failures")),
-                Networks.parse(settings.get("postroom.login.throttle.exempt")));
+        public static Settings read(org.postroom.server.SettingsReader in) {
+            String counting = "must be a whole number (0 turns this counting off)";
+            int failures = in.whole("postroom.login.throttle.failures", 0, 999_999, counting);
+            String period = "must be a duration such as 10m, 1h or 1d (not zero)";
+            Duration window = in.duration("postroom.login.throttle.window", period);
+            Duration ban = in.duration("postroom.login.throttle.ban", period);
+            Duration banMax = in.duration("postroom.login.throttle.ban.max", period);
+            if (banMax.compareTo(ban) < 0) {
+                in.problem("postroom.login.throttle.ban.max=" + in.text("postroom.login.throttle.ban.max")
+                    + " must not be shorter than postroom.login.throttle.ban=" + in.text("postroom.login.throttle.ban"));
+                banMax = ban;
+            }
+            int accountFailures = in.whole("postroom.login.throttle.account.failures", 0, 999_999, counting);
+            return new Settings(failures, window, ban, banMax, accountFailures, Networks.read(in, "postroom.login.throttle.exempt"));
         }
 
         /** {@code failures} or {@code accountFailures} 0 turns that counting off. */
@@ -119,8 +126,8 @@ public class LoginThrottle {
     private final Map<String, AccountState> accounts = new HashMap<>();
 
     @Inject
-    public LoginThrottle(PostroomSettings settings, org.postroom.events.MailEvents events) {
-        this(Settings.from(settings), Clock.systemUTC(), events);
+    public LoginThrottle(Settings settings, org.postroom.events.MailEvents events) {
+        this(settings, Clock.systemUTC(), events);
     }
 
     public LoginThrottle(Settings settings, Clock clock) {

@@ -51,6 +51,14 @@ public final class Networks {
         return new Networks(List.copyOf(networks));
     }
 
+    /** The networks of setting {@code key}; a bad entry is a problem "key: entry is not ..." and none are used. */
+    public static Networks read(org.postroom.server.SettingsReader in, String key) {
+        String value = in.text(key);
+        Optional<String> problem = problem(value);
+        problem.ifPresent(message -> in.problem(key + ": " + message));
+        return problem.isPresent() ? new Networks(List.of()) : parse(value);
+    }
+
     /** The problem with one entry of the list, if any (for the settings check). */
     public static Optional<String> problem(String list) {
         try {

@@ -27,11 +27,11 @@ public record MetricsAuth(String user, byte[] password) {
         PosixFilePermission.GROUP_WRITE, PosixFilePermission.OTHERS_READ, PosixFilePermission.OTHERS_WRITE);
 
     /** Empty when no file is set; throws {@link PostroomSettings.InvalidSettingsException} naming the problem. */
-    public static Optional<MetricsAuth> load(Path installation, PostroomSettings settings) {
-        String value = settings.get(KEY);
-        if (value.isEmpty()) {
+    public static Optional<MetricsAuth> load(Path installation, MetricsSettings settings) {
+        if (settings.authFile().isEmpty()) {
             return Optional.empty();
         }
+        String value = settings.authFile().get();
         Path file = installation.resolve(value);
         if (!Files.isRegularFile(file)) {
             throw new PostroomSettings.InvalidSettingsException(KEY + "=" + value + ": " + file + " is not a file");

@@ -50,28 +50,28 @@ public class MetricsModule extends AbstractModule {
 
     @Provides
     @Singleton
-    MailMetrics provideMailMetrics(PrometheusRegistry registry, PostroomSettings settings) {
-        return new MailMetrics(registry, Integer.parseInt(settings.get("postroom.metrics.destinations.max")),
+    MailMetrics provideMailMetrics(PrometheusRegistry registry, MetricsSettings settings) {
+        return new MailMetrics(registry, settings.destinationsMax(),
             List.of("smtp", "submission", "smtps", "submission-alt"));
     }
 
     @Provides
     @Singleton
-    MetricsEndpoint provideEndpoint(PostroomHome home, PostroomSettings settings, PrometheusRegistry registry) {
-        Optional<MetricsAuth> auth = settings.metricsEnabled() ? MetricsAuth.load(home.root(), settings) : Optional.empty();
-        return new MetricsEndpoint(settings.get("postroom.metrics.address"), settings.port("postroom.port.metrics"), auth,
+    MetricsEndpoint provideEndpoint(PostroomHome home, MetricsSettings settings, PrometheusRegistry registry) {
+        Optional<MetricsAuth> auth = settings.enabled() ? MetricsAuth.load(home.root(), settings) : Optional.empty();
+        return new MetricsEndpoint(settings.address(), settings.port(), auth,
             registry);
     }
 
     @ProvidesIntoSet
     InitializationOperation startEndpoint(MetricsEndpoint endpoint, PrometheusRegistry registry, PostroomHome home,
-                                          PostroomSettings settings,
+                                          MetricsSettings settings,
                                           MailQueueFactory<? extends ManageableMailQueue> queues,
                                           org.postroom.server.delivery.DeliveryStore outbound) {
         return InitilizationOperationBuilder.forClass(MetricsEndpoint.class).init(() -> {
             new QueueMetrics(queues, outbound, Clock.systemUTC()).register(registry);
             JvmMetrics.builder().register(registry);
-            if (settings.metricsEnabled()) {
+            if (settings.enabled()) {
                 endpoint.start();
             }
         });

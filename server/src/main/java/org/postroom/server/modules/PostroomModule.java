@@ -52,6 +52,18 @@ public class PostroomModule extends AbstractModule {
     protected void configure() {
         bind(PostroomHome.class).toInstance(home);
         bind(PostroomSettings.class).toInstance(settings);
+        // Each capability's typed settings, read once from conf/postroom.properties.
+        bind(org.postroom.server.ServerSettings.class).toInstance(settings.server());
+        bind(org.postroom.server.ListenerSettings.class).toInstance(settings.listening());
+        bind(org.postroom.server.smtp.SmtpSettings.class).toInstance(settings.smtp());
+        bind(org.postroom.server.tls.TlsSettings.class).toInstance(settings.tls());
+        bind(org.postroom.server.delivery.DeliverySettings.General.class).toInstance(settings.delivery());
+        bind(org.postroom.server.lists.ListSettings.class).toInstance(settings.lists());
+        bind(org.postroom.server.unsubscribe.PublicSettings.class).toInstance(settings.publicListener());
+        bind(org.postroom.bounce.processing.BounceSettings.class).toInstance(settings.bounces());
+        bind(org.postroom.server.login.LoginThrottle.Settings.class).toInstance(settings.loginThrottle());
+        bind(org.postroom.server.metrics.MetricsSettings.class).toInstance(settings.metrics());
+        bind(org.postroom.server.webhooks.WebhookSettings.class).toInstance(settings.webhooks());
         bind(MailFlowGate.class).toInstance(gate);
         // The TLS certificate and key the server uses (conf's, or the self-signed pair made at the first start).
         bind(KeyMaterial.TlsFiles.class).toInstance(tls);
@@ -102,7 +114,7 @@ public class PostroomModule extends AbstractModule {
 
     HierarchicalConfiguration<ImmutableNode> dnsConfiguration() {
         BaseHierarchicalConfiguration dns = new BaseHierarchicalConfiguration();
-        List<String> plain = settings.dnsServers().stream()
+        List<String> plain = settings.server().dnsServers().stream()
             .map(DnsServers::parse).flatMap(Optional::stream)
             .filter(server -> server.port() == DnsServers.DNS_PORT)
             .map(DnsServers.Server::host)

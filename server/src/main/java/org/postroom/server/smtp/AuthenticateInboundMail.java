@@ -17,7 +17,6 @@ import org.apache.mailet.Mail;
 import org.postroom.auth.inbound.AuthenticationResults;
 import org.postroom.auth.inbound.InboundAuthenticator;
 import org.postroom.auth.inbound.InboundIdentity;
-import org.postroom.server.PostroomSettings;
 import org.postroom.server.dns.PostroomDnsService;
 import org.postroom.server.login.Networks;
 import org.slf4j.Logger;
@@ -48,11 +47,10 @@ public class AuthenticateInboundMail implements JamesMessageHook {
     private final Networks trusted;
 
     @Inject
-    public AuthenticateInboundMail(PostroomDnsService dns, PostroomSettings settings) {
-        this(new InboundAuthenticator(dns, settings.hostname(),
+    public AuthenticateInboundMail(PostroomDnsService dns, org.postroom.server.ServerSettings server, SmtpSettings settings) {
+        this(new InboundAuthenticator(dns, server.hostname(),
             () -> java.util.concurrent.ThreadLocalRandom.current().nextInt(100), settings.dkimVerifySignaturesMax(),
-            settings.dkimVerifyTimeout(), System::nanoTime), settings.hostname(),
-            Networks.parse(String.join(",", settings.trustedNetworks())));
+            settings.dkimVerifyTimeout(), System::nanoTime), server.hostname(), settings.trustedNetworks());
     }
 
     AuthenticateInboundMail(InboundAuthenticator authenticator, String authservId, Networks trusted) {

@@ -20,7 +20,7 @@ import org.apache.mailet.Mail;
 import org.postroom.events.MailEvent;
 import org.postroom.events.MailEvent.Field;
 import org.postroom.events.MailEvents;
-import org.postroom.server.PostroomSettings;
+import org.postroom.server.ListenerSettings;
 
 /**
  * Tells the event bus what each SMTP listener answers: {@code ACCEPTED} when James's {@code SendMailHandler} has
@@ -64,12 +64,12 @@ public class PublishSmtpEvents implements HookResultHook, JamesMessageHook {
     private final Map<Integer, String> listeners = new HashMap<>();
 
     @Inject
-    public PublishSmtpEvents(MailEvents events, PostroomSettings settings) {
+    public PublishSmtpEvents(MailEvents events, ListenerSettings settings) {
         this.events = events;
-        listeners.put(settings.port("postroom.port.smtp"), "smtp");
-        listeners.put(settings.port("postroom.port.submission"), "submission");
-        listeners.put(settings.port("postroom.port.smtps"), "smtps");
-        listeners.put(settings.port("postroom.port.submission.alt"), "submission-alt");
+        listeners.put(settings.port("smtp"), "smtp");
+        listeners.put(settings.port("submission"), "submission");
+        listeners.put(settings.port("smtps"), "smtps");
+        listeners.put(settings.port("submission.alt"), "submission-alt");
     }
 
     /** Notes the queue id, for the ACCEPTED event once the message is queued; answers nothing. */

@@ -13,7 +13,6 @@ import javax.inject.Inject;
 import javax.inject.Singleton;
 
 import org.postroom.server.PostroomHome;
-import org.postroom.server.PostroomSettings;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -71,8 +70,8 @@ public class QueueFreeSpace {
     private long total;
 
     @Inject
-    public QueueFreeSpace(PostroomHome home, PostroomSettings settings) {
-        this(fileSystemOf(home.var()), settings.get("postroom.queue.minfree"), System::nanoTime);
+    public QueueFreeSpace(PostroomHome home, SmtpSettings settings) {
+        this(fileSystemOf(home.var()), settings.queueMinFree(), System::nanoTime);
     }
 
     QueueFreeSpace(Disk disk, String setting, LongSupplier nanoClock) {

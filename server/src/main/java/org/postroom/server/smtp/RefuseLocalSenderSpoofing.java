@@ -16,7 +16,6 @@ import org.apache.james.protocols.smtp.hook.MailHook;
 import org.apache.james.smtpserver.JamesMessageHook;
 import org.apache.mailet.Mail;
 import org.postroom.auth.HeaderSenders;
-import org.postroom.server.PostroomSettings;
 import org.postroom.server.login.Networks;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,8 +36,8 @@ public class RefuseLocalSenderSpoofing implements MailHook, JamesMessageHook {
     private final Networks trusted;
 
     @Inject
-    public RefuseLocalSenderSpoofing(DomainList domainList, PostroomSettings settings) {
-        this(domainList, Networks.parse(String.join(",", settings.trustedNetworks())));
+    public RefuseLocalSenderSpoofing(DomainList domainList, SmtpSettings settings) {
+        this(domainList, settings.trustedNetworks());
     }
 
     RefuseLocalSenderSpoofing(DomainList domainList, Networks trusted) {

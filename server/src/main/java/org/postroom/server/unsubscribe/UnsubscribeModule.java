@@ -9,13 +9,11 @@ import org.apache.james.utils.InitilizationOperationBuilder;
 import org.apache.james.webadmin.Routes;
 import org.postroom.lists.ListAddresses;
 import org.postroom.lists.ListStore;
-import org.postroom.lists.delivery.Verp;
 import org.postroom.lists.UnsubscribeLinks;
 import org.postroom.lists.tokens.SignedUnsubscribeLinks;
 import org.postroom.lists.tokens.Tokens;
 import org.postroom.lists.tokens.VerpTags;
 import org.postroom.server.PostroomHome;
-import org.postroom.server.PostroomSettings;
 import org.postroom.server.tls.KeyMaterial;
 
 import com.google.inject.AbstractModule;
@@ -40,45 +38,43 @@ public class UnsubscribeModule extends AbstractModule {
 
     @Provides
     @Singleton
-    TokenKeyStore provideKeyStore(PostroomHome home, PostroomSettings settings) {
-        return new TokenKeyStore(home, settings.duration("postroom.unsubscribe.grace"), Clock.systemUTC());
+    TokenKeyStore provideKeyStore(PostroomHome home, PublicSettings settings) {
+        return new TokenKeyStore(home, settings.unsubscribeGrace(), Clock.systemUTC());
     }
 
     @Provides
     @Singleton
-    Tokens provideTokens(TokenKeyStore keys, PostroomSettings settings) {
-        return new Tokens(keys::keyRing, keys.grace(), settings.duration("postroom.confirm.lifetime"), Clock.systemUTC());
+    Tokens provideTokens(TokenKeyStore keys, PublicSettings settings) {
+        return new Tokens(keys::keyRing, keys.grace(), settings.confirmLifetime(), Clock.systemUTC());
     }
 
     /** The VERP tags of list copies: the same installation secret, lifetime {@code postroom.bounce.copy.lifetime}. */
     @Provides
     @Singleton
-    VerpTags provideVerpTags(TokenKeyStore keys, PostroomSettings settings) {
-        return new VerpTags(keys::keyRing, keys.grace(), settings.bounceSettings().copyLifetime(), Clock.systemUTC());
+    VerpTags provideVerpTags(TokenKeyStore keys, org.postroom.bounce.processing.BounceSettings bounces) {
+        return new VerpTags(keys::keyRing, keys.grace(), bounces.copyLifetime(), Clock.systemUTC());
     }
 
     /** The grammar of list addresses ({@code postroom.lists.verp}). */
     @Provides
     @Singleton
-    ListAddresses provideListAddresses(VerpTags tags, PostroomSettings settings) {
-        return new ListAddresses(Verp.of(settings.get("postroom.lists.verp")), tags);
+    ListAddresses provideListAddresses(VerpTags tags, org.postroom.server.lists.ListSettings settings) {
+        return new ListAddresses(settings.verp(), tags);
     }
 
     @Provides
     @Singleton
-    SignedUnsubscribeLinks provideLinks(Tokens tokens, PostroomSettings settings) {
-        return new SignedUnsubscribeLinks(tokens, Optional.of(settings.publicUrl()));
+    SignedUnsubscribeLinks provideLinks(Tokens tokens, PublicSettings settings) {
+        return new SignedUnsubscribeLinks(tokens, Optional.of(settings.url()));
     }
 
     @Provides
     @Singleton
-    PublicListener providePublicListener(PostroomSettings settings, Tokens tokens, ListStore lists,
+    PublicListener providePublicListener(PublicSettings settings, Tokens tokens, ListStore lists,
                                          org.postroom.events.MailEvents events, KeyMaterial.TlsFiles tls) {
-        PublicListener.Options options = new PublicListener.Options(settings.publicAddress(),
-            settings.port("postroom.port.public"), settings.publicTls(),
+        PublicListener.Options options = new PublicListener.Options(settings.address(), settings.port(), settings.tls(),
             tls.certificate().toAbsolutePath(), tls.privateKey().toAbsolutePath(),
-            settings.duration("postroom.public.timeout"),
-            Integer.parseInt(settings.get("postroom.public.connections.max")));
+            settings.timeout(), settings.connectionsMax());
         return new PublicListener(options, new OneClickHandler(tokens, lists, new ClientAddress(settings.trustedProxies()),
             events));
     }

@@ -25,12 +25,6 @@ public class WebhookModule extends AbstractModule {
         Multibinder.newSetBinder(binder(), Routes.class).addBinding().to(WebhookRoutes.class);
     }
 
-    @Provides
-    @Singleton
-    WebhookSettings provideWebhookSettings(PostroomSettings settings) {
-        return settings.webhookSettings();
-    }
-
     @ProvidesIntoSet
     InitializationOperation startWebhooks(WebhookService webhooks) {
         return InitilizationOperationBuilder.forClass(WebhookService.class).init(webhooks::start);

@@ -25,7 +25,7 @@ class BounceSettingsTest {
 
     @Test
     void defaultsAreFiveSoftBouncesWithinThirtyDaysAndNoFeedbackAddress() throws IOException {
-        BounceSettings settings = load("").bounceSettings();
+        BounceSettings settings = load("").bounces();
 
         assertThat(settings.softThreshold()).isEqualTo(5);
         assertThat(settings.softWindow()).isEqualTo(Duration.ofDays(30));
@@ -35,7 +35,7 @@ class BounceSettingsTest {
     @Test
     void valuesAreRead() throws IOException {
         BounceSettings settings = load("postroom.bounce.soft.threshold=3\npostroom.bounce.soft.window=12h\n"
-            + "postroom.bounce.feedback.addresses=fbl@example.org, abuse-reports@example.org\n").bounceSettings();
+            + "postroom.bounce.feedback.addresses=fbl@example.org, abuse-reports@example.org\n").bounces();
 
         assertThat(settings.softThreshold()).isEqualTo(3);
         assertThat(settings.softWindow()).isEqualTo(Duration.ofHours(12));

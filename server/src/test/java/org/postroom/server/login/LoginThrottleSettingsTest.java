@@ -26,7 +26,7 @@ class LoginThrottleSettingsTest {
 
     @Test
     void defaultsAreTenFailuresInTenMinutesForTenMinutesUpToADayAndNothingExempt() throws IOException {
-        LoginThrottle.Settings settings = LoginThrottle.Settings.from(load(""));
+        LoginThrottle.Settings settings = load("").loginThrottle();
 
         assertThat(settings.failures()).isEqualTo(10);
         assertThat(settings.window()).isEqualTo(Duration.ofMinutes(10));
@@ -38,9 +38,9 @@ class LoginThrottleSettingsTest {
 
     @Test
     void valuesAreRead() throws IOException {
-        LoginThrottle.Settings settings = LoginThrottle.Settings.from(load("postroom.login.throttle.failures=5\n"
+        LoginThrottle.Settings settings = load("postroom.login.throttle.failures=5\n"
             + "postroom.login.throttle.window=1h\npostroom.login.throttle.ban=30m\npostroom.login.throttle.ban.max=7d\n"
-            + "postroom.login.throttle.account.failures=0\npostroom.login.throttle.exempt=127.0.0.0/8,::1\n"));
+            + "postroom.login.throttle.account.failures=0\npostroom.login.throttle.exempt=127.0.0.0/8,::1\n").loginThrottle();
 
         assertThat(settings.failures()).isEqualTo(5);
         assertThat(settings.window()).isEqualTo(Duration.ofHours(1));

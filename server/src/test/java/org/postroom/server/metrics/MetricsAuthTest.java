@@ -16,6 +16,10 @@ class MetricsAuthTest {
     @TempDir
     Path home;
 
+    MetricsSettings metrics(String properties) throws IOException {
+        return settings(properties).metrics();
+    }
+
     PostroomSettings settings(String file) throws IOException {
         Files.createDirectories(home.resolve("conf"));
         Files.writeString(home.resolve("conf/postroom.properties"), "postroom.metrics.auth.file=" + file + "\n");
@@ -31,14 +35,14 @@ class MetricsAuthTest {
 
     @Test
     void noFileMeansNoAuth() throws IOException {
-        assertThat(MetricsAuth.load(home, settings(""))).isEmpty();
+        assertThat(MetricsAuth.load(home, metrics(""))).isEmpty();
     }
 
     @Test
     void aPrivateFileGivesTheCredentials() throws IOException {
         secret("prometheus:pa:ss word\n", "rw-------");
 
-        MetricsAuth auth = MetricsAuth.load(home, settings("metrics-auth")).orElseThrow();
+        MetricsAuth auth = MetricsAuth.load(home, metrics("metrics-auth")).orElseThrow();
 
         assertThat(auth.user()).isEqualTo("prometheus");
         assertThat(auth.accepts("prometheus", "pa:ss word")).isTrue();
@@ -50,7 +54,7 @@ class MetricsAuthTest {
     void aFileOthersMayReadStopsTheStart() throws IOException {
         Path file = secret("prometheus:secret\n", "rw-r--r--");
 
-        assertThatThrownBy(() -> MetricsAuth.load(home, settings(file.toString())))
+        assertThatThrownBy(() -> MetricsAuth.load(home, metrics(file.toString())))
             .isInstanceOf(PostroomSettings.InvalidSettingsException.class)
             .hasMessageContaining("postroom.metrics.auth.file").hasMessageContaining("may be read by other users")
             .hasMessageContaining("chmod 600");
@@ -60,18 +64,18 @@ class MetricsAuthTest {
     void aGroupReadableFileStopsTheStartToo() throws IOException {
         secret("prometheus:secret\n", "rw-r-----");
 
-        assertThatThrownBy(() -> MetricsAuth.load(home, settings("metrics-auth")))
+        assertThatThrownBy(() -> MetricsAuth.load(home, metrics("metrics-auth")))
             .hasMessageContaining("may be read by other users");
     }
 
     @Test
     void aMissingOrMalformedFileIsNamed() throws IOException {
-        assertThatThrownBy(() -> MetricsAuth.load(home, settings("nowhere"))).hasMessageContaining("is not a file");
+        assertThatThrownBy(() -> MetricsAuth.load(home, metrics("nowhere"))).hasMessageContaining("is not a file");
         secret("just-a-password\n", "rw-------");
-        assertThatThrownBy(() -> MetricsAuth.load(home, settings("metrics-auth")))
+        assertThatThrownBy(() -> MetricsAuth.load(home, metrics("metrics-auth")))
             .hasMessageContaining("must hold one line USER:PASSWORD");
         secret("user:\n", "rw-------");
-        assertThatThrownBy(() -> MetricsAuth.load(home, settings("metrics-auth")))
+        assertThatThrownBy(() -> MetricsAuth.load(home, metrics("metrics-auth")))
             .hasMessageContaining("must hold one line USER:PASSWORD");
     }
 }

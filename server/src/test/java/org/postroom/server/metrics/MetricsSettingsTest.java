@@ -9,6 +9,7 @@ import java.nio.file.Path;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.postroom.server.ListenerSettings;
 import org.postroom.server.PostroomSettings;
 
 /** The {@code postroom.metrics.*} and {@code postroom.log.format} settings: defaults and every bad value named. */
@@ -25,13 +26,15 @@ class MetricsSettingsTest {
     void defaultsAreOnLoopbackNextToTheAdminPortWithoutAuthAndTextLogs() throws IOException {
         PostroomSettings settings = load("");
 
-        assertThat(settings.metricsEnabled()).isTrue();
-        assertThat(settings.get("postroom.metrics.address")).isEqualTo("127.0.0.1");
-        assertThat(settings.port("postroom.port.metrics")).isEqualTo(settings.port("postroom.port.admin") + 1);
-        assertThat(settings.get("postroom.metrics.auth.file")).isEmpty();
-        assertThat(settings.get("postroom.metrics.destinations.max")).isEqualTo("50");
-        assertThat(settings.get("postroom.log.format")).isEqualTo("text");
-        assertThat(PostroomSettings.PORT_KEYS).contains("postroom.port.metrics");
+        assertThat(settings.metrics().enabled()).isTrue();
+        assertThat(settings.metrics().address()).isEqualTo("127.0.0.1");
+        assertThat(settings.metrics().port()).isEqualTo(settings.listening().port("admin") + 1);
+        assertThat(settings.metrics().authFile()).isEmpty();
+        assertThat(settings.metrics().destinationsMax()).isEqualTo(50);
+        assertThat(settings.server().logFormat()).isEqualTo("text");
+        assertThat(settings.listeners()).extracting(ListenerSettings.Listener::key).contains("postroom.port.metrics");
+        assertThat(load("postroom.metrics.enabled=false\n").listeners()).extracting(ListenerSettings.Listener::key)
+            .doesNotContain("postroom.port.metrics");
     }
 
     @Test
@@ -42,8 +45,8 @@ class MetricsSettingsTest {
             .hasMessageContaining("postroom.metrics.auth.file");
 
         assertThat(load("postroom.metrics.address=192.0.2.10\npostroom.metrics.auth.file=/etc/postroom/metrics-auth\n")
-            .get("postroom.metrics.address")).isEqualTo("192.0.2.10");
-        assertThat(load("postroom.metrics.address=::1\n").get("postroom.metrics.address")).isEqualTo("::1");
+            .metrics().address()).isEqualTo("192.0.2.10");
+        assertThat(load("postroom.metrics.address=::1\n").metrics().address()).isEqualTo("::1");
     }
 
     @Test

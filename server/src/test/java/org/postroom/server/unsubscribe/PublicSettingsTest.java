@@ -9,6 +9,7 @@ import java.time.Duration;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.postroom.server.ListenerSettings;
 import org.postroom.server.PostroomSettings;
 
 /** The public listener's and the tokens' settings in postroom.properties. */
@@ -23,24 +24,29 @@ class PublicSettingsTest {
 
     @Test
     void defaults() throws Exception {
-        PostroomSettings settings = load("postroom.hostname=mail.example.org\n");
+        PostroomSettings all = load("postroom.hostname=mail.example.org\n");
+        PublicSettings settings = all.publicListener();
 
-        assertThat(settings.port("postroom.port.public")).isEqualTo(8080);
-        assertThat(settings.publicUrl()).isEqualTo(URI.create("https://mail.example.org"));
-        assertThat(settings.publicAddress()).isEqualTo("0.0.0.0");
-        assertThat(settings.duration("postroom.unsubscribe.grace")).isEqualTo(Duration.ofDays(90));
-        assertThat(settings.duration("postroom.confirm.lifetime")).isEqualTo(Duration.ofDays(7));
-        assertThat(settings.duration("postroom.public.timeout")).isEqualTo(Duration.ofSeconds(20));
-        assertThat(PostroomSettings.PORT_KEYS).contains("postroom.port.public");
+        assertThat(settings.port()).isEqualTo(8080);
+        assertThat(settings.url()).isEqualTo(URI.create("https://mail.example.org"));
+        assertThat(settings.address()).isEqualTo("0.0.0.0");
+        assertThat(settings.unsubscribeGrace()).isEqualTo(Duration.ofDays(90));
+        assertThat(settings.confirmLifetime()).isEqualTo(Duration.ofDays(7));
+        assertThat(settings.timeout()).isEqualTo(Duration.ofSeconds(20));
+        assertThat(settings.connectionsMax()).isEqualTo(200);
+        assertThat(all.listeners()).contains(new ListenerSettings.Listener("postroom.port.public", "public", "0.0.0.0", 8080));
+        assertThat(load("postroom.listen.address=192.0.2.1\n").publicListener().address()).isEqualTo("192.0.2.1");
+        assertThat(load("postroom.listen.address=192.0.2.1\npostroom.public.address=127.0.0.1\n").publicListener().address())
+            .isEqualTo("127.0.0.1");
     }
 
     @Test
     void theUrlNamesTheTlsPortWhenTheListenerServesTlsItself() throws Exception {
-        assertThat(load("postroom.hostname=h.example\npostroom.public.tls=true\npostroom.port.public=8443\n").publicUrl())
+        assertThat(load("postroom.hostname=h.example\npostroom.public.tls=true\npostroom.port.public=8443\n").publicListener().url())
             .isEqualTo(URI.create("https://h.example:8443"));
-        assertThat(load("postroom.hostname=h.example\npostroom.public.tls=true\npostroom.port.public=443\n").publicUrl())
+        assertThat(load("postroom.hostname=h.example\npostroom.public.tls=true\npostroom.port.public=443\n").publicListener().url())
             .isEqualTo(URI.create("https://h.example"));
-        assertThat(load("postroom.public.url=https://lists.example.org/pr\n").publicUrl())
+        assertThat(load("postroom.public.url=https://lists.example.org/pr\n").publicListener().url())
             .isEqualTo(URI.create("https://lists.example.org/pr"));
     }
 

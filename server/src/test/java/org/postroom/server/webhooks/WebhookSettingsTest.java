@@ -26,25 +26,25 @@ class WebhookSettingsTest {
 
     @Test
     void defaultsAreTenSecondsThirtySecondsDoublingToAnHourForThreeDays() throws IOException {
-        assertThat(load("").webhookSettings()).isEqualTo(WebhookSettings.DEFAULTS);
-        assertThat(WebhookSettings.DEFAULTS).isEqualTo(new WebhookSettings(Duration.ofSeconds(10),
+        assertThat(load("").webhooks()).isEqualTo(new WebhookSettings(Duration.ofSeconds(10),
             Duration.ofSeconds(30), Duration.ofHours(1), Duration.ofDays(3)));
     }
 
     @Test
-    void backoffDoublesFromTheFirstWaitUpToTheMaximum() {
-        List<Duration> waits = IntStream.rangeClosed(1, 10).mapToObj(WebhookSettings.DEFAULTS::backoff).toList();
+    void backoffDoublesFromTheFirstWaitUpToTheMaximum() throws IOException {
+        WebhookSettings defaults = load("").webhooks();
+        List<Duration> waits = IntStream.rangeClosed(1, 10).mapToObj(defaults::backoff).toList();
 
         assertThat(waits).containsExactly(Duration.ofSeconds(30), Duration.ofMinutes(1), Duration.ofMinutes(2),
             Duration.ofMinutes(4), Duration.ofMinutes(8), Duration.ofMinutes(16), Duration.ofMinutes(32),
             Duration.ofHours(1), Duration.ofHours(1), Duration.ofHours(1));
-        assertThat(WebhookSettings.DEFAULTS.backoff(10_000)).isEqualTo(Duration.ofHours(1));
+        assertThat(defaults.backoff(10_000)).isEqualTo(Duration.ofHours(1));
     }
 
     @Test
     void valuesAreRead() throws IOException {
         WebhookSettings settings = load("postroom.webhooks.timeout=5s\npostroom.webhooks.retry.first=1s\n"
-            + "postroom.webhooks.retry.max=2s\npostroom.webhooks.lifetime=1h\n").webhookSettings();
+            + "postroom.webhooks.retry.max=2s\npostroom.webhooks.lifetime=1h\n").webhooks();
 
         assertThat(settings).isEqualTo(new WebhookSettings(Duration.ofSeconds(5), Duration.ofSeconds(1),
             Duration.ofSeconds(2), Duration.ofHours(1)));

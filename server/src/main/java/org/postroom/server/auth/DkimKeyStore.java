@@ -1,4 +1,4 @@
-package org.postroom.server.dkim;
+package org.postroom.server.auth;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

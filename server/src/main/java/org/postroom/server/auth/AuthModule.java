@@ -1,20 +1,22 @@
-package org.postroom.server.modules;
+package org.postroom.server.auth;
 
 import org.apache.james.core.Username;
 import org.apache.james.rrt.api.CanSendFrom;
 import org.postroom.auth.SenderOwnership;
 import org.postroom.auth.dkim.DkimKeys;
-import org.postroom.server.dkim.DkimKeyStore;
 
 import com.google.inject.AbstractModule;
 import com.google.inject.Inject;
 import com.google.inject.multibindings.Multibinder;
 
 /**
- * Who may send as which address, and the DKIM keys that sign what they send. Each {@link SenderOwnership} bound into the set grants addresses; mailing lists
- * add theirs with another {@code Multibinder.newSetBinder(binder(), SenderOwnership.class).addBinding()}.
+ * Sender authentication: who may send as which address, and the DKIM keys that sign what they send (stored under
+ * {@code var/dkim/}, {@link DkimKeyStore}). Each {@link SenderOwnership} bound into the set grants addresses;
+ * mailing lists add theirs with another {@code Multibinder.newSetBinder(binder(), SenderOwnership.class).addBinding()}
+ * (see {@code org.postroom.server.lists.ListsModule}). The SMTP hooks that apply these rules are in
+ * {@code org.postroom.server.smtp}, the inbound SPF/DKIM/DMARC checks in {@code org.postroom.auth.inbound}.
  */
-public class SenderAuthenticationModule extends AbstractModule {
+public class AuthModule extends AbstractModule {
     @Override
     protected void configure() {
         Multibinder.newSetBinder(binder(), SenderOwnership.class).addBinding().to(OwnAddressOrAlias.class);

@@ -1,4 +1,4 @@
-package org.postroom.server.dkim;
+package org.postroom.server.auth;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
