@@ -253,7 +253,6 @@ final class MemberCommand {
             "  postroom member import news@example.org export.csv --skip-invalid"})
     static final class Import extends Action {
         static final int NAMED = 20;
-        static final java.util.regex.Pattern HEADER = java.util.regex.Pattern.compile("[A-Za-z][A-Za-z _-]*");
 
         @Parameters(index = "0", paramLabel = "LIST", description = "The list address.")
         String list;
@@ -269,14 +268,11 @@ final class MemberCommand {
             super(session);
         }
 
-        record Row(int line, String address) {
-        }
-
         @Override
         public Integer call() {
             String address = Names.address(list);
             List<String> invalid = new ArrayList<>();
-            List<Row> rows = read(invalid);
+            List<AddressFile.Row> rows = AddressFile.read(file, Progress.of(session), invalid);
             if (!invalid.isEmpty() && !skipInvalid) {
                 throw CliException.usage(file + ": " + invalid.size() + " invalid row(s), nothing imported: "
                     + describe(invalid) + " (fix them, or import the rest with --skip-invalid)");
@@ -286,7 +282,7 @@ final class MemberCommand {
                     : "; invalid row(s): " + describe(invalid)));
             }
             Map<String, Object> body = new LinkedHashMap<>();
-            body.put("addresses", rows.stream().map(Row::address).toList());
+            body.put("addresses", rows.stream().map(AddressFile.Row::address).toList());
             body.put("origin", ListCommand.origin());
             Progress progress = Progress.of(session);
             progress.waiting("importing " + rows.size() + " addresses into " + address);
@@ -313,90 +309,6 @@ final class MemberCommand {
             List<String> named = invalid.subList(0, Math.min(NAMED, invalid.size()));
             return String.join("; ", named) + (invalid.size() > NAMED ? "; and " + (invalid.size() - NAMED)
                 + " more" : "");
-        }
-
-        /** The rows with an address, in file order; each bad row is added to {@code invalid} as "line N: why". */
-        private List<Row> read(List<String> invalid) {
-            long size;
-            try {
-                size = Files.size(file);
-            } catch (NoSuchFileException e) {
-                throw CliException.notFound("no file " + file);
-            } catch (IOException e) {
-                throw CliException.failure("cannot read " + file + ": " + e.getMessage());
-            }
-            List<Row> rows = new ArrayList<>();
-            Progress progress = Progress.of(session);
-            try (InputStream in = Files.newInputStream(file);
-                 CountingStream counting = new CountingStream(in);
-                 BufferedReader reader = new BufferedReader(new InputStreamReader(counting,
-                     StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)))) {
-                String line;
-                int number = 0;
-                while ((line = reader.readLine()) != null) {
-                    number++;
-                    if (number == 1 && line.startsWith("\uFEFF")) {
-                        line = line.substring(1);
-                    }
-                    progress.bar("reading " + file.getFileName(), counting.count, size);
-                    if (line.isBlank()) {
-                        continue;
-                    }
-                    List<String> fields;
-                    try {
-                        fields = Csv.fields(line);
-                    } catch (IllegalArgumentException e) {
-                        invalid.add("line " + number + ": " + e.getMessage());
-                        continue;
-                    }
-                    String text = fields.get(0);
-                    if (number == 1 && HEADER.matcher(text).matches()) {
-                        continue; // a header: "address", "email", "E-mail address", ...
-                    }
-                    try {
-                        String address = Names.address(text);
-                        rows.add(new Row(number, address));
-                    } catch (CliException e) {
-                        invalid.add("line " + number + ": '" + text + "' is not a mail address");
-                    }
-                }
-            } catch (CharacterCodingException e) {
-                throw CliException.usage(file + " is not UTF-8 text");
-            } catch (AccessDeniedException e) {
-                throw CliException.failure("permission denied: cannot read " + file);
-            } catch (IOException e) {
-                throw CliException.failure("cannot read " + file + ": " + e.getMessage());
-            } finally {
-                progress.done();
-            }
-            return rows;
-        }
-    }
-
-    /** Counts the bytes read, for the progress bar. */
-    static final class CountingStream extends java.io.FilterInputStream {
-        long count;
-
-        CountingStream(InputStream in) {
-            super(in);
-        }
-
-        @Override
-        public int read() throws IOException {
-            int b = super.read();
-            if (b >= 0) {
-                count++;
-            }
-            return b;
-        }
-
-        @Override
-        public int read(byte[] buffer, int offset, int length) throws IOException {
-            int n = super.read(buffer, offset, length);
-            if (n > 0) {
-                count += n;
-            }
-            return n;
         }
     }
 

@@ -173,48 +173,14 @@ final class SuppressionCommand {
             String fallback = reason(reason);
             List<Map<String, String>> entries = new ArrayList<>();
             List<String> invalid = new ArrayList<>();
-            try (BufferedReader reader = new BufferedReader(new java.io.InputStreamReader(Files.newInputStream(file),
-                StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)))) {
-                String line;
-                int number = 0;
-                while ((line = reader.readLine()) != null) {
-                    number++;
-                    if (number == 1 && line.startsWith("\uFEFF")) {
-                        line = line.substring(1);
-                    }
-                    if (line.isBlank()) {
-                        continue;
-                    }
-                    List<String> fields;
-                    try {
-                        fields = Csv.fields(line);
-                    } catch (IllegalArgumentException e) {
-                        invalid.add("line " + number + ": " + e.getMessage());
-                        continue;
-                    }
-                    if (number == 1 && MemberCommand.Import.HEADER.matcher(fields.get(0)).matches()) {
-                        continue;
-                    }
-                    try {
-                        String address = Names.address(fields.get(0));
-                        String why = fields.size() > 1 && !fields.get(1).isBlank() ? fields.get(1).strip() : fallback;
-                        if (why.length() > 1000 || why.chars().anyMatch(c -> c < 0x20)) {
-                            invalid.add("line " + number + ": the reason must be one line of at most 1000 characters");
-                            continue;
-                        }
-                        entries.add(Map.of("address", address, "reason", why));
-                    } catch (CliException e) {
-                        invalid.add("line " + number + ": '" + fields.get(0) + "' is not a mail address");
-                    }
+            for (AddressFile.Row row : AddressFile.read(file, Progress.of(session), invalid)) {
+                List<String> fields = row.fields();
+                String why = fields.size() > 1 && !fields.get(1).isBlank() ? fields.get(1).strip() : fallback;
+                if (why.length() > 1000 || why.chars().anyMatch(c -> c < 0x20)) {
+                    invalid.add("line " + row.line() + ": the reason must be one line of at most 1000 characters");
+                    continue;
                 }
-            } catch (NoSuchFileException e) {
-                throw CliException.notFound("no file " + file);
-            } catch (CharacterCodingException e) {
-                throw CliException.usage(file + " is not UTF-8 text");
-            } catch (AccessDeniedException e) {
-                throw CliException.failure("permission denied: cannot read " + file);
-            } catch (IOException e) {
-                throw CliException.failure("cannot read " + file + ": " + e.getMessage());
+                entries.add(Map.of("address", row.address(), "reason", why));
             }
             if (!invalid.isEmpty()) {
                 throw CliException.usage(file + ": " + invalid.size() + " invalid row(s), nothing imported: "

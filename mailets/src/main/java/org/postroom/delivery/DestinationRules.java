@@ -30,7 +30,7 @@ public final class DestinationRules {
     public static final String DEFAULT = "default";
 
     /** A configured group. */
-    public record Group(String name, List<String> domains, List<String> mx, Limits limits, Optional<String> route) {
+    public record Group(String name, List<String> domains, List<String> mx, Limits limits, Optional<HostPort> route) {
         boolean namesDomain(String domain) {
             return domains.stream().anyMatch(pattern -> matches(pattern, domain));
         }
@@ -94,12 +94,9 @@ public final class DestinationRules {
             if (domains.isEmpty() && mx.isEmpty()) {
                 throw new IllegalArgumentException("destination." + name + ": needs domains or mx to say which mail it takes");
             }
-            Optional<String> route = Optional.ofNullable(keys.get("route")).filter(value -> !value.isEmpty());
-            route.ifPresent(value -> {
-                if (!value.matches("\\[?[A-Za-z0-9.:-]+\\]?(:\\d{1,5})?")) {
-                    throw new IllegalArgumentException("destination." + name + ".route=" + value + ": expected host, host:port or [host]:port");
-                }
-            });
+            Optional<HostPort> route = Optional.ofNullable(keys.get("route")).filter(value -> !value.isEmpty())
+                .map(value -> HostPort.parse(value).orElseThrow(() -> new IllegalArgumentException("destination." + name
+                    + ".route=" + value + ": expected host, host:port or [host]:port")));
             groups.put(name, new Group(name, domains, mx, limits(name, keys, defaults), route));
         }
         return new DestinationRules(groups, defaults);

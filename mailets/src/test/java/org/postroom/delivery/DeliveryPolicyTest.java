@@ -127,7 +127,7 @@ class DeliveryPolicyTest {
             assertThat(rules.byDomain("example.org")).isEmpty();
             assertThat(rules.byMx(List.of("aspmx.l.google.com"))).map(DestinationRules.Group::name).hasValue("google");
             assertThat(rules.byMx(List.of("google.com.evil.test"))).isEmpty();
-            assertThat(rules.byDomain("mail.partner.test")).map(DestinationRules.Group::route).hasValue(Optional.of("[192.0.2.7]:2525"));
+            assertThat(rules.byDomain("mail.partner.test")).map(DestinationRules.Group::route).hasValue(Optional.of(new HostPort("192.0.2.7", 2525)));
             assertThat(rules.byDomain("partner.test")).as("*.suffix names sub-domains only").isEmpty();
             assertThat(rules.group("google").orElseThrow().limits()).isEqualTo(new Limits(5, 100, 0, 0));
             assertThat(rules.defaultLimits().connections()).isEqualTo(20);

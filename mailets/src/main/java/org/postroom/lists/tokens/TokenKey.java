@@ -29,6 +29,11 @@ public record TokenKey(int id, byte[] secret, Instant created, Optional<Instant>
         return secret.clone();
     }
 
+    /** Whether what this key signed still verifies at {@code now}: always while current, for {@code grace} once retired. */
+    public boolean verifiesAt(Instant now, java.time.Duration grace) {
+        return retired.isEmpty() || now.isBefore(retired.get().plus(grace));
+    }
+
     public TokenKey retire(Instant at) {
         return new TokenKey(id, secret, created, Optional.of(at));
     }

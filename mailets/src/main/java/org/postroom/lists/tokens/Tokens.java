@@ -267,7 +267,7 @@ public final class Tokens {
     }
 
     private void checkKeyValid(TokenKey key) throws InvalidTokenException {
-        if (key.retired().isPresent() && !clock.instant().isBefore(key.retired().get().plus(grace))) {
+        if (!key.verifiesAt(clock.instant(), grace)) {
             throw new InvalidTokenException(Reason.KEY_RETIRED,
                 "key " + key.id() + " was retired at " + key.retired().get() + ", grace " + grace + " is over");
         }

@@ -100,7 +100,7 @@ public final class VerpTags {
         byte[] mac = java.util.Arrays.copyOfRange(bytes, 5, LENGTH);
         Instant now = clock.instant();
         for (TokenKey key : keys.get().keys()) {
-            if (key.retired().isPresent() && !now.isBefore(key.retired().get().plus(grace))) {
+            if (!key.verifiesAt(now, grace)) {
                 continue;
             }
             for (MailAddress candidate : candidates) {

@@ -13,6 +13,7 @@ import java.util.Optional;
 import java.util.Properties;
 
 import org.postroom.delivery.DestinationRules;
+import org.postroom.delivery.HostPort;
 import org.postroom.delivery.Pools;
 import org.postroom.server.PostroomHome;
 import org.postroom.server.PostroomSettings;
@@ -102,21 +103,12 @@ public record DeliverySettings(int threads, List<Duration> retryDelays, Duration
             if (value.isEmpty()) {
                 return Optional.empty();
             }
-            if (!value.matches("\\[?[A-Za-z0-9.:-]+]?(:\\d{1,5})?")) {
+            Optional<HostPort> where = HostPort.parse(value);
+            if (where.isEmpty()) {
                 in.problem("postroom.relayhost=" + value + " must be host, host:port or [host]:port");
                 return Optional.empty();
             }
-            String host = value;
-            int port = 25;
-            int colon = value.lastIndexOf(':');
-            if (colon > 0 && colon > value.lastIndexOf(']')) {
-                port = Integer.parseInt(value.substring(colon + 1));
-                host = value.substring(0, colon);
-            }
-            if (host.startsWith("[") && host.endsWith("]")) {
-                host = host.substring(1, host.length() - 1);
-            }
-            return Optional.of(new Relayhost(host, port, startTls, Optional.of(username).filter(s -> !s.isEmpty()),
+            return Optional.of(new Relayhost(where.get().host(), where.get().port(), startTls, Optional.of(username).filter(s -> !s.isEmpty()),
                 Optional.of(passwordFile).filter(s -> !s.isEmpty())));
         }
     }

@@ -178,45 +178,34 @@ public final class DeliveryStore implements AutoCloseable {
     private static final String DUPLICATE_KEY = "23505";
 
     public List<Recipient> insert(Message message, List<NewRecipient> recipients, boolean expansionDone) throws SQLException {
-        writeLock.lock();
-        try {
-            Connection connection = writer();
-            try {
-                try (PreparedStatement statement = connection.prepareStatement("INSERT INTO POSTROOM_OUT_MESSAGE"
-                    + " (ID, KIND, SENDER, ARRIVED, POOL, ATTRIBUTES, HANDBACK, LIST_ADDRESS, EXPANDED_AFTER, EXPANSION_DONE)"
-                    + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)")) {
-                    statement.setString(1, message.id());
-                    statement.setString(2, message.kind());
-                    statement.setString(3, message.sender());
-                    statement.setLong(4, message.arrived().toEpochMilli());
-                    statement.setString(5, message.pool());
-                    statement.setString(6, message.attributes());
-                    statement.setString(7, message.handback());
-                    if (message.list().isPresent()) {
-                        statement.setString(8, message.list().get());
-                    } else {
-                        statement.setNull(8, Types.VARCHAR);
-                    }
-                    statement.setInt(9, expansionDone ? 1 : 0);
-                    statement.executeUpdate();
-                } catch (SQLException e) {
-                    // The id is the primary key: a message of that id is there already (Derby and PostgreSQL say 23505).
-                    if (DUPLICATE_KEY.equals(e.getSQLState())) {
-                        connection.rollback();
-                        return List.of();
-                    }
-                    throw e;
+        return write(connection -> {
+            try (PreparedStatement statement = connection.prepareStatement("INSERT INTO POSTROOM_OUT_MESSAGE"
+                + " (ID, KIND, SENDER, ARRIVED, POOL, ATTRIBUTES, HANDBACK, LIST_ADDRESS, EXPANDED_AFTER, EXPANSION_DONE)"
+                + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)")) {
+                statement.setString(1, message.id());
+                statement.setString(2, message.kind());
+                statement.setString(3, message.sender());
+                statement.setLong(4, message.arrived().toEpochMilli());
+                statement.setString(5, message.pool());
+                statement.setString(6, message.attributes());
+                statement.setString(7, message.handback());
+                if (message.list().isPresent()) {
+                    statement.setString(8, message.list().get());
+                } else {
+                    statement.setNull(8, Types.VARCHAR);
                 }
-                List<Recipient> rows = insertRecipients(connection, message.id(), recipients);
-                connection.commit();
-                return rows;
+                statement.setInt(9, expansionDone ? 1 : 0);
+                statement.executeUpdate();
             } catch (SQLException e) {
-                rollback(connection);
+                // The id is the primary key: a message of that id is there already (Derby and PostgreSQL say 23505).
+                if (DUPLICATE_KEY.equals(e.getSQLState())) {
+                    connection.rollback();
+                    return List.<Recipient>of();
+                }
                 throw e;
             }
-        } finally {
-            writeLock.unlock();
-        }
+            return insertRecipients(connection, message.id(), recipients);
+        });
     }
 
     /** A recipient to add: address, its domain (lower case), when it expires. */
@@ -229,30 +218,20 @@ public final class DeliveryStore implements AutoCloseable {
      */
     public List<Recipient> addPage(String messageId, List<NewRecipient> recipients, Optional<String> after, boolean done,
                                    long skipped, long local) throws SQLException {
-        writeLock.lock();
-        try {
-            Connection connection = writer();
-            try {
-                List<Recipient> rows = insertRecipients(connection, messageId, recipients);
-                try (PreparedStatement statement = connection.prepareStatement(
-                    "UPDATE POSTROOM_OUT_MESSAGE SET EXPANDED_AFTER = ?, EXPANSION_DONE = ?,"
-                        + " EXPANDED_SKIPPED = EXPANDED_SKIPPED + ?, EXPANDED_LOCAL = EXPANDED_LOCAL + ? WHERE ID = ?")) {
-                    statement.setString(1, after.orElse(null));
-                    statement.setInt(2, done ? 1 : 0);
-                    statement.setLong(3, skipped);
-                    statement.setLong(4, local);
-                    statement.setString(5, messageId);
-                    statement.executeUpdate();
-                }
-                connection.commit();
-                return rows;
-            } catch (SQLException e) {
-                rollback(connection);
-                throw e;
+        return write(connection -> {
+            List<Recipient> rows = insertRecipients(connection, messageId, recipients);
+            try (PreparedStatement statement = connection.prepareStatement(
+                "UPDATE POSTROOM_OUT_MESSAGE SET EXPANDED_AFTER = ?, EXPANSION_DONE = ?,"
+                    + " EXPANDED_SKIPPED = EXPANDED_SKIPPED + ?, EXPANDED_LOCAL = EXPANDED_LOCAL + ? WHERE ID = ?")) {
+                statement.setString(1, after.orElse(null));
+                statement.setInt(2, done ? 1 : 0);
+                statement.setLong(3, skipped);
+                statement.setLong(4, local);
+                statement.setString(5, messageId);
+                statement.executeUpdate();
             }
-        } finally {
-            writeLock.unlock();
-        }
+            return rows;
+        });
     }
 
     private List<Recipient> insertRecipients(Connection connection, String messageId, List<NewRecipient> recipients) throws SQLException {
@@ -326,9 +305,7 @@ public final class DeliveryStore implements AutoCloseable {
         if (changes.isEmpty()) {
             return;
         }
-        writeLock.lock();
-        try {
-            Connection connection = writer();
+        write(connection -> {
             try (PreparedStatement done = connection.prepareStatement(
                      "UPDATE POSTROOM_OUT_RECIPIENT SET STATE = ?, LAST_REPLY = ?, ATTEMPTS = ATTEMPTS + 1 WHERE ID = ?");
                  PreparedStatement deferred = connection.prepareStatement("UPDATE POSTROOM_OUT_RECIPIENT SET STATE = 'D',"
@@ -374,14 +351,9 @@ public final class DeliveryStore implements AutoCloseable {
                 if (anyNotified) {
                     notified.executeBatch();
                 }
-                connection.commit();
-            } catch (SQLException e) {
-                rollback(connection);
-                throw e;
+                return null;
             }
-        } finally {
-            writeLock.unlock();
-        }
+        });
     }
 
     private static String clip(String reply) {
@@ -421,23 +393,16 @@ public final class DeliveryStore implements AutoCloseable {
 
     /** Removes a finished message: its rows, then its content. */
     public void remove(String messageId) throws SQLException, IOException {
-        writeLock.lock();
-        try {
-            Connection connection = writer();
+        write(connection -> {
             try (PreparedStatement recipients = connection.prepareStatement("DELETE FROM POSTROOM_OUT_RECIPIENT WHERE MESSAGE_ID = ?");
                  PreparedStatement message = connection.prepareStatement("DELETE FROM POSTROOM_OUT_MESSAGE WHERE ID = ?")) {
                 recipients.setString(1, messageId);
                 recipients.executeUpdate();
                 message.setString(1, messageId);
                 message.executeUpdate();
-                connection.commit();
-            } catch (SQLException e) {
-                rollback(connection);
-                throw e;
+                return null;
             }
-        } finally {
-            writeLock.unlock();
-        }
+        });
         Path file = contentFile(messageId);
         synchronized (heldDeletions) {
             if (deletionHolds > 0) {
@@ -693,9 +658,7 @@ public final class DeliveryStore implements AutoCloseable {
         if (domains.isEmpty()) {
             return 0;
         }
-        writeLock.lock();
-        try {
-            Connection connection = writer();
+        return write(connection -> {
             try (PreparedStatement statement = connection.prepareStatement("UPDATE POSTROOM_OUT_RECIPIENT SET NEXT_ATTEMPT = ?"
                 + " WHERE STATE = 'D' AND DOMAIN IN (" + String.join(",", java.util.Collections.nCopies(domains.size(), "?")) + ")")) {
                 statement.setLong(1, now.toEpochMilli());
@@ -703,16 +666,9 @@ public final class DeliveryStore implements AutoCloseable {
                 for (String domain : domains) {
                     statement.setString(i++, domain);
                 }
-                int count = statement.executeUpdate();
-                connection.commit();
-                return count;
-            } catch (SQLException e) {
-                rollback(connection);
-                throw e;
+                return statement.executeUpdate();
             }
-        } finally {
-            writeLock.unlock();
-        }
+        });
     }
 
     /** Warm-up: what each (pool, destination) sent on {@code day} (days since the epoch, UTC). */
@@ -735,9 +691,7 @@ public final class DeliveryStore implements AutoCloseable {
         if (added.isEmpty()) {
             return;
         }
-        writeLock.lock();
-        try {
-            Connection connection = writer();
+        write(connection -> {
             try (PreparedStatement update = connection.prepareStatement(
                      "UPDATE POSTROOM_OUT_WARMUP SET SENT = SENT + ? WHERE POOL = ? AND DESTINATION = ? AND DAY_NUMBER = ?");
                  PreparedStatement insert = connection.prepareStatement(
@@ -756,8 +710,26 @@ public final class DeliveryStore implements AutoCloseable {
                         insert.executeUpdate();
                     }
                 }
+                return null;
+            }
+        });
+    }
+
+    /** The work of one write transaction on the writer connection, under the write lock. */
+    private interface Write<T> {
+        T on(Connection connection) throws SQLException;
+    }
+
+    /** Runs {@code work} in one transaction: committed when it returns, rolled back when it throws. */
+    private <T> T write(Write<T> work) throws SQLException {
+        writeLock.lock();
+        try {
+            Connection connection = writer();
+            try {
+                T result = work.on(connection);
                 connection.commit();
-            } catch (SQLException e) {
+                return result;
+            } catch (SQLException | RuntimeException e) {
                 rollback(connection);
                 throw e;
             }

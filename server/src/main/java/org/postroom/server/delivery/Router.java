@@ -186,15 +186,8 @@ public final class Router {
     }
 
     private Route configured(DestinationRules.Group group, String domain, Instant good, Instant bad) {
-        String value = group.route().get();
-        String host = value;
-        int port = 25;
-        int colon = value.lastIndexOf(':');
-        if (colon > 0 && colon > value.lastIndexOf(']')) {
-            port = Integer.parseInt(value.substring(colon + 1));
-            host = value.substring(0, colon);
-        }
-        host = host.replace("[", "").replace("]", "");
+        String host = group.route().get().host();
+        int port = group.route().get().port();
         try {
             InetAddress address = address(host);
             SmtpClient.TlsMode mode = tls.mode(domain, List.of(host));
@@ -202,7 +195,7 @@ public final class Router {
                 List.of(new SmtpClient.Target(host, address, port, mode, Optional.empty(), Optional.empty())),
                 Optional.empty(), Optional.empty(), good);
         } catch (UnknownHostException e) {
-            return failure(group.name(), "route " + value + " of destination " + group.name() + " has no address", bad);
+            return failure(group.name(), "route " + host + ":" + port + " of destination " + group.name() + " has no address", bad);
         }
     }
 

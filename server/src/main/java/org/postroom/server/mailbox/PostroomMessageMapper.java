@@ -231,14 +231,7 @@ public class PostroomMessageMapper extends JPAMessageMapper {
             List<MailboxMessage> messages = new ArrayList<>(rows.size());
             for (Object[] row : rows) {
                 long uid = (Long) row[0];
-                Flags flags = new Flags();
-                set(flags, row[3], Flag.ANSWERED);
-                set(flags, row[4], Flag.DELETED);
-                set(flags, row[5], Flag.DRAFT);
-                set(flags, row[6], Flag.FLAGGED);
-                set(flags, row[7], Flag.RECENT);
-                set(flags, row[8], Flag.SEEN);
-                keywords.getOrDefault(uid, List.of()).forEach(flags::add);
+                Flags flags = flags(row, keywords.getOrDefault(uid, List.of()));
                 PropertyBuilder builder = new PropertyBuilder(properties.getOrDefault(uid, List.of()));
                 builder.setTextualLineCount((Long) row[11]);
                 byte[] full = (byte[]) row[12];
@@ -315,14 +308,7 @@ public class PostroomMessageMapper extends JPAMessageMapper {
             for (Object row : rows) {
                 Object[] values = (Object[]) row;
                 long uid = ((Number) values[0]).longValue();
-                Flags flags = new Flags();
-                set(flags, values[3], Flag.ANSWERED);
-                set(flags, values[4], Flag.DELETED);
-                set(flags, values[5], Flag.DRAFT);
-                set(flags, values[6], Flag.FLAGGED);
-                set(flags, values[7], Flag.RECENT);
-                set(flags, values[8], Flag.SEEN);
-                keywords.getOrDefault(uid, List.of()).forEach(flags::add);
+                Flags flags = flags(values, keywords.getOrDefault(uid, List.of()));
                 long size = ((Number) values[9]).longValue();
                 PropertyBuilder properties = new PropertyBuilder();
                 properties.setMediaType((String) values[11]);
@@ -485,6 +471,19 @@ public class PostroomMessageMapper extends JPAMessageMapper {
             }
         }
         return updates;
+    }
+
+    /** The flags of a message row: its system flags in columns 3 to 8 (answered ... seen), then its keywords. */
+    private static Flags flags(Object[] row, List<String> keywords) {
+        Flags flags = new Flags();
+        set(flags, row[3], Flag.ANSWERED);
+        set(flags, row[4], Flag.DELETED);
+        set(flags, row[5], Flag.DRAFT);
+        set(flags, row[6], Flag.FLAGGED);
+        set(flags, row[7], Flag.RECENT);
+        set(flags, row[8], Flag.SEEN);
+        keywords.forEach(flags::add);
+        return flags;
     }
 
     private static void set(Flags flags, Object value, Flag flag) {

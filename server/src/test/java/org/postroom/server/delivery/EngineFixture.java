@@ -33,22 +33,22 @@ import org.postroom.server.MailFlowGate;
  * host on loopback) and a port map to loopback MX servers. A new fixture on the same folder is the engine after a
  * restart.
  */
-final class EngineFixture implements AutoCloseable {
-    record Handed(Mail mail, String processor) {
+public final class EngineFixture implements AutoCloseable {
+    public record Handed(Mail mail, String processor) {
     }
 
     final Path folder;
-    final DeliveryStore store;
-    final DeliveryEngine engine;
+    public final DeliveryStore store;
+    public final DeliveryEngine engine;
     final DeliverySettings settings;
-    final List<Handed> handedBack = new CopyOnWriteArrayList<>();
+    public final List<Handed> handedBack = new CopyOnWriteArrayList<>();
     final List<MailEvent> events = new CopyOnWriteArrayList<>();
     /** MX host of each domain (default: mx.DOMAIN). */
     final Map<String, String> mxHosts;
     final Map<String, Integer> ports;
 
-    EngineFixture(Path folder, Map<String, String> keys, Map<String, String> mxHosts, Map<String, Integer> ports, Duration lifetime)
-        throws IOException {
+    public EngineFixture(Path folder, Map<String, String> keys, Map<String, String> mxHosts, Map<String, Integer> ports,
+                         Duration lifetime) throws IOException {
         this(folder, keys, mxHosts, ports, lifetime, Clock.systemUTC(), 50_000, 20);
     }
 
