@@ -53,10 +53,12 @@ public final class Networks {
 
     /** The networks of setting {@code key}; a bad entry is a problem "key: entry is not ..." and none are used. */
     public static Networks read(org.postroom.server.SettingsReader in, String key) {
-        String value = in.text(key);
-        Optional<String> problem = problem(value);
-        problem.ifPresent(message -> in.problem(key + ": " + message));
-        return problem.isPresent() ? new Networks(List.of()) : parse(value);
+        try {
+            return parse(in.text(key));
+        } catch (IllegalArgumentException e) {
+            in.problem(key + ": " + e.getMessage());
+            return new Networks(List.of());
+        }
     }
 
     /** The problem with one entry of the list, if any (for the settings check). */

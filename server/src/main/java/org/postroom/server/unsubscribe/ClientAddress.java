@@ -19,7 +19,11 @@ public final class ClientAddress {
 
     /** @param trustedProxies addresses or CIDR networks, e.g. 127.0.0.1, 10.0.0.0/8, ::1 */
     public ClientAddress(List<String> trustedProxies) {
-        this.trustedProxies = Networks.parse(String.join(",", trustedProxies));
+        this(Networks.parse(String.join(",", trustedProxies)));
+    }
+
+    public ClientAddress(Networks trustedProxies) {
+        this.trustedProxies = trustedProxies;
     }
 
     /**

@@ -2,17 +2,17 @@ package org.postroom.server.unsubscribe;
 
 import java.net.URI;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 
 import org.postroom.server.SettingsReader;
+import org.postroom.server.login.Networks;
 
 /**
  * The public listener (one-click unsubscribe, confirmations) and the signed tokens of its links: where it listens,
  * the base URL mail links point to, whether it serves HTTPS itself, the reverse proxies it believes, its bounds,
  * and how long tokens stay valid.
  */
-public record PublicSettings(String address, int port, boolean tls, URI url, List<String> trustedProxies, Duration timeout,
+public record PublicSettings(String address, int port, boolean tls, URI url, Networks trustedProxies, Duration timeout,
                              int connectionsMax, Duration unsubscribeGrace, Duration confirmLifetime) {
     public static final Map<String, String> DEFAULTS = SettingsReader.declare(
         "postroom.port.public", "8080",
@@ -36,12 +36,7 @@ public record PublicSettings(String address, int port, boolean tls, URI url, Lis
         String url = in.text("postroom.public.url", "|https?://[A-Za-z0-9.-]+(:\\d{1,5})?(/[A-Za-z0-9._~/-]*)?",
             "must be an http(s) URL without query, such as https://lists.example.org or https://example.org/postroom");
         boolean tls = in.flag("postroom.public.tls");
-        List<String> proxies = in.list("postroom.public.trusted.proxies");
-        for (String network : proxies) {
-            if (!network.matches("[0-9.]+(/\\d{1,2})?|[0-9A-Fa-f:]+(/\\d{1,3})?")) {
-                in.problem("postroom.public.trusted.proxies: " + network + " is not an address or CIDR network");
-            }
-        }
+        Networks proxies = Networks.read(in, "postroom.public.trusted.proxies");
         int connections = in.whole("postroom.public.connections.max", 1, 999_999, "must be a whole number from 1");
         String requirement = "must be a duration such as 30s, 15m, 12h or 90d";
         Duration timeout = in.longerThanZero("postroom.public.timeout", requirement);
