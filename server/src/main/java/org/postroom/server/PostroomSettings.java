@@ -18,6 +18,7 @@ import java.util.TreeMap;
 import org.postroom.bounce.processing.BounceSettings;
 import org.postroom.server.bounce.BounceProperties;
 import org.postroom.server.delivery.DeliverySettings;
+import org.postroom.server.delivery.policy.TransportSecuritySettings;
 import org.postroom.server.lists.ListSettings;
 import org.postroom.server.login.LoginThrottle;
 import org.postroom.server.metrics.MetricsAuth;
@@ -49,7 +50,7 @@ public final class PostroomSettings {
         for (Map<String, String> declared : List.of(ServerSettings.DEFAULTS, ListenerSettings.DEFAULTS,
             SmtpSettings.DEFAULTS, DeliverySettings.General.DEFAULTS, BounceProperties.DEFAULTS,
             LoginThrottle.Settings.DEFAULTS, TlsSettings.DEFAULTS, ListSettings.DEFAULTS, PublicSettings.DEFAULTS,
-            MetricsSettings.DEFAULTS, WebhookSettings.DEFAULTS)) {
+            MetricsSettings.DEFAULTS, WebhookSettings.DEFAULTS, TransportSecuritySettings.DEFAULTS)) {
             declared.forEach((key, value) -> {
                 if (DEFAULTS.putIfAbsent(key, value) != null) {
                     throw new IllegalStateException(key + " is declared twice");
@@ -72,6 +73,7 @@ public final class PostroomSettings {
     private final LoginThrottle.Settings loginThrottle;
     private final MetricsSettings metrics;
     private final WebhookSettings webhooks;
+    private final TransportSecuritySettings transportSecurity;
 
     private PostroomSettings(Map<String, String> values) {
         this.values = values;
@@ -87,6 +89,7 @@ public final class PostroomSettings {
         this.loginThrottle = LoginThrottle.Settings.read(in);
         this.metrics = MetricsSettings.read(in);
         this.webhooks = WebhookSettings.read(in);
+        this.transportSecurity = TransportSecuritySettings.read(in);
         this.problems = in.problems();
         this.keysRead = in.keysRead();
     }
@@ -214,6 +217,10 @@ public final class PostroomSettings {
         return metrics;
     }
 
+    public TransportSecuritySettings transportSecurity() {
+        return transportSecurity;
+    }
+
     public WebhookSettings webhooks() {
         return webhooks;
     }
@@ -243,6 +250,7 @@ public final class PostroomSettings {
         tls.certificate().ifPresent(file -> files.put("postroom.tls.certificate", file));
         tls.key().ifPresent(file -> files.put("postroom.tls.key", file));
         metrics.authFile().ifPresent(file -> files.put(MetricsAuth.KEY, file));
+        transportSecurity.extraCa().ifPresent(file -> files.put("postroom.delivery.tls.ca.file", file.toString()));
         return files;
     }
 

@@ -113,6 +113,7 @@ public final class DeliveryEngine implements AutoCloseable {
     private volatile boolean running;
     private volatile boolean started;
     private volatile Handback handback;
+    private volatile org.postroom.server.delivery.policy.TlsReports tlsReports;
     private int openSessions;
     /** Lanes with work, allowed a session, and none open because every session thread is taken (see startSessions). */
     private volatile int starvedLanes;
@@ -298,6 +299,26 @@ public final class DeliveryEngine implements AutoCloseable {
             lock.unlock();
         }
         resolvers.execute(() -> resolve(item.domain));
+    }
+
+    /** Counts a session's TLS outcome against its policy, for TLS-RPT; nothing for hosts without a policy. */
+    private void reportTls(SmtpClient.Target target, Optional<org.postroom.server.delivery.policy.TlsFailure> problem, String local) {
+        org.postroom.server.delivery.policy.TlsReports reports = tlsReports;
+        if (reports == null || target.policy().isEmpty() || target.policy().get().report().isEmpty()) {
+            return;
+        }
+        org.postroom.server.delivery.policy.TlsReports.Policy policy = target.policy().get().report().get();
+        if (problem.isEmpty()) {
+            reports.success(policy);
+        } else {
+            reports.failure(policy, problem.get().resultType(), local, target.host(), target.address().getHostAddress(),
+                problem.get().getMessage());
+        }
+    }
+
+    /** Where session outcomes under a TLS policy are counted (TLS-RPT); none: not counted. */
+    public void reportTlsTo(org.postroom.server.delivery.policy.TlsReports reports) {
+        this.tlsReports = reports;
     }
 
     private void resolve(String domain) {
@@ -536,8 +557,12 @@ public final class DeliveryEngine implements AutoCloseable {
                     SmtpClient client = SmtpClient.open(target, pool.helo(), pool.bind());
                     LOGGER.info("delivery connection destination={} host={} pool={} {}", destination.name, target,
                         pool.name(), client.describeTls());
+                    reportTls(target, client.policyProblem(), client.localAddress());
                     return client;
                 } catch (SmtpClient.ConnectionFailure e) {
+                    if (e.tls.isPresent()) {
+                        reportTls(target, e.tls, e.localAddress);
+                    }
                     if (e.reply.isPresent() && ReplyClass.of(e.reply.get()) == ReplyClass.THROTTLED) {
                         throttled(destination, lane, e.reply.get(), target.toString());
                         return null;

@@ -1,11 +1,29 @@
 package org.postroom.server.delivery;
 
+import java.io.IOException;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.util.Map;
+import java.util.Optional;
 
 import javax.inject.Singleton;
+
+import org.apache.james.lifecycle.api.LifecycleUtil;
+import org.apache.james.server.core.MailImpl;
+import org.apache.james.utils.InitializationOperation;
+import org.apache.james.utils.InitilizationOperationBuilder;
+import org.apache.mailet.MailAddress;
+import org.postroom.server.delivery.policy.MtaStsFetcher;
+import org.postroom.server.delivery.policy.MtaStsPolicies;
+import org.postroom.server.delivery.policy.TlsReportSender;
+import org.postroom.server.delivery.policy.TlsReporting;
+import org.postroom.server.delivery.policy.TlsReports;
+import org.postroom.server.delivery.policy.TransportSecurity;
+import org.postroom.server.delivery.policy.TransportSecuritySettings;
+import org.postroom.server.delivery.policy.WebPkiCheck;
 
 import org.apache.commons.configuration2.Configuration;
 import org.apache.commons.dbcp2.BasicDataSource;
@@ -17,18 +35,20 @@ import org.postroom.server.dns.PostroomDnsService;
 
 import com.google.inject.AbstractModule;
 import com.google.inject.Provides;
+import com.google.inject.multibindings.ProvidesIntoSet;
 
 /**
  * The outbound engine and what it needs: its queue in the server's database (through a small commons-dbcp2 pool on
  * the JDBC URL of {@code conf/james-database.properties}) and under {@code var/outbound/}, its router, its settings.
- * {@link Router.PortMap} (port 25) and {@link Router.TlsPolicy} (opportunistic) may be overridden by an extension
+ * Its TLS policy ({@link TransportSecurity}: MTA-STS, opportunistic STARTTLS otherwise) and the TLS-RPT counts and
+ * reports. {@link Router.PortMap} (port 25) and {@link MtaStsFetcher.Ports} (443) may be overridden by an extension
  * module ({@link org.postroom.server.Extensions}).
  */
 public class DeliveryModule extends AbstractModule {
     @Override
     protected void configure() {
         bind(Router.PortMap.class).toInstance(Router.PortMap.SMTP);
-        bind(Router.TlsPolicy.class).toInstance(Router.TlsPolicy.OPPORTUNISTIC);
+        bind(MtaStsFetcher.Ports.class).toInstance(MtaStsFetcher.Ports.HTTPS);
         com.google.inject.multibindings.Multibinder.newSetBinder(binder(), org.apache.james.webadmin.Routes.class)
             .addBinding().to(DeliveryRoutes.class);
     }
@@ -67,14 +87,78 @@ public class DeliveryModule extends AbstractModule {
 
     @Provides
     @Singleton
+    WebPkiCheck webPki(TransportSecuritySettings settings) throws IOException, GeneralSecurityException {
+        try {
+            return WebPkiCheck.of(settings.extraCa());
+        } catch (IOException | GeneralSecurityException e) {
+            throw new IllegalStateException("postroom.delivery.tls.ca.file=" + settings.extraCa().map(Path::toString).orElse("")
+                + " cannot be read as PEM certificates: " + e.getMessage(), e);
+        }
+    }
+
+    @Provides
+    @Singleton
+    TransportSecurity transportSecurity(TransportSecuritySettings settings, PostroomDnsService dns, MtaStsFetcher.Ports ports,
+                                        WebPkiCheck webPki, PostroomHome home) {
+        Optional<MtaStsPolicies> mtaSts = Optional.empty();
+        if (settings.mtaSts()) {
+            MtaStsFetcher fetcher = new MtaStsFetcher(dns::getAllByName, ports, webPki);
+            mtaSts = Optional.of(new MtaStsPolicies(dns, fetcher, Optional.of(home.var().resolve("mta-sts/policies.json")),
+                Clock.systemUTC()));
+        }
+        return new TransportSecurity(mtaSts, webPki);
+    }
+
+    @Provides
+    @Singleton
+    Router.TlsPolicy tlsPolicy(TransportSecurity security) {
+        return security::decide;
+    }
+
+    @Provides
+    @Singleton
+    TlsReports tlsReports(PostroomHome home) {
+        return new TlsReports(home.var().resolve("tls-rpt"), Clock.systemUTC());
+    }
+
+    @Provides
+    @Singleton
+    TlsReporting tlsReporting(TlsReports reports, TransportSecuritySettings settings, PostroomDnsService dns,
+                              org.apache.mailet.MailetContext mailetContext, org.postroom.server.ServerSettings server) {
+        Optional<TlsReportSender> sender = Optional.empty();
+        if (settings.sendReports()) {
+            String organization = settings.organization().orElse(server.hostname());
+            TlsReportSender.Reporter reporter = new TlsReportSender.Reporter(organization, "mailto:" + server.postmaster(),
+                server.hostname(), server.postmaster());
+            sender = Optional.of(new TlsReportSender(reports, dns, (from, to, message) -> {
+                MailImpl mail = MailImpl.builder().name(MailImpl.getId()).sender(new MailAddress(from)).addRecipient(new MailAddress(to))
+                    .mimeMessage(message).build();
+                try {
+                    mailetContext.sendMail(mail);
+                } finally {
+                    LifecycleUtil.dispose(mail);
+                }
+            }, reporter));
+        }
+        return new TlsReporting(reports, sender);
+    }
+
+    @ProvidesIntoSet
+    InitializationOperation startTlsReporting(TlsReporting reporting) {
+        return InitilizationOperationBuilder.forClass(TlsReporting.class).init(reporting::start);
+    }
+
+    @Provides
+    @Singleton
     Router router(PostroomDnsService dns, DeliverySettings settings, Router.PortMap ports, Router.TlsPolicy tls) {
         return new Router(Router.Dns.of(dns), settings.rules(), settings.smarthost(), ports, tls, Clock.systemUTC());
     }
 
     @Provides
     @Singleton
-    DeliveryEngine engine(DeliveryStore store, Router router, DeliverySettings settings, MailEvents events) {
+    DeliveryEngine engine(DeliveryStore store, Router router, DeliverySettings settings, MailEvents events, TlsReports reports) {
         DeliveryEngine engine = new DeliveryEngine(store, router, settings, events, Clock.systemUTC(), Map.of());
+        engine.reportTlsTo(reports);
         engine.register(StoredMessage.KIND, new StoredMessage(store));
         return engine;
     }

@@ -13,6 +13,7 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 import org.postroom.delivery.DestinationRules;
+import org.postroom.server.delivery.policy.TlsDecision;
 import org.postroom.auth.dmarc.TxtLookup;
 import org.postroom.server.dns.PostroomDnsService;
 
@@ -32,11 +33,14 @@ public final class Router {
         int port(String mxHost);
     }
 
-    /** The TLS a domain's MX hosts must offer; MTA-STS and DANE plug in here. */
+    /**
+     * Which of a domain's MX hosts may be used and the TLS each must offer: opportunistic STARTTLS by default, MTA-STS
+     * and DANE through {@link org.postroom.server.delivery.policy.TransportSecurity}.
+     */
     public interface TlsPolicy {
-        TlsPolicy OPPORTUNISTIC = (domain, mxHosts) -> SmtpClient.TlsMode.OPPORTUNISTIC;
+        TlsPolicy OPPORTUNISTIC = (domain, mxHosts) -> TlsDecision.opportunistic(mxHosts);
 
-        SmtpClient.TlsMode mode(String domain, List<String> mxHosts);
+        TlsDecision decide(String domain, List<String> mxHosts);
     }
 
     /** The lookups routing needs: a domain's MX hosts ({@code [""]} for a null MX), a host's addresses. */
@@ -138,7 +142,8 @@ public final class Router {
                 InetAddress address = address(relay.host());
                 SmtpClient.TlsMode mode = relay.username().isPresent() ? SmtpClient.TlsMode.VERIFIED
                     : relay.startTls() ? SmtpClient.TlsMode.OPPORTUNISTIC : SmtpClient.TlsMode.OPPORTUNISTIC;
-                SmtpClient.Target target = new SmtpClient.Target(relay.host(), address, relay.port(), mode, relay.username(), relay.password());
+                SmtpClient.Target target = new SmtpClient.Target(relay.host(), address, relay.port(), mode, relay.username(), relay.password(),
+                    Optional.empty());
                 return new Route(destination, "smarthost " + relay.host() + ":" + relay.port(), List.of(target),
                     Optional.empty(), Optional.empty(), good);
             } catch (UnknownHostException e) {
@@ -163,12 +168,21 @@ public final class Router {
             return configured(group.get(), domain, good, bad);
         }
         String destination = group.map(DestinationRules.Group::name).orElse(domain);
-        SmtpClient.TlsMode mode = tls.mode(domain, names);
+        TlsDecision decision = tls.decide(domain, names);
+        if (decision.temporary().isPresent()) {
+            return failure(destination, decision.temporary().get(), bad);
+        }
         List<SmtpClient.Target> targets = new ArrayList<>();
-        for (String host : names) {
+        List<String> used = new ArrayList<>();
+        String policy = "none";
+        for (TlsDecision.Host host : decision.hosts()) {
+            used.add(host.name());
+            SmtpClient.TlsMode mode = host.tlsRequired() ? SmtpClient.TlsMode.REQUIRED : SmtpClient.TlsMode.OPPORTUNISTIC;
+            policy = host.check().map(check -> check.name()).orElse(policy);
             try {
-                for (InetAddress address : dns.addresses(host)) {
-                    targets.add(new SmtpClient.Target(host, address, ports.port(host), mode, Optional.empty(), Optional.empty()));
+                for (InetAddress address : dns.addresses(host.name())) {
+                    targets.add(new SmtpClient.Target(host.name(), address, ports.port(host.name()), mode, Optional.empty(),
+                        Optional.empty(), host.check()));
                 }
             } catch (UnknownHostException e) {
                 // the next MX host
@@ -179,9 +193,10 @@ public final class Router {
                 return new Route(destination, "none " + domain, List.of(), Optional.empty(),
                     Optional.of("550 5.1.2 " + domain + " has no MX and no address"), bad);
             }
-            return failure(destination, "no address for any MX host of " + domain + " (" + String.join(", ", names) + ")", bad);
+            return failure(destination, "no address for any MX host of " + domain + " (" + String.join(", ", used) + ")", bad);
         }
-        String key = "mx " + String.join(",", names) + " " + mode;
+        // Copies with the same key share connections: the same hosts, checked the same way.
+        String key = "mx " + String.join(",", used) + " " + policy;
         return new Route(destination, key, List.copyOf(targets), Optional.empty(), Optional.empty(), good);
     }
 
@@ -190,9 +205,11 @@ public final class Router {
         int port = group.route().get().port();
         try {
             InetAddress address = address(host);
-            SmtpClient.TlsMode mode = tls.mode(domain, List.of(host));
+            // A route the operator configured is used as configured: the recipient domain's MTA-STS policy names its
+            // MX hosts, not this host, and would only keep the mail waiting.
+            SmtpClient.TlsMode mode = SmtpClient.TlsMode.OPPORTUNISTIC;
             return new Route(group.name(), "route " + host + ":" + port + " " + mode,
-                List.of(new SmtpClient.Target(host, address, port, mode, Optional.empty(), Optional.empty())),
+                List.of(new SmtpClient.Target(host, address, port, mode, Optional.empty(), Optional.empty(), Optional.empty())),
                 Optional.empty(), Optional.empty(), good);
         } catch (UnknownHostException e) {
             return failure(group.name(), "route " + host + ":" + port + " of destination " + group.name() + " has no address", bad);

@@ -18,6 +18,8 @@ import java.util.Optional;
 import java.util.Set;
 
 import org.postroom.dsn.SmtpReply;
+import org.postroom.server.delivery.policy.PolicyCheck;
+import org.postroom.server.delivery.policy.TlsFailure;
 import org.postroom.server.mailets.OutboundTls;
 
 /**
@@ -40,7 +42,7 @@ final class SmtpClient implements AutoCloseable {
 
     /** Where to connect and how. */
     record Target(String host, InetAddress address, int port, TlsMode tls, Optional<String> username,
-                  Optional<String> password) {
+                  Optional<String> password, Optional<PolicyCheck> policy) {
         @Override
         public String toString() {
             return host + ":" + port;
@@ -50,10 +52,19 @@ final class SmtpClient implements AutoCloseable {
     /** The connection could not be used: refused, closed, an unexpected reply, TLS that failed or was missing. */
     static final class ConnectionFailure extends IOException {
         final Optional<SmtpReply> reply;
+        /** When the connection failed a TLS policy: why, as TLS-RPT names it. */
+        final Optional<TlsFailure> tls;
+        /** Our address on the failed connection, when it got that far. */
+        String localAddress = "";
 
         ConnectionFailure(String message, Optional<SmtpReply> reply) {
+            this(message, reply, Optional.empty());
+        }
+
+        ConnectionFailure(String message, Optional<SmtpReply> reply, Optional<TlsFailure> tls) {
             super(message);
             this.reply = reply;
+            this.tls = tls;
         }
     }
 
@@ -98,6 +109,8 @@ final class SmtpClient implements AutoCloseable {
     private Set<String> extensions = new HashSet<>();
     private boolean dirty;
     private Optional<OutboundTls.Negotiated> negotiated = Optional.empty();
+    private boolean policyVerified;
+    private Optional<TlsFailure> policyProblem = Optional.empty();
     private SmtpReply greeting;
 
     private SmtpClient(Target target) {
@@ -113,6 +126,10 @@ final class SmtpClient implements AutoCloseable {
         SmtpClient client = new SmtpClient(target);
         try {
             client.connect(heloName, bind);
+        } catch (ConnectionFailure e) {
+            e.localAddress = client.localAddress();
+            client.closeQuietly();
+            throw e;
         } catch (IOException | RuntimeException e) {
             client.closeQuietly();
             throw e;
@@ -143,18 +160,31 @@ final class SmtpClient implements AutoCloseable {
         }
         socket.setSoTimeout(READ_TIMEOUT_MS);
         ehlo(heloName);
+        Optional<PolicyCheck> policy = target.policy();
+        boolean enforce = policy.map(PolicyCheck::enforce).orElse(false);
         if (extensions.contains("STARTTLS")) {
             write("STARTTLS\r\n");
             SmtpReply reply = read();
             if (reply.code() == 220) {
                 socket = tls(socket);
+                checkPolicy(policy);
                 streams();
                 ehlo(heloName);
-            } else if (target.tls() != TlsMode.OPPORTUNISTIC) {
-                throw new ConnectionFailure("STARTTLS refused by " + target + ": " + reply.text(), Optional.of(reply));
+            } else if (target.tls() != TlsMode.OPPORTUNISTIC || enforce) {
+                throw new ConnectionFailure("STARTTLS refused by " + target + ": " + reply.text(), Optional.of(reply),
+                    Optional.of(new TlsFailure("starttls-not-supported", "STARTTLS refused: " + reply.text())));
+            } else if (policy.isPresent()) {
+                policyProblem = Optional.of(new TlsFailure("starttls-not-supported", "STARTTLS refused: " + reply.text()));
             }
-        } else if (target.tls() != TlsMode.OPPORTUNISTIC) {
-            throw new ConnectionFailure(target + " does not offer STARTTLS, which this destination requires", Optional.empty());
+        } else if (target.tls() != TlsMode.OPPORTUNISTIC || enforce) {
+            throw new ConnectionFailure(target + " does not offer STARTTLS, which this destination requires"
+                + policy.map(check -> " (" + check.name() + ")").orElse(""), Optional.empty(),
+                Optional.of(new TlsFailure("starttls-not-supported", target.host() + " does not offer STARTTLS")));
+        } else if (policy.isPresent()) {
+            policyProblem = Optional.of(new TlsFailure("starttls-not-supported", target.host() + " does not offer STARTTLS"));
+        }
+        if (policyProblem.isEmpty() && policy.isPresent()) {
+            policyProblem = policy.get().knownProblem();
         }
         if (target.username().isPresent()) {
             if (negotiated.isEmpty() || !negotiated.get().verified()) {
@@ -416,6 +446,41 @@ final class SmtpClient implements AutoCloseable {
         throw new ConnectionFailure("connection closed by " + target, Optional.empty());
     }
 
+    /**
+     * Runs the policy's certificate check on the chain just negotiated, before anything is said over TLS: a failure
+     * ends the connection when the policy is enforced, and is remembered for the report otherwise.
+     */
+    private void checkPolicy(Optional<PolicyCheck> policy) throws IOException {
+        if (policy.isEmpty() || policy.get().certificate().isEmpty()) {
+            return;
+        }
+        java.security.cert.X509Certificate[] chain;
+        try {
+            java.security.cert.Certificate[] presented = ((javax.net.ssl.SSLSocket) socket).getSession().getPeerCertificates();
+            chain = new java.security.cert.X509Certificate[presented.length];
+            for (int i = 0; i < presented.length; i++) {
+                chain[i] = (java.security.cert.X509Certificate) presented[i];
+            }
+        } catch (javax.net.ssl.SSLPeerUnverifiedException | ClassCastException e) {
+            chain = new java.security.cert.X509Certificate[0];
+        }
+        try {
+            policy.get().certificate().get().check(chain, target.host());
+            policyVerified = true;
+        } catch (TlsFailure failure) {
+            if (policy.get().enforce()) {
+                throw new ConnectionFailure("TLS policy " + policy.get().name() + " refuses " + target + ": " + failure.getMessage(),
+                    Optional.empty(), Optional.of(failure));
+            }
+            policyProblem = Optional.of(failure);
+        }
+    }
+
+    /** What was wrong with this connection by its policy, though the policy let it be used (testing mode). */
+    Optional<TlsFailure> policyProblem() {
+        return policyProblem;
+    }
+
     private Socket tls(Socket plain) throws IOException {
         boolean verify = target.tls() == TlsMode.VERIFIED;
         javax.net.ssl.SSLSocketFactory factory = verify ? new OutboundTls.Verified() : new OutboundTls.Opportunistic();
@@ -425,7 +490,8 @@ final class SmtpClient implements AutoCloseable {
             negotiated = OutboundTls.takeLast();
             return secured;
         } catch (IOException e) {
-            throw new ConnectionFailure("TLS with " + target + " failed: " + e.getMessage(), Optional.empty());
+            throw new ConnectionFailure("TLS with " + target + " failed: " + e.getMessage(), Optional.empty(),
+                Optional.of(new TlsFailure("validation-failure", "TLS handshake failed: " + e.getMessage())));
         }
     }
 
@@ -436,8 +502,20 @@ final class SmtpClient implements AutoCloseable {
 
     /** This connection's TLS for the log: {@code tls=TLSv1.3 cipher=... verified=true}, or {@code tls=none}. */
     String describeTls() {
-        return negotiated.map(tls -> "tls=" + tls.protocol() + " cipher=" + tls.cipherSuite() + " verified=" + tls.verified())
-            .orElse("tls=none");
+        String policy = target.policy().map(check -> " policy=" + check.name()
+            + policyProblem.map(problem -> " policy-failure=" + problem.resultType()).orElse("")).orElse("");
+        return negotiated.map(tls -> "tls=" + tls.protocol() + " cipher=" + tls.cipherSuite() + " verified="
+            + (tls.verified() || policyVerified)).orElse("tls=none") + policy;
+    }
+
+    /** Our address on this connection ({@code ""} before it is connected). */
+    String localAddress() {
+        return socket != null && socket.getLocalAddress() != null && socket.isBound() ? socket.getLocalAddress().getHostAddress() : "";
+    }
+
+    /** The address of the host we are connected to. */
+    String remoteAddress() {
+        return target.address().getHostAddress();
     }
 
     boolean usable() {
