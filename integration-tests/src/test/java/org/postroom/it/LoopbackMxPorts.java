@@ -13,6 +13,7 @@ import java.util.jar.JarEntry;
 import java.util.jar.JarOutputStream;
 
 import org.postroom.server.delivery.Router;
+import org.postroom.server.delivery.policy.MtaStsFetcher;
 
 import com.google.inject.AbstractModule;
 
@@ -21,7 +22,8 @@ import com.google.inject.AbstractModule;
  * servers instead of port 25, which only root may open. The server loads it through Postroom's extension mechanism
  * ({@code postroom.extension.module} in {@code conf/postroom-extensions.properties}, a jar in {@code extensions/},
  * which the launcher puts on the class path); the ports come from
- * {@code conf/it-mx-ports.properties} (an MX host name, or {@code *} for every host, to a port).
+ * {@code conf/it-mx-ports.properties} (an MX host name, or {@code *} for every host, to a port; {@code https.} and an
+ * MTA-STS policy host, to the port of a test HTTPS server).
  */
 public final class LoopbackMxPorts extends AbstractModule {
     static final String FILE = "it-mx-ports.properties";
@@ -37,6 +39,9 @@ public final class LoopbackMxPorts extends AbstractModule {
         }
         bind(Router.PortMap.class).toInstance(host ->
             Integer.parseInt(ports.getProperty(host.toLowerCase(java.util.Locale.ROOT), ports.getProperty("*", "25"))));
+        // MTA-STS policy hosts: https.mta-sts.DOMAIN=PORT (no "*": a policy host is mapped by name or uses 443).
+        bind(MtaStsFetcher.Ports.class).toInstance(host ->
+            Integer.parseInt(ports.getProperty("https." + host.toLowerCase(java.util.Locale.ROOT), "443")));
     }
 
     /** Installs this extension into a server's home: its jar, the extension file, and the ports. */

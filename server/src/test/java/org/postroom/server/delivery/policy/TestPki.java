@@ -29,13 +29,13 @@ import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 
 /** A certificate authority for tests: a root, and server certificates it (or nobody) signs, with the names asked. */
-final class TestPki {
+public final class TestPki {
     private static final AtomicLong SERIAL = new AtomicLong(System.currentTimeMillis());
 
     /** A key pair and its chain, leaf first. */
-    record Issued(KeyPair keys, X509Certificate[] chain) {
+    public record Issued(KeyPair keys, X509Certificate[] chain) {
         /** A server-side TLS context presenting this chain. */
-        SSLContext serverContext() throws Exception {
+        public SSLContext serverContext() throws Exception {
             KeyStore store = KeyStore.getInstance("PKCS12");
             store.load(null, null);
             store.setKeyEntry("server", keys.getPrivate(), "changeit".toCharArray(), chain);
@@ -47,10 +47,10 @@ final class TestPki {
         }
     }
 
-    final KeyPair caKeys;
-    final X509Certificate ca;
+    public final KeyPair caKeys;
+    public final X509Certificate ca;
 
-    TestPki(String name) throws Exception {
+    public TestPki(String name) throws Exception {
         caKeys = keys();
         Instant now = Instant.now();
         X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(new X500Name("CN=" + name),
@@ -62,12 +62,12 @@ final class TestPki {
     }
 
     /** A server certificate for {@code names} (DNS subjectAltNames), valid from now to {@code days} days ahead. */
-    Issued server(String... names) throws Exception {
+    public Issued server(String... names) throws Exception {
         return issue(Instant.now().minus(Duration.ofDays(1)), Instant.now().plus(Duration.ofDays(10)), names);
     }
 
     /** A server certificate for {@code names} that expired yesterday. */
-    Issued expired(String... names) throws Exception {
+    public Issued expired(String... names) throws Exception {
         return issue(Instant.now().minus(Duration.ofDays(10)), Instant.now().minus(Duration.ofDays(1)), names);
     }
 
@@ -85,7 +85,7 @@ final class TestPki {
     }
 
     /** The CA certificate as a PEM file. */
-    Path caFile(Path folder) throws Exception {
+    public Path caFile(Path folder) throws Exception {
         Path file = folder.resolve("ca-" + SERIAL.incrementAndGet() + ".pem");
         Files.writeString(file, "-----BEGIN CERTIFICATE-----\n" + Base64.getMimeEncoder(64, "\n".getBytes()).encodeToString(ca.getEncoded())
             + "\n-----END CERTIFICATE-----\n");
