@@ -1,10 +1,7 @@
 package org.postroom.server.delivery.policy;
 
 import java.io.IOException;
-import java.nio.file.DirectoryStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Clock;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
@@ -14,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
+import org.postroom.server.reports.DayFiles;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -67,13 +65,13 @@ public final class TlsReports {
         }
     }
 
-    private final Path folder;
+    private final DayFiles files;
     private final Clock clock;
     private final Map<LocalDate, Map<String, Counts>> days = new TreeMap<>();
     private boolean dirty;
 
     public TlsReports(Path folder, Clock clock) {
-        this.folder = folder;
+        this.files = new DayFiles(folder);
         this.clock = clock;
         LocalDate today = today();
         read(today).ifPresent(counts -> days.put(today, counts));
@@ -131,42 +129,19 @@ public final class TlsReports {
             return;
         }
         try {
-            Files.createDirectories(folder);
             for (Map.Entry<LocalDate, Map<String, Counts>> day : days.entrySet()) {
-                Path file = file(day.getKey());
-                Path temporary = file.resolveSibling(file.getFileName() + ".tmp");
-                Files.write(temporary, JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(toJson(day.getValue())));
-                Files.move(temporary, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+                files.write(day.getKey(), toJson(day.getValue()));
             }
             dirty = false;
             days.keySet().removeIf(day -> day.isBefore(today()));
         } catch (IOException e) {
-            LOGGER.warn("tls-rpt counts not saved in {}: {}", folder, e.toString());
+            LOGGER.warn("tls-rpt counts not saved: {}", e.toString());
         }
-    }
-
-    Path file(LocalDate day) {
-        return folder.resolve(day + ".json");
     }
 
     /** Days before today with counts not yet reported, oldest first. */
     public List<LocalDate> pastDays() {
-        List<LocalDate> found = new ArrayList<>();
-        if (!Files.isDirectory(folder)) {
-            return found;
-        }
-        try (DirectoryStream<Path> files = Files.newDirectoryStream(folder, "????-??-??.json")) {
-            for (Path file : files) {
-                LocalDate day = LocalDate.parse(file.getFileName().toString().substring(0, 10));
-                if (day.isBefore(today())) {
-                    found.add(day);
-                }
-            }
-        } catch (IOException | RuntimeException e) {
-            LOGGER.warn("tls-rpt: cannot list {}: {}", folder, e.toString());
-        }
-        found.sort(null);
-        return found;
+        return files.before(today());
     }
 
     /** The counts of {@code day}, per policy. */
@@ -180,12 +155,9 @@ public final class TlsReports {
         return read(day).map(counts -> counts.values().stream().map(TlsReports::view).toList());
     }
 
-    /** A day's file, once its reports went out (kept as {@code DAY.json.sent} for the postmaster). */
+    /** A day's counts, once its reports went out. */
     public void reported(LocalDate day) throws IOException {
-        Path file = file(day);
-        if (Files.exists(file)) {
-            Files.move(file, file.resolveSibling(file.getFileName() + ".sent"), StandardCopyOption.REPLACE_EXISTING);
-        }
+        files.reported(day);
     }
 
     /** What one policy counted on one day. */
@@ -228,13 +200,13 @@ public final class TlsReports {
     }
 
     private java.util.Optional<Map<String, Counts>> read(LocalDate day) {
-        Path file = file(day);
-        if (!Files.exists(file)) {
+        java.util.Optional<JsonNode> content = files.read(day);
+        if (content.isEmpty()) {
             return java.util.Optional.empty();
         }
         try {
             Map<String, Counts> counts = new LinkedHashMap<>();
-            for (JsonNode entry : JSON.readTree(file.toFile())) {
+            for (JsonNode entry : content.get()) {
                 List<String> strings = new ArrayList<>();
                 entry.path("strings").forEach(value -> strings.add(value.asText()));
                 List<String> mx = new ArrayList<>();
@@ -252,8 +224,8 @@ public final class TlsReports {
                 counts.put(policy.key(), read);
             }
             return java.util.Optional.of(counts);
-        } catch (IOException | RuntimeException e) {
-            LOGGER.warn("tls-rpt: counts in {} unreadable: {}", file, e.toString());
+        } catch (RuntimeException e) {
+            LOGGER.warn("tls-rpt: counts of {} unreadable: {}", day, e.toString());
             return java.util.Optional.empty();
         }
     }
