@@ -90,7 +90,8 @@ public final class PostroomServer {
         new UnsubscribeModule(),
         new BounceModule(),
         new org.postroom.server.backup.BackupModule(),
-        new WebhookModule());
+        new WebhookModule(),
+        new org.postroom.server.reports.ReportsModule());
 
     private static final Module CONTAINER = Modules.combine(
         new MailetProcessingModule(),

@@ -19,6 +19,7 @@ import org.postroom.bounce.processing.BounceSettings;
 import org.postroom.server.bounce.BounceProperties;
 import org.postroom.server.delivery.DeliverySettings;
 import org.postroom.server.delivery.policy.TransportSecuritySettings;
+import org.postroom.server.reports.ReportSettings;
 import org.postroom.server.lists.ListSettings;
 import org.postroom.server.login.LoginThrottle;
 import org.postroom.server.metrics.MetricsAuth;
@@ -50,7 +51,8 @@ public final class PostroomSettings {
         for (Map<String, String> declared : List.of(ServerSettings.DEFAULTS, ListenerSettings.DEFAULTS,
             SmtpSettings.DEFAULTS, DeliverySettings.General.DEFAULTS, BounceProperties.DEFAULTS,
             LoginThrottle.Settings.DEFAULTS, TlsSettings.DEFAULTS, ListSettings.DEFAULTS, PublicSettings.DEFAULTS,
-            MetricsSettings.DEFAULTS, WebhookSettings.DEFAULTS, TransportSecuritySettings.DEFAULTS)) {
+            MetricsSettings.DEFAULTS, WebhookSettings.DEFAULTS, TransportSecuritySettings.DEFAULTS,
+            ReportSettings.DEFAULTS)) {
             declared.forEach((key, value) -> {
                 if (DEFAULTS.putIfAbsent(key, value) != null) {
                     throw new IllegalStateException(key + " is declared twice");
@@ -74,6 +76,7 @@ public final class PostroomSettings {
     private final MetricsSettings metrics;
     private final WebhookSettings webhooks;
     private final TransportSecuritySettings transportSecurity;
+    private final ReportSettings reports;
 
     private PostroomSettings(Map<String, String> values) {
         this.values = values;
@@ -90,6 +93,7 @@ public final class PostroomSettings {
         this.metrics = MetricsSettings.read(in);
         this.webhooks = WebhookSettings.read(in);
         this.transportSecurity = TransportSecuritySettings.read(in);
+        this.reports = ReportSettings.read(in);
         this.problems = in.problems();
         this.keysRead = in.keysRead();
     }
@@ -215,6 +219,10 @@ public final class PostroomSettings {
 
     public MetricsSettings metrics() {
         return metrics;
+    }
+
+    public ReportSettings reports() {
+        return reports;
     }
 
     public TransportSecuritySettings transportSecurity() {

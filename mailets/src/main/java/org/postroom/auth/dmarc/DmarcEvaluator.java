@@ -46,13 +46,15 @@ public final class DmarcEvaluator {
             ? record.subdomainPolicy().orElse(record.policy())
             : record.policy();
 
-        boolean aligned = spf.pass() && aligned(from, spf.domain(), record.spfAlignment())
-            || dkim.stream().anyMatch(signature -> signature.pass() && aligned(from, signature.domain(), record.dkimAlignment()));
-        if (aligned) {
-            return new DmarcResult(DmarcResult.Result.PASS, from, Optional.of(policy), DmarcRecord.Policy.NONE);
+        boolean spfAligned = spf.pass() && aligned(from, spf.domain(), record.spfAlignment());
+        boolean dkimAligned = dkim.stream().anyMatch(signature -> signature.pass() && aligned(from, signature.domain(), record.dkimAlignment()));
+        String foundAt = discovered.get().atOrganizationalDomain() ? organizationalDomain(from) : from;
+        Optional<DmarcResult.Found> found = Optional.of(new DmarcResult.Found(record, foundAt, dkimAligned, spfAligned));
+        if (spfAligned || dkimAligned) {
+            return new DmarcResult(DmarcResult.Result.PASS, from, Optional.of(policy), DmarcRecord.Policy.NONE, found);
         }
         DmarcRecord.Policy disposition = percentile.getAsInt() < record.percent() ? policy : policy.relaxed();
-        return new DmarcResult(DmarcResult.Result.FAIL, from, Optional.of(policy), disposition);
+        return new DmarcResult(DmarcResult.Result.FAIL, from, Optional.of(policy), disposition, found);
     }
 
     /**
@@ -114,7 +116,7 @@ public final class DmarcEvaluator {
     }
 
     /** The registered domain under its public suffix (RFC 7489 section 3.2): {@code mail.example.co.uk} → {@code example.co.uk}. */
-    static String organizationalDomain(String domain) {
+    public static String organizationalDomain(String domain) {
         try {
             InternetDomainName name = InternetDomainName.from(domain);
             if (name.isUnderPublicSuffix()) {

@@ -7,11 +7,17 @@ import java.util.Optional;
 
 /**
  * A DMARC policy record (RFC 7489 section 6.3): {@code v=DMARC1; p=reject; sp=quarantine; adkim=s; aspf=r; pct=50}.
- * Tags other than those DMARC evaluation needs (rua, ruf, fo, rf, ri) are kept only as far as section 6.6.3 asks:
- * a record with an invalid {@code p} but a {@code rua} is read as {@code p=none}.
+ * Besides what evaluation needs, the {@code rua} URIs (aggregate reports, section 7.2) and {@code fo} are kept; a
+ * record with an invalid {@code p} but a {@code rua} is read as {@code p=none} (section 6.6.3).
  */
 public record DmarcRecord(Policy policy, Optional<Policy> subdomainPolicy, Alignment dkimAlignment,
-                          Alignment spfAlignment, int percent) {
+                          Alignment spfAlignment, int percent, java.util.List<String> aggregateReportUris, String failureOptions) {
+    /** At most this many {@code rua} URIs are kept (RFC 7489 section 6.2 lets receivers bound them). */
+    static final int MAX_RUA = 5;
+
+    public DmarcRecord {
+        aggregateReportUris = java.util.List.copyOf(aggregateReportUris);
+    }
 
     public enum Policy {
         NONE, QUARANTINE, REJECT;
@@ -69,7 +75,8 @@ public record DmarcRecord(Policy policy, Optional<Policy> subdomainPolicy, Align
         if (dkim.isEmpty() || spf.isEmpty() || percent.isEmpty()) {
             return Optional.empty();
         }
-        return Optional.of(new DmarcRecord(policy.get(), subdomainPolicy, dkim.get(), spf.get(), percent.get()));
+        return Optional.of(new DmarcRecord(policy.get(), subdomainPolicy, dkim.get(), spf.get(), percent.get(),
+            reportingUris(tags.get("rua")), tags.getOrDefault("fo", "0")));
     }
 
     private static Optional<Policy> policy(String value) {
@@ -98,6 +105,21 @@ public record DmarcRecord(Policy policy, Optional<Policy> subdomainPolicy, Align
         }
         int percent = Integer.parseInt(value);
         return percent <= 100 ? Optional.of(percent) : Optional.empty();
+    }
+
+    /** The valid {@code mailto:} URIs of {@code rua} (with their optional {@code !size} limit), at most {@value #MAX_RUA}. */
+    static java.util.List<String> reportingUris(String rua) {
+        java.util.List<String> uris = new java.util.ArrayList<>();
+        if (rua == null) {
+            return uris;
+        }
+        for (String uri : rua.split(",", 20)) {
+            String value = uri.strip();
+            if (value.matches("(?i)mailto:[^@\\s,;!]+@[^\\s,;!]+(!\\d{1,12}[kmgt]?)?") && uris.size() < MAX_RUA) {
+                uris.add(value);
+            }
+        }
+        return uris;
     }
 
     private static boolean hasReportingUri(String rua) {

@@ -12,7 +12,18 @@ import java.util.Optional;
  * @param disposition what to do with the message: {@code NONE} (deliver), {@code QUARANTINE} (Junk), {@code REJECT}
  */
 public record DmarcResult(Result result, String fromDomain, Optional<DmarcRecord.Policy> published,
-                          DmarcRecord.Policy disposition) {
+                          DmarcRecord.Policy disposition, Optional<Found> found) {
+
+    /**
+     * The record the result came from, where it was found (the From domain or its organizational domain), and which
+     * identifiers passed aligned: what an aggregate report (RFC 7489 section 7.2) says about the message.
+     */
+    public record Found(DmarcRecord record, String domain, boolean dkimAligned, boolean spfAligned) {
+    }
+
+    public DmarcResult(Result result, String fromDomain, Optional<DmarcRecord.Policy> published, DmarcRecord.Policy disposition) {
+        this(result, fromDomain, published, disposition, Optional.empty());
+    }
 
     public enum Result {
         PASS, FAIL, NONE, TEMPERROR, PERMERROR;

@@ -20,6 +20,7 @@ import org.apache.james.jspf.executor.SPFResult;
 import org.apache.james.jspf.impl.SPF;
 import org.postroom.auth.dkim.DkimVerifier;
 import org.postroom.auth.dmarc.DmarcEvaluator;
+import org.postroom.auth.dmarc.DmarcObservation;
 import org.postroom.auth.dmarc.DmarcRecord;
 import org.postroom.auth.dmarc.DmarcResult;
 
@@ -71,6 +72,7 @@ public final class InboundAuthenticator {
     private final SPF spf;
     private final DkimCheck dkim;
     private final DmarcEvaluator dmarc;
+    private volatile java.util.function.Consumer<DmarcObservation> observer = observation -> { };
     private final String authservId;
 
     /**
@@ -97,6 +99,14 @@ public final class InboundAuthenticator {
 
     public String authservId() {
         return authservId;
+    }
+
+    /**
+     * Who is told of each message DMARC decided (with a published record): the aggregate reports. Set once, at
+     * start-up; by default nobody.
+     */
+    public void observeDmarc(java.util.function.Consumer<DmarcObservation> observer) {
+        this.observer = observer;
     }
 
     public Verdict evaluate(Envelope envelope, MimeMessage message) throws MessagingException, IOException {
@@ -170,6 +180,16 @@ public final class InboundAuthenticator {
         Identity identity = new Identity(spfPass, aligned ? Optional.of(fromDomain.get().toLowerCase(Locale.ROOT)) : Optional.empty());
         DmarcResult result = dmarc.evaluate(fromDomain.get(),
             new DmarcEvaluator.Authenticated(spfDomain, mailFromResult.equals("pass")), dkimIdentifiers);
+        if (result.found().isPresent() && result.result() != DmarcResult.Result.TEMPERROR
+            && (temporary.isEmpty() || result.result() == DmarcResult.Result.PASS)) {
+            // Counted once, when the message is decided (a deferred one comes back and is counted then).
+            observer.accept(new DmarcObservation(envelope.clientAddress(), fromDomain.get().toLowerCase(Locale.ROOT),
+                spfDomain.toLowerCase(Locale.ROOT), result,
+                signatures.stream().map(signature -> new DmarcObservation.Dkim(signature.domain(), signature.selector(),
+                    signature.result().tag())).toList(),
+                new DmarcObservation.Spf(spfDomain.toLowerCase(Locale.ROOT), envelope.mailFrom().isPresent() ? "mfrom" : "helo",
+                    mailFromResult)));
+        }
         clauses.add(result.authenticationResult());
         String summary = result.authenticationResult();
         if (result.result() == DmarcResult.Result.TEMPERROR) {

@@ -11,15 +11,8 @@ import java.util.Optional;
 
 import javax.inject.Singleton;
 
-import org.apache.james.lifecycle.api.LifecycleUtil;
-import org.apache.james.server.core.MailImpl;
-import org.apache.james.utils.InitializationOperation;
-import org.apache.james.utils.InitilizationOperationBuilder;
-import org.apache.mailet.MailAddress;
 import org.postroom.server.delivery.policy.MtaStsFetcher;
 import org.postroom.server.delivery.policy.MtaStsPolicies;
-import org.postroom.server.delivery.policy.TlsReportSender;
-import org.postroom.server.delivery.policy.TlsReporting;
 import org.postroom.server.delivery.policy.TlsReports;
 import org.postroom.server.delivery.policy.TransportSecurity;
 import org.postroom.server.delivery.policy.TransportSecuritySettings;
@@ -35,13 +28,12 @@ import org.postroom.server.dns.PostroomDnsService;
 
 import com.google.inject.AbstractModule;
 import com.google.inject.Provides;
-import com.google.inject.multibindings.ProvidesIntoSet;
 
 /**
  * The outbound engine and what it needs: its queue in the server's database (through a small commons-dbcp2 pool on
  * the JDBC URL of {@code conf/james-database.properties}) and under {@code var/outbound/}, its router, its settings.
- * Its TLS policy ({@link TransportSecurity}: MTA-STS, opportunistic STARTTLS otherwise) and the TLS-RPT counts and
- * reports. {@link Router.PortMap} (port 25) and {@link MtaStsFetcher.Ports} (443) may be overridden by an extension
+ * Its TLS policy ({@link TransportSecurity}: MTA-STS, opportunistic STARTTLS otherwise) and the TLS-RPT counts
+ * (the reports go out through {@link org.postroom.server.reports.ReportsModule}). {@link Router.PortMap} (port 25) and {@link MtaStsFetcher.Ports} (443) may be overridden by an extension
  * module ({@link org.postroom.server.Extensions}).
  */
 public class DeliveryModule extends AbstractModule {
@@ -119,33 +111,6 @@ public class DeliveryModule extends AbstractModule {
     @Singleton
     TlsReports tlsReports(PostroomHome home) {
         return new TlsReports(home.var().resolve("tls-rpt"), Clock.systemUTC());
-    }
-
-    @Provides
-    @Singleton
-    TlsReporting tlsReporting(TlsReports reports, TransportSecuritySettings settings, PostroomDnsService dns,
-                              org.apache.mailet.MailetContext mailetContext, org.postroom.server.ServerSettings server) {
-        Optional<TlsReportSender> sender = Optional.empty();
-        if (settings.sendReports()) {
-            String organization = settings.organization().orElse(server.hostname());
-            TlsReportSender.Reporter reporter = new TlsReportSender.Reporter(organization, "mailto:" + server.postmaster(),
-                server.hostname(), server.postmaster());
-            sender = Optional.of(new TlsReportSender(reports, dns, (from, to, message) -> {
-                MailImpl mail = MailImpl.builder().name(MailImpl.getId()).sender(new MailAddress(from)).addRecipient(new MailAddress(to))
-                    .mimeMessage(message).build();
-                try {
-                    mailetContext.sendMail(mail);
-                } finally {
-                    LifecycleUtil.dispose(mail);
-                }
-            }, reporter));
-        }
-        return new TlsReporting(reports, sender);
-    }
-
-    @ProvidesIntoSet
-    InitializationOperation startTlsReporting(TlsReporting reporting) {
-        return InitilizationOperationBuilder.forClass(TlsReporting.class).init(reporting::start);
     }
 
     @Provides

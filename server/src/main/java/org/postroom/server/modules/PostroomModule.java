@@ -65,6 +65,7 @@ public class PostroomModule extends AbstractModule {
         bind(org.postroom.server.metrics.MetricsSettings.class).toInstance(settings.metrics());
         bind(org.postroom.server.webhooks.WebhookSettings.class).toInstance(settings.webhooks());
         bind(org.postroom.server.delivery.policy.TransportSecuritySettings.class).toInstance(settings.transportSecurity());
+        bind(org.postroom.server.reports.ReportSettings.class).toInstance(settings.reports());
         bind(MailFlowGate.class).toInstance(gate);
         // The TLS certificate and key the server uses (conf's, or the self-signed pair made at the first start).
         bind(KeyMaterial.TlsFiles.class).toInstance(tls);

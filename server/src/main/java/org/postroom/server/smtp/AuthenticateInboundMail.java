@@ -31,6 +31,7 @@ import org.slf4j.LoggerFactory;
  * ({@code 451 4.7.5}; only the first {@code postroom.dkim.verify.signatures.max} signatures are evaluated). Every accepted message gets an {@code Authentication-Results} header (RFC 8601)
  * with {@code postroom.hostname} as authserv-id, after any existing one claiming that id is removed.
  * Authenticated sessions and {@code postroom.trusted.networks} are not evaluated (forged headers are still removed).
+ * Each message DMARC decided is counted for the domain's aggregate report ({@link org.postroom.server.reports.DmarcReports}).
  * What passed is also left on the mail as attributes ({@link InboundIdentity}: SPF pass of MAIL FROM, the From:
  * domain when SPF or DKIM passed aligned with it) for bounce processing, list commands and posting policy.
  * <pre>{@code
@@ -47,10 +48,12 @@ public class AuthenticateInboundMail implements JamesMessageHook {
     private final Networks trusted;
 
     @Inject
-    public AuthenticateInboundMail(PostroomDnsService dns, org.postroom.server.ServerSettings server, SmtpSettings settings) {
+    public AuthenticateInboundMail(PostroomDnsService dns, org.postroom.server.ServerSettings server, SmtpSettings settings,
+                                   org.postroom.server.reports.DmarcReports reports) {
         this(new InboundAuthenticator(dns, server.hostname(),
             () -> java.util.concurrent.ThreadLocalRandom.current().nextInt(100), settings.dkimVerifySignaturesMax(),
             settings.dkimVerifyTimeout(), System::nanoTime), server.hostname(), settings.trustedNetworks());
+        authenticator.observeDmarc(reports::record);
     }
 
     AuthenticateInboundMail(InboundAuthenticator authenticator, String authservId, Networks trusted) {

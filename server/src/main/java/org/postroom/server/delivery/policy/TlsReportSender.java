@@ -1,6 +1,5 @@
 package org.postroom.server.delivery.policy;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLDecoder;
@@ -9,7 +8,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
@@ -17,16 +15,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.zip.GZIPOutputStream;
 
 import javax.mail.MessagingException;
-import javax.mail.Session;
-import javax.mail.internet.InternetAddress;
-import javax.mail.internet.MimeBodyPart;
 import javax.mail.internet.MimeMessage;
-import javax.mail.internet.MimeMultipart;
 
 import org.postroom.auth.dmarc.TxtLookup;
+import org.postroom.server.reports.ReportMail;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,23 +40,14 @@ public final class TlsReportSender {
     private static final ObjectMapper JSON = new ObjectMapper();
     static final int MAX_RUA = 5;
 
-    /** Hands a report message to the mail flow (the mailet container's root). */
-    public interface Outbox {
-        void send(String sender, String recipient, MimeMessage message) throws MessagingException;
-    }
-
-    /** Who reports: our organization, a contact, the submitter host name, and the sender address of report mail. */
-    public record Reporter(String organization, String contact, String submitter, String sender) {
-    }
-
     private final TlsReports reports;
     private final TxtLookup dns;
-    private final Outbox outbox;
-    private final Reporter reporter;
+    private final ReportMail.Outbox outbox;
+    private final ReportMail.Reporter reporter;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(20))
         .followRedirects(HttpClient.Redirect.NEVER).build();
 
-    public TlsReportSender(TlsReports reports, TxtLookup dns, Outbox outbox, Reporter reporter) {
+    public TlsReportSender(TlsReports reports, TxtLookup dns, ReportMail.Outbox outbox, ReportMail.Reporter reporter) {
         this.reports = reports;
         this.dns = dns;
         this.outbox = outbox;
@@ -207,7 +192,7 @@ public final class TlsReportSender {
 
     private void deliver(String address, String domain, LocalDate day, String reportId, byte[] json)
         throws IOException, MessagingException {
-        byte[] gzip = gzip(json);
+        byte[] gzip = ReportMail.gzip(json);
         String lower = address.toLowerCase(java.util.Locale.ROOT);
         if (lower.startsWith("https://")) {
             HttpRequest request = HttpRequest.newBuilder(URI.create(address)).timeout(Duration.ofSeconds(60))
@@ -231,58 +216,17 @@ public final class TlsReportSender {
 
     /** The report mail of RFC 8460 section 5.3. */
     MimeMessage message(String recipient, String domain, LocalDate day, String reportId, byte[] gzip) throws MessagingException {
-        String messageId = "<" + reportId.replace('@', '.') + "." + Long.toHexString(System.nanoTime()) + "@" + reporter.submitter() + ">";
-        MimeMessage message = new MimeMessage(Session.getInstance(new java.util.Properties())) {
-            @Override
-            protected void updateMessageID() throws MessagingException {
-                setHeader("Message-ID", messageId);
-            }
-        };
-        message.setFrom(new InternetAddress(reporter.sender()));
-        message.setRecipient(javax.mail.Message.RecipientType.TO, new InternetAddress(recipient));
-        message.setSubject("Report Domain: " + domain + " Submitter: " + reporter.submitter() + " Report-ID: <" + reportId + ">");
-        message.setHeader("TLS-Report-Domain", domain);
-        message.setHeader("TLS-Report-Submitter", reporter.submitter());
-        message.setHeader("Auto-Submitted", "auto-generated");
-        message.setSentDate(java.util.Date.from(Instant.now()));
         long start = day.atStartOfDay().toEpochSecond(ZoneOffset.UTC);
         long end = day.plusDays(1).atStartOfDay().toEpochSecond(ZoneOffset.UTC) - 1;
         String fileName = reporter.submitter() + "!" + domain + "!" + start + "!" + end + ".json.gz";
-        MimeBodyPart text = new MimeBodyPart();
-        text.setText("This is an aggregate TLS report (RFC 8460) from " + reporter.organization() + " for " + domain
-            + ", covering " + day + " (UTC). It is attached as " + fileName + ".\n", StandardCharsets.UTF_8.name());
-        MimeBodyPart report = new MimeBodyPart();
-        report.setContent(gzip, "application/tlsrpt+gzip");
-        report.setFileName(fileName);
-        report.setHeader("Content-Transfer-Encoding", "base64");
-        MimeMultipart multipart = new ReportMultipart();
-        multipart.addBodyPart(text);
-        multipart.addBodyPart(report);
-        message.setContent(multipart);
-        message.saveChanges();
-        return message;
-    }
-
-    private static byte[] gzip(byte[] data) throws IOException {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try (GZIPOutputStream zip = new GZIPOutputStream(out)) {
-            zip.write(data);
-        }
-        return out.toByteArray();
-    }
-
-    /** multipart/report; report-type="tlsrpt" (MimeMultipart's constructors cannot set the parameter). */
-    private static final class ReportMultipart extends MimeMultipart {
-        ReportMultipart() {
-            super("report");
-            javax.mail.internet.ContentType type;
-            try {
-                type = new javax.mail.internet.ContentType(contentType);
-            } catch (javax.mail.internet.ParseException e) {
-                throw new IllegalStateException(e);
-            }
-            type.setParameter("report-type", "tlsrpt");
-            this.contentType = type.toString();
-        }
+        String messageId = "<" + reportId.replace('@', '.') + "." + Long.toHexString(System.nanoTime()) + "@" + reporter.submitter() + ">";
+        Map<String, String> headers = new LinkedHashMap<>();
+        headers.put("TLS-Report-Domain", domain);
+        headers.put("TLS-Report-Submitter", reporter.submitter());
+        return ReportMail.compose(reporter.sender(), recipient, new ReportMail.Content(
+            "Report Domain: " + domain + " Submitter: " + reporter.submitter() + " Report-ID: <" + reportId + ">", headers,
+            "This is an aggregate TLS report (RFC 8460) from " + reporter.organization() + " for " + domain + ", covering " + day
+                + " (UTC). It is attached as " + fileName + ".\n", gzip, "application/tlsrpt+gzip", fileName, Optional.of("tlsrpt"),
+            messageId));
     }
 }

@@ -71,7 +71,7 @@ class TlsReportsTest {
         TlsReportSender sender = new TlsReportSender(afterRestart,
             name -> name.equals("_smtp._tls.far.test") ? List.of("v=TLSRPTv1; rua=mailto:tls-reports@far.test") : List.of(),
             (from, to, message) -> sent.add(new Sent(from, to, message)),
-            new TlsReportSender.Reporter("Example Org", "mailto:postmaster@example.org", "mail.example.org", "postmaster@example.org"));
+            new org.postroom.server.reports.ReportMail.Reporter("Example Org", "mailto:postmaster@example.org", "mail.example.org", "postmaster@example.org"));
 
         assertThat(sender.sendDue()).isEqualTo(1);
         assertThat(sender.sendDue()).isZero();
@@ -124,7 +124,7 @@ class TlsReportsTest {
         reports.success(STS);
         List<Sent> sent = new ArrayList<>();
         TlsReportSender sender = new TlsReportSender(reports, name -> List.of(), (from, to, message) -> sent.add(new Sent(from, to, message)),
-            new TlsReportSender.Reporter("Example Org", "mailto:postmaster@example.org", "mail.example.org", "postmaster@example.org"));
+            new org.postroom.server.reports.ReportMail.Reporter("Example Org", "mailto:postmaster@example.org", "mail.example.org", "postmaster@example.org"));
 
         assertThat(sender.sendDue()).isZero();
         assertThat(reports.pastDays()).isEmpty();
