@@ -26,6 +26,7 @@ import org.postroom.server.smtp.SmtpSettings;
 import org.postroom.server.tls.TlsSettings;
 import org.postroom.server.unsubscribe.PublicSettings;
 import org.postroom.server.webhooks.WebhookSettings;
+import org.postroom.server.wellknown.MtaStsSettings;
 
 /**
  * The organization's settings: {@code conf/postroom.properties}, the one place a postmaster edits for hostname,
@@ -49,7 +50,7 @@ public final class PostroomSettings {
         for (Map<String, String> declared : List.of(ServerSettings.DEFAULTS, ListenerSettings.DEFAULTS,
             SmtpSettings.DEFAULTS, DeliverySettings.General.DEFAULTS, BounceProperties.DEFAULTS,
             LoginThrottle.Settings.DEFAULTS, TlsSettings.DEFAULTS, ListSettings.DEFAULTS, PublicSettings.DEFAULTS,
-            MetricsSettings.DEFAULTS, WebhookSettings.DEFAULTS)) {
+            MetricsSettings.DEFAULTS, WebhookSettings.DEFAULTS, MtaStsSettings.DEFAULTS)) {
             declared.forEach((key, value) -> {
                 if (DEFAULTS.putIfAbsent(key, value) != null) {
                     throw new IllegalStateException(key + " is declared twice");
@@ -72,6 +73,7 @@ public final class PostroomSettings {
     private final LoginThrottle.Settings loginThrottle;
     private final MetricsSettings metrics;
     private final WebhookSettings webhooks;
+    private final MtaStsSettings mtaSts;
 
     private PostroomSettings(Map<String, String> values) {
         this.values = values;
@@ -87,6 +89,7 @@ public final class PostroomSettings {
         this.loginThrottle = LoginThrottle.Settings.read(in);
         this.metrics = MetricsSettings.read(in);
         this.webhooks = WebhookSettings.read(in);
+        this.mtaSts = MtaStsSettings.read(in, server.hostname());
         this.problems = in.problems();
         this.keysRead = in.keysRead();
     }
@@ -216,6 +219,11 @@ public final class PostroomSettings {
 
     public WebhookSettings webhooks() {
         return webhooks;
+    }
+
+    /** The MTA-STS policy the public listener serves for the local domains. */
+    public MtaStsSettings mtaSts() {
+        return mtaSts;
     }
 
     public String hostname() {

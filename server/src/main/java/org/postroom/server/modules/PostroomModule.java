@@ -64,6 +64,7 @@ public class PostroomModule extends AbstractModule {
         bind(org.postroom.server.login.LoginThrottle.Settings.class).toInstance(settings.loginThrottle());
         bind(org.postroom.server.metrics.MetricsSettings.class).toInstance(settings.metrics());
         bind(org.postroom.server.webhooks.WebhookSettings.class).toInstance(settings.webhooks());
+        bind(org.postroom.server.wellknown.MtaStsSettings.class).toInstance(settings.mtaSts());
         bind(MailFlowGate.class).toInstance(gate);
         // The TLS certificate and key the server uses (conf's, or the self-signed pair made at the first start).
         bind(KeyMaterial.TlsFiles.class).toInstance(tls);
