@@ -487,6 +487,25 @@ class PostroomCliTest {
     }
 
     @Test
+    void recordTagsAndTheListenersHostAreReadLeniently() throws Exception {
+        assertThat(DnsCommand.tag("v=STSv1; id=abc123", "id")).isEqualTo("abc123");
+        assertThat(DnsCommand.tag("v=STSv1;id = abc123 ;", "id")).isEqualTo("abc123");
+        assertThat(DnsCommand.tag("v=TLSRPTv1; rua=mailto:a@example.org,https://r.example.net/x", "rua"))
+            .isEqualTo("mailto:a@example.org,https://r.example.net/x");
+        assertThat(DnsCommand.tag("v=STSv1", "id")).isEmpty();
+        com.fasterxml.jackson.databind.ObjectMapper mapper = new com.fasterxml.jackson.databind.ObjectMapper();
+        assertThat(DnsCommand.publicHost(mapper.readTree("{\"hostname\":\"mail.example.org\"}"))).isEqualTo("mail.example.org");
+        assertThat(DnsCommand.publicHost(mapper.readTree("{\"hostname\":\"mail.example.org\",\"publicUrl\":\"https://lists.example.org:8443/pr\"}")))
+            .isEqualTo("lists.example.org");
+        DnsCommand.DnsRecord sts = new DnsCommand.DnsRecord("_mta-sts.example.org.", "TXT", "v=STSv1; id=1", "");
+        assertThat(new DnsCommand.Finding(sts, DnsCommand.MISSING, "", true).fix())
+            .isEqualTo("publish _mta-sts.example.org. IN TXT \"v=STSv1; id=1\"");
+        assertThat(new DnsCommand.Finding(sts, DnsCommand.OK, "", true).fix()).isEmpty();
+        assertThat(new DnsCommand.Finding(sts, DnsCommand.MISMATCH, "", false).failed()).isFalse();
+        assertThat(new DnsCommand.Finding(sts, DnsCommand.MISMATCH, "", true).failed()).isTrue();
+    }
+
+    @Test
     void txtStringsAreJoinedWhetherQuotedOrNot() {
         assertThat(DnsLookup.joinTxt("\"v=DKIM1; k=rsa; p=MIIB\" AQAB")).isEqualTo("v=DKIM1; k=rsa; p=MIIBAQAB");
         assertThat(DnsLookup.joinTxt("\"v=spf1 mx -all\"")).isEqualTo("v=spf1 mx -all");
