@@ -417,7 +417,8 @@ final class DnsCommand extends Action {
         boolean versionFirst = fields[0].strip().equals("v=TLSRPTv1");
         String rua = tag(record, "rua");
         boolean addresses = !rua.isEmpty() && java.util.Arrays.stream(rua.split(",")).map(String::strip)
-            .allMatch(uri -> uri.matches("mailto:[^@\\s,;!]+@[A-Za-z0-9.-]+\\.[A-Za-z0-9-]+") || uri.matches("https://[^\\s,;]+"));
+            .allMatch(uri -> uri.matches("mailto:[^@\\s,;!]+@[A-Za-z0-9.-]+\\.[A-Za-z0-9-]+")
+                || uri.matches("https://[^\\s,;]+"));
         if (!versionFirst || !addresses) {
             return new Finding(expected, MISMATCH, record + " (needs v=TLSRPTv1 first, then rua= with mailto: or https:"
                 + " addresses separated by commas)", true);

@@ -50,10 +50,11 @@ import org.slf4j.LoggerFactory;
 /**
  * The public HTTP(S) listener: its own Jetty instance on its own port, sharing nothing with the admin API (a separate
  * server, thread pool, connector and handler). It serves one-click unsubscribe ({@code /u/}) and the local domains'
- * well-known files (the MTA-STS policy, mail client autoconfiguration), and nothing else. Jetty parses request headers without holding a thread, so slow clients cost a connection, not a worker;
- * a body that trickles in below {@value #MIN_BODY_RATE} bytes/s is cut off; every connection is closed after
- * {@code postroom.public.timeout} whatever it does (slow-loris), the number of connections is capped, request
- * headers are limited to 8 KB and bodies to 4 KB.
+ * well-known files (the MTA-STS policy, mail client autoconfiguration), and nothing else. Jetty parses request
+ * headers without holding a thread, so slow clients cost a connection, not a worker; a body that trickles in below
+ * {@value #MIN_BODY_RATE} bytes/s is cut off; every connection is closed after {@code postroom.public.timeout}
+ * whatever it does (slow-loris), the number of connections is capped, request headers are limited to 8 KB and bodies
+ * to 4 KB.
  */
 public class PublicListener implements org.apache.james.lifecycle.api.Startable {
     private static final Logger LOGGER = LoggerFactory.getLogger(PublicListener.class);
