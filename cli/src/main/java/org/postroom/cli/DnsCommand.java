@@ -163,7 +163,8 @@ final class DnsCommand extends Action {
             + " naming its pool's EHLO name which resolves back to it (forward-confirmed reverse DNS); an address is a"
             + " pool's bind address, or, for a pool without one (default), each address of its EHLO name. "
             + "Exit code 1 when a required record (MX, the host's address, SPF, active DKIM key, DMARC, _mta-sts with"
-            + " the id of the policy the server serves now, the mta-sts host, _smtp._tls, EHLO names and reverse DNS)"
+            + " the id of the policy the server serves now and every MX matching its mx patterns, the mta-sts host,"
+            + " _smtp._tls, EHLO names and reverse DNS)"
             + " is missing or mismatched; SRV records and retired DKIM keys are reported but optional.",
         footerHeading = "%nExamples:%n",
         footer = {"  postroom dns check example.org", "  postroom dns check example.org --server 9.9.9.9 --json"})
@@ -197,7 +198,7 @@ final class DnsCommand extends Action {
             try {
                 findings.add(checkAddress(dns, hostname));
                 for (DnsRecord record : records(name, status, keys)) {
-                    findings.add(check(dns, record, status.path("mtaSts").path("id").asText()));
+                    findings.add(check(dns, record, status.path("mtaSts")));
                 }
                 AdminApi.Response pools = api().get("/postroom/delivery/pools");
                 if (pools.status() == 200) {
@@ -336,8 +337,8 @@ final class DnsCommand extends Action {
         }
     }
 
-    /** One expected record; {@code mtaStsId} is the id of the policy the server serves now. */
-    static Finding check(DnsLookup dns, DnsRecord expected, String mtaStsId) throws DnsLookup.Unreachable {
+    /** One expected record; {@code mtaSts} is the policy the server serves now (its id and mx patterns). */
+    static Finding check(DnsLookup dns, DnsRecord expected, JsonNode mtaSts) throws DnsLookup.Unreachable {
         String name = expected.name();
         return switch (expected.type()) {
             case "MX" -> {
@@ -358,7 +359,7 @@ final class DnsCommand extends Action {
                     : new Finding(expected, MISMATCH, "is " + String.join(", ", found) + ", expected " + expected.value(), false);
             }
             case "CNAME" -> checkHost(dns, expected);
-            default -> expected.name().startsWith("_mta-sts.") ? checkMtaSts(dns, expected, mtaStsId)
+            default -> expected.name().startsWith("_mta-sts.") ? checkMtaSts(dns, expected, mtaSts)
                 : expected.name().startsWith("_smtp._tls.") ? checkTlsReporting(dns, expected)
                 : checkTxt(dns, expected);
         };
@@ -382,7 +383,8 @@ final class DnsCommand extends Action {
     }
 
     /** {@code _mta-sts}: exactly one v=STSv1 record, whose id is the one of the policy served now. */
-    private static Finding checkMtaSts(DnsLookup dns, DnsRecord expected, String serverId) throws DnsLookup.Unreachable {
+    private static Finding checkMtaSts(DnsLookup dns, DnsRecord expected, JsonNode policy) throws DnsLookup.Unreachable {
+        String serverId = policy.path("id").asText();
         List<String> found = txt(dns, expected.name(), "v=STSv1");
         if (found.isEmpty()) {
             return new Finding(expected, MISSING, "senders see no MTA-STS policy", true);
@@ -399,7 +401,32 @@ final class DnsCommand extends Action {
             return new Finding(expected, MISMATCH, "id=" + id + ", but the policy served now has id=" + serverId
                 + ": senders keep their cached policy", true);
         }
+        List<String> patterns = new ArrayList<>();
+        policy.path("mx").forEach(pattern -> patterns.add(pattern.asText()));
+        String domain = expected.name().substring("_mta-sts.".length());
+        List<String> uncovered = new ArrayList<>();
+        for (String mx : dns.query(domain, "MX")) {
+            String host = mx.substring(mx.indexOf(' ') + 1).strip().replaceAll("\\.$", "");
+            if (!patterns.isEmpty() && patterns.stream().noneMatch(pattern -> mxMatches(pattern, host))) {
+                uncovered.add(host);
+            }
+        }
+        if (!uncovered.isEmpty()) {
+            return new Finding(expected, MISMATCH, "MX " + String.join(", ", uncovered) + " matches no mx of the policy ("
+                + String.join(", ", patterns) + "): senders enforcing it would not deliver there", true,
+                "add " + String.join(", ", uncovered) + " to postroom.mta-sts.mx (then publish the new id), or remove"
+                    + " that MX");
+        }
         return new Finding(expected, OK, found.get(0), true);
+    }
+
+    /** RFC 8461 §4.1: a pattern is a host name, or {@code *.} matching exactly one more label on the left. */
+    static boolean mxMatches(String pattern, String host) {
+        if (pattern.startsWith("*.")) {
+            int dot = host.indexOf('.');
+            return dot > 0 && host.substring(dot + 1).equalsIgnoreCase(pattern.substring(2));
+        }
+        return sameHost(pattern, host);
     }
 
     /** {@code _smtp._tls}: exactly one v=TLSRPTv1 record with a rua= of mailto: or https: addresses (RFC 8460 §3). */

@@ -497,6 +497,11 @@ class PostroomCliTest {
         assertThat(DnsCommand.publicHost(mapper.readTree("{\"hostname\":\"mail.example.org\"}"))).isEqualTo("mail.example.org");
         assertThat(DnsCommand.publicHost(mapper.readTree("{\"hostname\":\"mail.example.org\",\"publicUrl\":\"https://lists.example.org:8443/pr\"}")))
             .isEqualTo("lists.example.org");
+        assertThat(DnsCommand.mxMatches("mail.example.org", "MAIL.example.org")).isTrue();
+        assertThat(DnsCommand.mxMatches("*.example.org", "mx1.example.org")).isTrue();
+        assertThat(DnsCommand.mxMatches("*.example.org", "a.mx1.example.org")).isFalse();
+        assertThat(DnsCommand.mxMatches("*.example.org", "example.org")).isFalse();
+        assertThat(DnsCommand.mxMatches("mail.example.org", "mx.example.org")).isFalse();
         DnsCommand.DnsRecord sts = new DnsCommand.DnsRecord("_mta-sts.example.org.", "TXT", "v=STSv1; id=1", "");
         assertThat(new DnsCommand.Finding(sts, DnsCommand.MISSING, "", true).fix())
             .isEqualTo("publish _mta-sts.example.org. IN TXT \"v=STSv1; id=1\"");

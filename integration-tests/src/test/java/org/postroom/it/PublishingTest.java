@@ -289,6 +289,21 @@ class PublishingTest {
             assertThat(findings(twoRecords).get("_mta-sts.example.org. TXT").path("detail").asText())
                 .contains("2 v=STSv1 records");
         }
+        try (FakeDns dns = goodZone(id)) {
+            dns.add(DOMAIN + ".", "MX", "20 backup.elsewhere.test.");
+            CliRun uncovered = postroom("dns", "check", DOMAIN, "--server", dns.address(), "--json");
+
+            assertThat(uncovered.code()).as(uncovered.toString()).isEqualTo(1);
+            JsonNode finding = findings(uncovered).get("_mta-sts.example.org. TXT");
+            assertThat(finding.path("status").asText()).isEqualTo("mismatch");
+            assertThat(finding.path("detail").asText()).isEqualTo("MX backup.elsewhere.test matches no mx of the policy"
+                + " (mail.example.org, *.mx.example.org): senders enforcing it would not deliver there");
+        }
+        try (FakeDns dns = goodZone(id)) {
+            dns.add(DOMAIN + ".", "MX", "20 eu.mx.example.org.");
+            assertThat(postroom("dns", "check", DOMAIN, "--server", dns.address()).code()).as("*.mx.example.org covers it")
+                .isZero();
+        }
         try (FakeDns dns = goodZone("20260101stale")) {
             CliRun stale = postroom("dns", "check", DOMAIN, "--server", dns.address(), "--json");
 
