@@ -15,8 +15,9 @@ import picocli.CommandLine.Parameters;
 @Command(name = "dns",
     header = "Print the DNS records a mail domain needs.",
     description = "Print, ready to paste into the domain's zone, every record the postmaster must publish for DOMAIN: "
-        + "MX, SPF, the DKIM key(s), DMARC, and the SRV records with which mail clients find the server (RFC 6186, "
-        + "RFC 8314). The host name and ports are the server's own settings.",
+        + "MX, SPF, the DKIM key(s), DMARC, MTA-STS (RFC 8461: the _mta-sts TXT record whose id follows the policy the "
+        + "public listener serves, and the mta-sts host name), TLS reporting (RFC 8460), and the SRV records with which "
+        + "mail clients find the server (RFC 6186, RFC 8314). The host name and ports are the server's own settings.",
     footerHeading = "%nExamples:%n",
     footer = {"  postroom dns example.org", "  postroom dns example.org --json", "  postroom dns check example.org",
         "  postroom dns check example.org --server 127.0.0.1"},
@@ -44,7 +45,7 @@ final class DnsCommand extends Action {
         requireLocalDomain(name);
         JsonNode status = requireJson(api().get("/postroom/status"), "read the server settings");
         JsonNode keys = requireJson(api().get("/postroom/dkim"), "list DKIM keys");
-        List<DnsRecord> records = records(name, status.path("hostname").asText(), status.path("ports"), keys);
+        List<DnsRecord> records = records(name, status, keys);
         if (output.json) {
             List<Map<String, String>> json = new ArrayList<>();
             for (DnsRecord record : records) {
@@ -73,7 +74,10 @@ final class DnsCommand extends Action {
         return 0;
     }
 
-    static List<DnsRecord> records(String domain, String hostname, JsonNode ports, JsonNode keys) {
+    /** The records of {@code domain} from the server's {@code /postroom/status} and {@code /postroom/dkim} answers. */
+    static List<DnsRecord> records(String domain, JsonNode status, JsonNode keys) {
+        String hostname = status.path("hostname").asText();
+        JsonNode ports = status.path("ports");
         String origin = domain + ".";
         String host = hostname + ".";
         List<DnsRecord> records = new ArrayList<>();
@@ -95,6 +99,22 @@ final class DnsCommand extends Action {
         records.add(new DnsRecord("_dmarc." + origin, "TXT", "v=DMARC1; p=none; rua=mailto:postmaster@" + domain,
             "DMARC: p=none only collects reports. Once they show all your mail passes, tighten to p=quarantine,"
                 + " then p=reject."));
+        JsonNode mtaSts = status.path("mtaSts");
+        if (mtaSts.hasNonNull("id")) {
+            records.add(new DnsRecord("_mta-sts." + origin, "TXT", "v=STSv1; id=" + mtaSts.path("id").asText(),
+                "MTA-STS (RFC 8461): senders deliver to " + domain + " only over TLS to the MX of its policy (mode "
+                    + mtaSts.path("mode").asText() + "). The id changes with the policy (postroom.mta-sts.*): publish"
+                    + " the new one after each change, or senders keep the policy they cached."));
+            records.add(new DnsRecord("mta-sts." + origin, "CNAME", publicHost(status) + ".",
+                "Senders fetch the policy from https://mta-sts." + domain + "/.well-known/mta-sts.txt: point this name"
+                    + " at the public listener (a CNAME, or A/AAAA records), which must answer HTTPS there with a"
+                    + " certificate valid for mta-sts." + domain + " (postroom.public.tls=true with such a"
+                    + " certificate, or the reverse proxy): without a valid certificate senders ignore the policy."));
+        }
+        records.add(new DnsRecord("_smtp._tls." + origin, "TXT", "v=TLSRPTv1; rua=mailto:tls-reports@" + domain,
+            "TLS reporting (RFC 8460): senders mail daily reports of TLS failures delivering to " + domain
+                + " there; create that address (e.g. postroom alias add tls-reports@" + domain + " postmaster@" + domain
+                + ")."));
         records.add(srv("_submissions._tcp." + origin, 0, ports.path("smtps").asInt(465), host, "Mail clients (RFC 6186/8314):"
             + " submission over TLS first, then STARTTLS; IMAP before POP3."));
         records.add(srv("_submission._tcp." + origin, 5, ports.path("submission").asInt(587), host, ""));
@@ -105,18 +125,47 @@ final class DnsCommand extends Action {
         return records;
     }
 
-    /** What {@code dns check} found for one expected record. */
-    record Finding(DnsRecord expected, String status, String detail, boolean required) {
+    /** The host of {@code postroom.public.url} (the public listener as the world reaches it), else the host name. */
+    static String publicHost(JsonNode status) {
+        String url = status.path("publicUrl").asText("");
+        try {
+            String host = url.isEmpty() ? null : java.net.URI.create(url).getHost();
+            return host == null ? status.path("hostname").asText() : host;
+        } catch (IllegalArgumentException e) {
+            return status.path("hostname").asText();
+        }
+    }
+
+    static final String OK = "ok";
+    static final String MISSING = "missing";
+    static final String MISMATCH = "mismatch";
+
+    /**
+     * What {@code dns check} found for one expected record: {@value #OK}, {@value #MISSING} or {@value #MISMATCH},
+     * what was found, and how to fix it (empty when ok).
+     */
+    record Finding(DnsRecord expected, String status, String detail, boolean required, String fix) {
+        /** A finding whose fix is to publish the expected record. */
+        Finding(DnsRecord expected, String status, String detail, boolean required) {
+            this(expected, status, detail, required, status.equals(OK) ? ""
+                : "publish " + expected.name() + " IN " + expected.type() + " "
+                    + (expected.type().equals("TXT") ? "\"" + expected.value() + "\"" : expected.value()));
+        }
+
         boolean failed() {
-            return required && !status.equals("ok");
+            return required && !status.equals(OK);
         }
     }
 
     @Command(name = "check",
-        description = "Look the records of 'postroom dns DOMAIN' up in DNS and say which are missing or wrong. "
-            + "Exit code 1 when a required record (MX, the host's address, SPF, active DKIM key, DMARC, the PTR of each"
-            + " outbound pool's address naming its EHLO name and resolving back) is missing or wrong; SRV records and"
-            + " retired DKIM keys are reported but optional.",
+        description = "Look the records of 'postroom dns DOMAIN' up in DNS and say of each OK, MISSING or MISMATCH, with"
+            + " how to fix it. Also checks that each EHLO name resolves (A/AAAA) and that each outbound address has a PTR"
+            + " naming its pool's EHLO name which resolves back to it (forward-confirmed reverse DNS); an address is a"
+            + " pool's bind address, or, for a pool without one (default), each address of its EHLO name. "
+            + "Exit code 1 when a required record (MX, the host's address, SPF, active DKIM key, DMARC, _mta-sts with"
+            + " the id of the policy the server serves now and every MX matching its mx patterns, the mta-sts host,"
+            + " _smtp._tls, EHLO names and reverse DNS)"
+            + " is missing or mismatched; SRV records and retired DKIM keys are reported but optional.",
         footerHeading = "%nExamples:%n",
         footer = {"  postroom dns check example.org", "  postroom dns check example.org --server 9.9.9.9 --json"})
     static final class Check extends Action {
@@ -148,17 +197,12 @@ final class DnsCommand extends Action {
             List<Finding> findings = new ArrayList<>();
             try {
                 findings.add(checkAddress(dns, hostname));
-                for (DnsRecord record : records(name, hostname, status.path("ports"), keys)) {
-                    findings.add(check(dns, record));
+                for (DnsRecord record : records(name, status, keys)) {
+                    findings.add(check(dns, record, status.path("mtaSts")));
                 }
                 AdminApi.Response pools = api().get("/postroom/delivery/pools");
                 if (pools.status() == 200) {
-                    for (JsonNode pool : requireJson(pools, "list the outbound pools")) {
-                        if (!pool.path("bind").isNull() && !pool.path("bind").asText().isEmpty()) {
-                            findings.add(checkReverse(dns, pool.path("name").asText(), pool.path("bind").asText(),
-                                pool.path("helo").asText()));
-                        }
-                    }
+                    findings.addAll(checkPools(dns, hostname, requireJson(pools, "list the outbound pools")));
                 }
             } catch (DnsLookup.Unreachable e) {
                 throw CliException.failure("cannot query DNS: " + e.getMessage() + " (try --server HOST)");
@@ -172,14 +216,22 @@ final class DnsCommand extends Action {
                     entry.put("status", finding.status());
                     entry.put("required", finding.required());
                     entry.put("detail", finding.detail());
+                    entry.put("fix", finding.fix().isEmpty() ? null : finding.fix());
                     json.add(entry);
                 }
                 session.printJson(json);
             } else {
                 Table table = new Table("RECORD", "TYPE", "STATUS", "DETAIL");
                 findings.forEach(finding -> table.add(finding.expected().name(), finding.expected().type(),
-                    finding.status() + (finding.required() ? "" : " (optional)"), finding.detail()));
+                    finding.status().toUpperCase(java.util.Locale.ROOT) + (finding.required() ? "" : " (optional)"),
+                    finding.detail()));
                 table.print(session.out);
+                List<Finding> toFix = findings.stream().filter(finding -> !finding.fix().isEmpty()).toList();
+                if (!toFix.isEmpty()) {
+                    session.out.println("To fix:");
+                    toFix.forEach(finding -> session.out.println("  " + finding.expected().name() + " "
+                        + finding.expected().type() + ": " + finding.fix()));
+                }
                 session.out.println("Asked " + dns.server() + ". Expected values: postroom dns " + name);
             }
             return findings.stream().anyMatch(Finding::failed) ? CliException.FAILURE : CliException.OK;
@@ -187,12 +239,49 @@ final class DnsCommand extends Action {
     }
 
     static Finding checkAddress(DnsLookup dns, String hostname) throws DnsLookup.Unreachable {
-        DnsRecord expected = new DnsRecord(hostname + ".", "A", "", "");
-        List<String> addresses = new ArrayList<>(dns.query(hostname, "A"));
-        addresses.addAll(dns.query(hostname, "AAAA"));
+        return checkAddress(dns, hostname, "the MX host");
+    }
+
+    /** {@code name} has an A or AAAA record; {@code what} says what the name is for. */
+    static Finding checkAddress(DnsLookup dns, String name, String what) throws DnsLookup.Unreachable {
+        DnsRecord expected = new DnsRecord(name + ".", "A", "", "");
+        List<String> addresses = addresses(dns, name);
         return addresses.isEmpty()
-            ? new Finding(expected, "missing", "the MX host has no A/AAAA record", true)
-            : new Finding(expected, "ok", String.join(", ", addresses), true);
+            ? new Finding(expected, MISSING, what + " has no A/AAAA record", true,
+                "publish " + name + ". IN A (and AAAA) with the server's public address")
+            : new Finding(expected, OK, String.join(", ", addresses), true, "");
+    }
+
+    private static List<String> addresses(DnsLookup dns, String name) throws DnsLookup.Unreachable {
+        List<String> addresses = new ArrayList<>(dns.query(name, "A"));
+        addresses.addAll(dns.query(name, "AAAA"));
+        return addresses;
+    }
+
+    /**
+     * The outbound side, pool by pool ({@code /postroom/delivery/pools}): each EHLO name other than the host name
+     * (checked already) resolves; each outbound address has forward-confirmed reverse DNS matching its pool's EHLO
+     * name. A pool without a bind address sends from the system's address, taken to be its EHLO name's.
+     */
+    static List<Finding> checkPools(DnsLookup dns, String hostname, JsonNode pools) throws DnsLookup.Unreachable {
+        List<Finding> findings = new ArrayList<>();
+        java.util.Set<String> namesChecked = new java.util.HashSet<>(List.of(hostname.toLowerCase(java.util.Locale.ROOT)));
+        java.util.Set<String> addressesChecked = new java.util.HashSet<>();
+        for (JsonNode pool : pools) {
+            String poolName = pool.path("name").asText();
+            String helo = pool.path("helo").asText(hostname);
+            if (namesChecked.add(helo.toLowerCase(java.util.Locale.ROOT))) {
+                findings.add(checkAddress(dns, helo, "the EHLO name of pool " + poolName));
+            }
+            String bind = pool.path("bind").isNull() ? "" : pool.path("bind").asText("");
+            List<String> sources = bind.isEmpty() ? addresses(dns, helo) : List.of(bind);
+            for (String address : sources) {
+                if (addressesChecked.add(address + " " + helo)) {
+                    findings.add(checkReverse(dns, poolName, address, helo));
+                }
+            }
+        }
+        return findings;
     }
 
     /**
@@ -202,21 +291,22 @@ final class DnsCommand extends Action {
     static Finding checkReverse(DnsLookup dns, String pool, String address, String helo) throws DnsLookup.Unreachable {
         DnsRecord expected = new DnsRecord(reverseName(address), "PTR", helo + ".", "pool " + pool);
         List<String> names = dns.query(reverseName(address), "PTR");
+        String askProvider = "ask the provider of " + address + " to set its PTR (reverse DNS) to " + helo;
         if (names.isEmpty()) {
-            return new Finding(expected, "missing", "pool " + pool + ": no PTR for " + address + " (ask its provider for one"
-                + " naming " + helo + ")", true);
+            return new Finding(expected, MISSING, "pool " + pool + ": no PTR for " + address, true, askProvider);
         }
         if (names.stream().noneMatch(found -> sameHost(found, helo))) {
-            return new Finding(expected, "wrong", "pool " + pool + ": " + address + " is named " + String.join(", ", names)
-                + ", not its EHLO name " + helo, true);
+            return new Finding(expected, MISMATCH, "pool " + pool + ": " + address + " is named " + String.join(", ", names)
+                + ", not its EHLO name " + helo, true, askProvider + ", or set pool." + pool + ".helo to the name it has"
+                + " (if that name resolves back to " + address + ")");
         }
-        List<String> forward = new ArrayList<>(dns.query(helo, "A"));
-        forward.addAll(dns.query(helo, "AAAA"));
+        List<String> forward = addresses(dns, helo);
         if (forward.stream().noneMatch(found -> sameAddress(found, address))) {
-            return new Finding(expected, "wrong", "pool " + pool + ": " + helo + " does not resolve back to " + address
-                + (forward.isEmpty() ? " (no address)" : " (" + String.join(", ", forward) + ")"), true);
+            return new Finding(expected, MISMATCH, "pool " + pool + ": " + helo + " does not resolve back to " + address
+                + (forward.isEmpty() ? " (no address)" : " (" + String.join(", ", forward) + ")"), true,
+                "add " + address + " to the A/AAAA records of " + helo + " (forward-confirmed reverse DNS)");
         }
-        return new Finding(expected, "ok", "pool " + pool + ": " + address + " <-> " + helo, true);
+        return new Finding(expected, OK, "pool " + pool + ": " + address + " <-> " + helo, true, "");
     }
 
     /** {@code 10.2.0.192.in-addr.arpa.} or the nibbles of an IPv6 address under {@code ip6.arpa.} */
@@ -247,28 +337,139 @@ final class DnsCommand extends Action {
         }
     }
 
-    static Finding check(DnsLookup dns, DnsRecord expected) throws DnsLookup.Unreachable {
+    /** One expected record; {@code mtaSts} is the policy the server serves now (its id and mx patterns). */
+    static Finding check(DnsLookup dns, DnsRecord expected, JsonNode mtaSts) throws DnsLookup.Unreachable {
         String name = expected.name();
         return switch (expected.type()) {
             case "MX" -> {
                 List<String> found = dns.query(name, "MX");
                 String target = expected.value().substring(expected.value().indexOf(' ') + 1);
                 boolean match = found.stream().anyMatch(mx -> sameHost(mx.substring(mx.indexOf(' ') + 1), target));
-                yield found.isEmpty() ? new Finding(expected, "missing", "no MX record", true)
-                    : match ? new Finding(expected, "ok", String.join(", ", found), true)
-                    : new Finding(expected, "wrong", "points to " + String.join(", ", found) + ", not " + target, true);
+                yield found.isEmpty() ? new Finding(expected, MISSING, "no MX record", true)
+                    : match ? new Finding(expected, OK, String.join(", ", found), true)
+                    : new Finding(expected, MISMATCH, "points to " + String.join(", ", found) + ", not " + target, true);
             }
             case "SRV" -> {
                 List<String> found = dns.query(name, "SRV");
                 String[] want = expected.value().split(" ");
                 boolean match = found.stream().map(srv -> srv.split(" ")).anyMatch(have -> have.length == 4
                     && have[2].equals(want[2]) && sameHost(have[3], want[3]));
-                yield found.isEmpty() ? new Finding(expected, "missing", "mail clients cannot discover the server", false)
-                    : match ? new Finding(expected, "ok", String.join(", ", found), false)
-                    : new Finding(expected, "wrong", "is " + String.join(", ", found) + ", expected " + expected.value(), false);
+                yield found.isEmpty() ? new Finding(expected, MISSING, "mail clients cannot discover the server", false)
+                    : match ? new Finding(expected, OK, String.join(", ", found), false)
+                    : new Finding(expected, MISMATCH, "is " + String.join(", ", found) + ", expected " + expected.value(), false);
             }
-            default -> checkTxt(dns, expected);
+            case "CNAME" -> checkHost(dns, expected);
+            default -> expected.name().startsWith("_mta-sts.") ? checkMtaSts(dns, expected, mtaSts)
+                : expected.name().startsWith("_smtp._tls.") ? checkTlsReporting(dns, expected)
+                : checkTxt(dns, expected);
         };
+    }
+
+    /** A name that must reach a host: the expected CNAME, or addresses of its own. */
+    private static Finding checkHost(DnsLookup dns, DnsRecord expected) throws DnsLookup.Unreachable {
+        String name = expected.name();
+        List<String> aliases = dns.query(name, "CNAME");
+        if (aliases.stream().anyMatch(alias -> sameHost(alias, expected.value()))) {
+            return new Finding(expected, OK, "-> " + String.join(", ", aliases), true);
+        }
+        if (!aliases.isEmpty()) {
+            return new Finding(expected, MISMATCH, "-> " + String.join(", ", aliases) + ", not " + expected.value(), true,
+                "point " + name + " at the public listener: CNAME " + expected.value() + " (or at a proxy that serves"
+                    + " its /.well-known/ paths)");
+        }
+        List<String> addresses = addresses(dns, name);
+        return addresses.isEmpty() ? new Finding(expected, MISSING, "the name does not resolve", true)
+            : new Finding(expected, OK, String.join(", ", addresses) + " (A/AAAA: make sure it is the public listener)", true);
+    }
+
+    /** {@code _mta-sts}: exactly one v=STSv1 record, whose id is the one of the policy served now. */
+    private static Finding checkMtaSts(DnsLookup dns, DnsRecord expected, JsonNode policy) throws DnsLookup.Unreachable {
+        String serverId = policy.path("id").asText();
+        List<String> found = txt(dns, expected.name(), "v=STSv1");
+        if (found.isEmpty()) {
+            return new Finding(expected, MISSING, "senders see no MTA-STS policy", true);
+        }
+        if (found.size() > 1) {
+            return new Finding(expected, MISMATCH, found.size() + " v=STSv1 records where senders accept exactly one"
+                + " (RFC 8461 §3.1)", true, "keep only \"" + expected.value() + "\"");
+        }
+        String id = tag(found.get(0), "id");
+        if (!id.matches("[A-Za-z0-9]{1,32}")) {
+            return new Finding(expected, MISMATCH, found.get(0) + " (id must be 1 to 32 letters or digits)", true);
+        }
+        if (!id.equals(serverId)) {
+            return new Finding(expected, MISMATCH, "id=" + id + ", but the policy served now has id=" + serverId
+                + ": senders keep their cached policy", true);
+        }
+        List<String> patterns = new ArrayList<>();
+        policy.path("mx").forEach(pattern -> patterns.add(pattern.asText()));
+        String domain = expected.name().substring("_mta-sts.".length());
+        List<String> uncovered = new ArrayList<>();
+        for (String mx : dns.query(domain, "MX")) {
+            String host = mx.substring(mx.indexOf(' ') + 1).strip().replaceAll("\\.$", "");
+            if (!patterns.isEmpty() && patterns.stream().noneMatch(pattern -> mxMatches(pattern, host))) {
+                uncovered.add(host);
+            }
+        }
+        if (!uncovered.isEmpty()) {
+            return new Finding(expected, MISMATCH, "MX " + String.join(", ", uncovered) + " matches no mx of the policy ("
+                + String.join(", ", patterns) + "): senders enforcing it would not deliver there", true,
+                "add " + String.join(", ", uncovered) + " to postroom.mta-sts.mx (then publish the new id), or remove"
+                    + " that MX");
+        }
+        return new Finding(expected, OK, found.get(0), true);
+    }
+
+    /** RFC 8461 §4.1: a pattern is a host name, or {@code *.} matching exactly one more label on the left. */
+    static boolean mxMatches(String pattern, String host) {
+        if (pattern.startsWith("*.")) {
+            int dot = host.indexOf('.');
+            return dot > 0 && host.substring(dot + 1).equalsIgnoreCase(pattern.substring(2));
+        }
+        return sameHost(pattern, host);
+    }
+
+    /** {@code _smtp._tls}: exactly one v=TLSRPTv1 record with a rua= of mailto: or https: addresses (RFC 8460 §3). */
+    private static Finding checkTlsReporting(DnsLookup dns, DnsRecord expected) throws DnsLookup.Unreachable {
+        List<String> found = txt(dns, expected.name(), "v=TLSRPTv1");
+        if (found.isEmpty()) {
+            return new Finding(expected, MISSING, "senders send no TLS reports", true);
+        }
+        if (found.size() > 1) {
+            return new Finding(expected, MISMATCH, found.size() + " v=TLSRPTv1 records where senders accept exactly one",
+                true, "keep only \"" + expected.value() + "\"");
+        }
+        String record = found.get(0);
+        String[] fields = record.split(";");
+        boolean versionFirst = fields[0].strip().equals("v=TLSRPTv1");
+        String rua = tag(record, "rua");
+        boolean addresses = !rua.isEmpty() && java.util.Arrays.stream(rua.split(",")).map(String::strip)
+            .allMatch(uri -> uri.matches("mailto:[^@\\s,;!]+@[A-Za-z0-9.-]+\\.[A-Za-z0-9-]+")
+                || uri.matches("https://[^\\s,;]+"));
+        if (!versionFirst || !addresses) {
+            return new Finding(expected, MISMATCH, record + " (needs v=TLSRPTv1 first, then rua= with mailto: or https:"
+                + " addresses separated by commas)", true);
+        }
+        return new Finding(expected, OK, record, true);
+    }
+
+    /** The TXT records at {@code name} starting with {@code version} (case-insensitive), their strings joined. */
+    private static List<String> txt(DnsLookup dns, String name, String version) throws DnsLookup.Unreachable {
+        String prefix = version.toLowerCase(java.util.Locale.ROOT);
+        return dns.query(name, "TXT").stream().map(DnsLookup::joinTxt)
+            .filter(txt -> txt.toLowerCase(java.util.Locale.ROOT).startsWith(prefix)).toList();
+    }
+
+    /** The value of {@code key=} among the {@code ;}-separated fields of a record; empty when absent. */
+    static String tag(String record, String key) {
+        for (String field : record.split(";")) {
+            String trimmed = field.strip();
+            int equals = trimmed.indexOf('=');
+            if (equals > 0 && trimmed.substring(0, equals).strip().equals(key)) {
+                return trimmed.substring(equals + 1).strip();
+            }
+        }
+        return "";
     }
 
     private static Finding checkTxt(DnsLookup dns, DnsRecord expected) throws DnsLookup.Unreachable {
@@ -279,21 +480,22 @@ final class DnsCommand extends Action {
         boolean retiredKey = expected.comment().contains("(retired");
         boolean required = !retiredKey;
         if (found.isEmpty()) {
-            return new Finding(expected, "missing", "publish: " + abbreviate(expected.value()), required);
+            return new Finding(expected, MISSING, "publish: " + abbreviate(expected.value()), required);
         }
         if (found.size() > 1) {
-            return new Finding(expected, "wrong", found.size() + " records where receivers accept exactly one", required);
+            return new Finding(expected, MISMATCH, found.size() + " records where receivers accept exactly one", required);
         }
         String record = found.get(0);
         if (prefix.equals("v=dkim1")) {
             return publicKey(record).equals(publicKey(expected.value()))
-                ? new Finding(expected, "ok", "matches the key in var/dkim", required)
-                : new Finding(expected, "wrong", "publishes another key than var/dkim holds", required);
+                ? new Finding(expected, OK, "matches the key in var/dkim", required)
+                : new Finding(expected, MISMATCH, "publishes another key than var/dkim holds", required);
         }
         if (prefix.equals("v=spf1") && record.matches("(?i).*[+?]all\\s*$")) {
-            return new Finding(expected, "wrong", record + " (lets anyone send as the domain; use -all)", required);
+            return new Finding(expected, MISMATCH, record + " (lets anyone send as the domain; use -all)", required,
+                "end the SPF record with -all (only the listed senders may send as the domain)");
         }
-        return new Finding(expected, "ok", record, required);
+        return new Finding(expected, OK, record, required);
     }
 
     private static String publicKey(String record) {

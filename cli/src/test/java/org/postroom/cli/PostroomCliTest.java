@@ -460,25 +460,54 @@ class PostroomCliTest {
     @Test
     void dnsRecordsNameTheServerItsPortsAndEveryKeyOfTheDomain() throws Exception {
         com.fasterxml.jackson.databind.ObjectMapper mapper = new com.fasterxml.jackson.databind.ObjectMapper();
-        var ports = mapper.readTree("{\"smtps\":465,\"submission\":587,\"imaps\":993,\"imap\":143,\"pop3s\":995,\"pop3\":110}");
+        var status = mapper.readTree("{\"hostname\":\"mail.example.org\",\"publicUrl\":\"https://lists.example.org/pr\","
+            + "\"ports\":{\"smtps\":465,\"submission\":587,\"imaps\":993,\"imap\":143,\"pop3s\":995,\"pop3\":110},"
+            + "\"mtaSts\":{\"mode\":\"testing\",\"id\":\"0123456789abcdef\"}}");
         var keys = mapper.readTree("[{\"domain\":\"example.org\",\"selector\":\"s1\",\"active\":true,"
             + "\"dnsName\":\"s1._domainkey.example.org\",\"dnsRecord\":\"v=DKIM1; k=rsa; p=AAAA\"},"
             + "{\"domain\":\"other.test\",\"selector\":\"s9\",\"active\":true,"
             + "\"dnsName\":\"s9._domainkey.other.test\",\"dnsRecord\":\"v=DKIM1; k=rsa; p=BBBB\"}]");
 
-        var records = DnsCommand.records("example.org", "mail.example.org", ports, keys);
+        var records = DnsCommand.records("example.org", status, keys);
 
         assertThat(records).extracting(r -> r.name() + " " + r.type() + " " + r.value()).containsExactly(
             "example.org. MX 10 mail.example.org.",
             "example.org. TXT v=spf1 mx -all",
             "s1._domainkey.example.org. TXT v=DKIM1; k=rsa; p=AAAA",
             "_dmarc.example.org. TXT v=DMARC1; p=none; rua=mailto:postmaster@example.org",
+            "_mta-sts.example.org. TXT v=STSv1; id=0123456789abcdef",
+            "mta-sts.example.org. CNAME lists.example.org.",
+            "_smtp._tls.example.org. TXT v=TLSRPTv1; rua=mailto:tls-reports@example.org",
             "_submissions._tcp.example.org. SRV 0 1 465 mail.example.org.",
             "_submission._tcp.example.org. SRV 5 1 587 mail.example.org.",
             "_imaps._tcp.example.org. SRV 0 1 993 mail.example.org.",
             "_imap._tcp.example.org. SRV 5 1 143 mail.example.org.",
             "_pop3s._tcp.example.org. SRV 10 1 995 mail.example.org.",
             "_pop3._tcp.example.org. SRV 15 1 110 mail.example.org.");
+    }
+
+    @Test
+    void recordTagsAndTheListenersHostAreReadLeniently() throws Exception {
+        assertThat(DnsCommand.tag("v=STSv1; id=abc123", "id")).isEqualTo("abc123");
+        assertThat(DnsCommand.tag("v=STSv1;id = abc123 ;", "id")).isEqualTo("abc123");
+        assertThat(DnsCommand.tag("v=TLSRPTv1; rua=mailto:a@example.org,https://r.example.net/x", "rua"))
+            .isEqualTo("mailto:a@example.org,https://r.example.net/x");
+        assertThat(DnsCommand.tag("v=STSv1", "id")).isEmpty();
+        com.fasterxml.jackson.databind.ObjectMapper mapper = new com.fasterxml.jackson.databind.ObjectMapper();
+        assertThat(DnsCommand.publicHost(mapper.readTree("{\"hostname\":\"mail.example.org\"}"))).isEqualTo("mail.example.org");
+        assertThat(DnsCommand.publicHost(mapper.readTree("{\"hostname\":\"mail.example.org\",\"publicUrl\":\"https://lists.example.org:8443/pr\"}")))
+            .isEqualTo("lists.example.org");
+        assertThat(DnsCommand.mxMatches("mail.example.org", "MAIL.example.org")).isTrue();
+        assertThat(DnsCommand.mxMatches("*.example.org", "mx1.example.org")).isTrue();
+        assertThat(DnsCommand.mxMatches("*.example.org", "a.mx1.example.org")).isFalse();
+        assertThat(DnsCommand.mxMatches("*.example.org", "example.org")).isFalse();
+        assertThat(DnsCommand.mxMatches("mail.example.org", "mx.example.org")).isFalse();
+        DnsCommand.DnsRecord sts = new DnsCommand.DnsRecord("_mta-sts.example.org.", "TXT", "v=STSv1; id=1", "");
+        assertThat(new DnsCommand.Finding(sts, DnsCommand.MISSING, "", true).fix())
+            .isEqualTo("publish _mta-sts.example.org. IN TXT \"v=STSv1; id=1\"");
+        assertThat(new DnsCommand.Finding(sts, DnsCommand.OK, "", true).fix()).isEmpty();
+        assertThat(new DnsCommand.Finding(sts, DnsCommand.MISMATCH, "", false).failed()).isFalse();
+        assertThat(new DnsCommand.Finding(sts, DnsCommand.MISMATCH, "", true).failed()).isTrue();
     }
 
     @Test

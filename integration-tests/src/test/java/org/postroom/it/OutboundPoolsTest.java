@@ -74,11 +74,11 @@ class OutboundPoolsTest {
                 assertThat(bulk.path("status").asText()).isEqualTo("ok");
                 assertThat(bulk.path("detail").asText()).contains("127.0.0.2 <-> bulk.example.test");
                 assertThat(odd).isNotNull();
-                assertThat(odd.path("status").asText()).isEqualTo("wrong");
+                assertThat(odd.path("status").asText()).isEqualTo("mismatch");
                 assertThat(odd.path("detail").asText()).contains("somebody-else.example.test").contains("odd.example.test");
                 assertThat(check.code()).as("a wrong PTR is a failure").isEqualTo(1);
                 CliRun table = CliRun.run(cli, "dns", "check", PostroomProcess.DOMAIN, "--server", dns.address());
-                assertThat(table.out()).containsPattern("2\\.0\\.0\\.127\\.in-addr\\.arpa\\. +PTR +ok ");
+                assertThat(table.out()).containsPattern("2\\.0\\.0\\.127\\.in-addr\\.arpa\\. +PTR +OK ");
             }
         }
     }

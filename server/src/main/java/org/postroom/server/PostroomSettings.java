@@ -28,6 +28,7 @@ import org.postroom.server.smtp.SmtpSettings;
 import org.postroom.server.tls.TlsSettings;
 import org.postroom.server.unsubscribe.PublicSettings;
 import org.postroom.server.webhooks.WebhookSettings;
+import org.postroom.server.wellknown.MtaStsSettings;
 
 /**
  * The organization's settings: {@code conf/postroom.properties}, the one place a postmaster edits for hostname,
@@ -52,7 +53,7 @@ public final class PostroomSettings {
             SmtpSettings.DEFAULTS, DeliverySettings.General.DEFAULTS, BounceProperties.DEFAULTS,
             LoginThrottle.Settings.DEFAULTS, TlsSettings.DEFAULTS, ListSettings.DEFAULTS, PublicSettings.DEFAULTS,
             MetricsSettings.DEFAULTS, WebhookSettings.DEFAULTS, TransportSecuritySettings.DEFAULTS,
-            ReportSettings.DEFAULTS)) {
+            ReportSettings.DEFAULTS, MtaStsSettings.DEFAULTS)) {
             declared.forEach((key, value) -> {
                 if (DEFAULTS.putIfAbsent(key, value) != null) {
                     throw new IllegalStateException(key + " is declared twice");
@@ -77,6 +78,7 @@ public final class PostroomSettings {
     private final WebhookSettings webhooks;
     private final TransportSecuritySettings transportSecurity;
     private final ReportSettings reports;
+    private final MtaStsSettings mtaSts;
 
     private PostroomSettings(Map<String, String> values) {
         this.values = values;
@@ -94,6 +96,7 @@ public final class PostroomSettings {
         this.webhooks = WebhookSettings.read(in);
         this.transportSecurity = TransportSecuritySettings.read(in);
         this.reports = ReportSettings.read(in);
+        this.mtaSts = MtaStsSettings.read(in, server.hostname());
         this.problems = in.problems();
         this.keysRead = in.keysRead();
     }
@@ -231,6 +234,11 @@ public final class PostroomSettings {
 
     public WebhookSettings webhooks() {
         return webhooks;
+    }
+
+    /** The MTA-STS policy the public listener serves for the local domains. */
+    public MtaStsSettings mtaSts() {
+        return mtaSts;
     }
 
     public String hostname() {

@@ -424,13 +424,18 @@ class PostroomCommandTest {
                 }
             }
             String host = PostroomProcess.HOSTNAME + ".";
+            String stsId = JSON.readTree(server.admin().get("/postroom/status")).path("mtaSts").path("id").asText();
             try (FakeDns dns = new FakeDns()) {
                 dns.add(domain + ".", "MX", "10 " + host)
                     .add(host, "A", "192.0.2.25")
+                    .add("25.2.0.192.in-addr.arpa.", "PTR", host)
                     .add(domain + ".", "TXT", "\"v=spf1 mx -all\"")
                     .add("c1._domainkey." + domain + ".", "TXT",
                         "\"" + keyRecord.substring(0, 200) + "\" \"" + keyRecord.substring(200) + "\"")
-                    .add("_dmarc." + domain + ".", "TXT", "\"v=DMARC1; p=quarantine\"");
+                    .add("_dmarc." + domain + ".", "TXT", "\"v=DMARC1; p=quarantine\"")
+                    .add("_mta-sts." + domain + ".", "TXT", "\"v=STSv1; id=" + stsId + "\"")
+                    .add("mta-sts." + domain + ".", "A", "192.0.2.25")
+                    .add("_smtp._tls." + domain + ".", "TXT", "\"v=TLSRPTv1; rua=mailto:tls@" + domain + ",https://r.example.net/tls\"");
 
                 CliRun good = postroom("dns", "check", domain, "--server", dns.address());
 
@@ -442,6 +447,9 @@ class PostroomCommandTest {
                 assertThat(status).containsEntry(domain + ". MX", "ok").containsEntry(host + " A", "ok")
                     .containsEntry(domain + ". TXT", "ok").containsEntry("c1._domainkey." + domain + ". TXT", "ok")
                     .containsEntry("_dmarc." + domain + ". TXT", "ok")
+                    .containsEntry("_mta-sts." + domain + ". TXT", "ok").containsEntry("mta-sts." + domain + ". CNAME", "ok")
+                    .containsEntry("_smtp._tls." + domain + ". TXT", "ok")
+                    .containsEntry("25.2.0.192.in-addr.arpa. PTR", "ok")
                     .containsEntry("_submission._tcp." + domain + ". SRV", "missing");
             }
             try (FakeDns dns = new FakeDns()) {
@@ -454,10 +462,11 @@ class PostroomCommandTest {
 
                 assertThat(bad.code()).as(bad.toString()).isEqualTo(1);
                 assertThat(bad.out().lines())
-                    .anyMatch(line -> line.startsWith(domain + ".") && line.contains("MX") && line.contains("wrong"))
-                    .anyMatch(line -> line.contains("TXT") && line.contains("wrong") && line.contains("+all"))
-                    .anyMatch(line -> line.startsWith("c1._domainkey") && line.contains("wrong"))
-                    .anyMatch(line -> line.startsWith("_dmarc") && line.contains("missing"));
+                    .anyMatch(line -> line.startsWith(domain + ".") && line.contains("MX") && line.contains("MISMATCH"))
+                    .anyMatch(line -> line.contains("TXT") && line.contains("MISMATCH") && line.contains("+all"))
+                    .anyMatch(line -> line.startsWith("c1._domainkey") && line.contains("MISMATCH"))
+                    .anyMatch(line -> line.startsWith("_dmarc") && line.contains("MISSING"))
+                    .contains("  " + domain + ". TXT: end the SPF record with -all (only the listed senders may send as the domain)");
             }
             try (FakeDns dns = new FakeDns()) {
                 dns.silence();

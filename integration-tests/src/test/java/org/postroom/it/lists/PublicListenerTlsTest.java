@@ -76,4 +76,17 @@ class PublicListenerTlsTest {
             .timeout(Duration.ofSeconds(10)).GET().build(), HttpResponse.BodyHandlers.ofString()))
             .isInstanceOf(IOException.class);
     }
+
+    @Test
+    void theMtaStsPolicyIsServedOverHttpsForMtaStsDotALocalDomain() throws Exception {
+        try (SSLSocket socket = (SSLSocket) TrustAll.context().getSocketFactory().createSocket("127.0.0.1", server.port("public"))) {
+            socket.setSoTimeout(10_000);
+            socket.getOutputStream().write(("GET /.well-known/mta-sts.txt HTTP/1.1\r\nHost: mta-sts." + PostroomProcess.DOMAIN
+                + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            String response = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+
+            assertThat(response).startsWith("HTTP/1.1 200 ").contains("\r\nContent-Type: text/plain\r\n")
+                .endsWith("\r\n\r\nversion: STSv1\r\nmode: testing\r\nmx: " + PostroomProcess.HOSTNAME + "\r\nmax_age: 604800\r\n");
+        }
+    }
 }

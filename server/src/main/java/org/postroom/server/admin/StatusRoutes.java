@@ -25,6 +25,7 @@ import org.postroom.server.MailFlowGate;
 import org.postroom.server.PostroomHome;
 import org.postroom.server.PostroomServer;
 import org.postroom.server.PostroomSettings;
+import org.postroom.server.wellknown.MtaStsPolicy;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,9 +39,11 @@ import spark.Service;
  * {"version": "0.1.0", "hostname": "mail.example.org", "startedAt": "2026-01-01T10:00:00Z", "uptimeSeconds": 3600,
  *  "listenAddress": "0.0.0.0", "adminAddress": "127.0.0.1",
  *  "ports": {"smtp": 25, "submission": 587, ...}, "queues": {"outbound": 2, "spool": 0}, "mailFlow": "open",
- *  "keptOnDisk": 0}
+ *  "keptOnDisk": 0, "publicUrl": "https://mail.example.org",
+ *  "mtaSts": {"mode": "testing", "mx": ["mail.example.org"], "maxAgeSeconds": 604800, "id": "3f0c...", "policy": "..."}}
  * }</pre>
  * Queue sizes are -1 when a queue cannot tell its size; {@code outbound} counts recipients still to be tried.
+ * {@code mtaSts} is the policy the public listener serves and the id {@code postroom dns} publishes for it.
  */
 public class StatusRoutes implements Routes {
     public static final String BASE_PATH = "/postroom/status";
@@ -95,6 +98,15 @@ public class StatusRoutes implements Routes {
         status.put("queues", sizes);
         status.put("mailFlow", gate.isOpen() ? "open" : "starting");
         status.put("keptOnDisk", keptOnDisk());
+        status.put("publicUrl", settings.publicListener().url().toString());
+        MtaStsPolicy policy = settings.mtaSts().policy();
+        Map<String, Object> mtaSts = new LinkedHashMap<>();
+        mtaSts.put("mode", policy.mode().text());
+        mtaSts.put("mx", policy.mx());
+        mtaSts.put("maxAgeSeconds", policy.maxAge().toSeconds());
+        mtaSts.put("id", policy.id());
+        mtaSts.put("policy", policy.text());
+        status.put("mtaSts", mtaSts);
         return status;
     }
 

@@ -66,6 +66,7 @@ public class PostroomModule extends AbstractModule {
         bind(org.postroom.server.webhooks.WebhookSettings.class).toInstance(settings.webhooks());
         bind(org.postroom.server.delivery.policy.TransportSecuritySettings.class).toInstance(settings.transportSecurity());
         bind(org.postroom.server.reports.ReportSettings.class).toInstance(settings.reports());
+        bind(org.postroom.server.wellknown.MtaStsSettings.class).toInstance(settings.mtaSts());
         bind(MailFlowGate.class).toInstance(gate);
         // The TLS certificate and key the server uses (conf's, or the self-signed pair made at the first start).
         bind(KeyMaterial.TlsFiles.class).toInstance(tls);

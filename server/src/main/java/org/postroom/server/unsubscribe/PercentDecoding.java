@@ -6,13 +6,16 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 
-/** Strict percent-decoding (RFC 3986): a {@code %} not followed by two hex digits, or bytes that are not UTF-8, fail. */
-final class PercentDecoding {
+/**
+ * Strict percent-decoding (RFC 3986), for the public listener's handlers: a {@code %} not followed by two hex digits,
+ * or bytes that are not UTF-8, fail.
+ */
+public final class PercentDecoding {
     private PercentDecoding() {
     }
 
     /** @param plusIsSpace true for form bodies (application/x-www-form-urlencoded) */
-    static Optional<String> decode(String text, boolean plusIsSpace) {
+    public static Optional<String> decode(String text, boolean plusIsSpace) {
         ByteBuffer bytes = ByteBuffer.allocate(text.length() * 3);
         for (int i = 0; i < text.length(); i++) {
             char c = text.charAt(i);

@@ -33,6 +33,7 @@ import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.Connection;
 import org.eclipse.jetty.server.ConnectionLimit;
+import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Request;
@@ -47,12 +48,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The public HTTP(S) listener for one-click unsubscribe: its own Jetty instance on its own port, sharing nothing
- * with the admin API (a separate server, thread pool, connector and handler; it serves {@code /u/} and nothing
- * else). Jetty parses request headers without holding a thread, so slow clients cost a connection, not a worker;
- * a body that trickles in below {@value #MIN_BODY_RATE} bytes/s is cut off; every connection is closed after
- * {@code postroom.public.timeout} whatever it does (slow-loris), the number of connections is capped, request
- * headers are limited to 8 KB and bodies to 4 KB.
+ * The public HTTP(S) listener: its own Jetty instance on its own port, sharing nothing with the admin API (a separate
+ * server, thread pool, connector and handler). It serves one-click unsubscribe ({@code /u/}) and the local domains'
+ * well-known files (the MTA-STS policy, mail client autoconfiguration), and nothing else. Jetty parses request
+ * headers without holding a thread, so slow clients cost a connection, not a worker; a body that trickles in below
+ * {@value #MIN_BODY_RATE} bytes/s is cut off; every connection is closed after {@code postroom.public.timeout}
+ * whatever it does (slow-loris), the number of connections is capped, request headers are limited to 8 KB and bodies
+ * to 4 KB.
  */
 public class PublicListener implements org.apache.james.lifecycle.api.Startable {
     private static final Logger LOGGER = LoggerFactory.getLogger(PublicListener.class);
@@ -66,11 +68,11 @@ public class PublicListener implements org.apache.james.lifecycle.api.Startable 
     }
 
     private final Options options;
-    private final OneClickHandler handler;
+    private final Handler handler;
     private Server server;
     private ScheduledExecutorService reaper;
 
-    public PublicListener(Options options, OneClickHandler handler) {
+    public PublicListener(Options options, Handler handler) {
         this.options = options;
         this.handler = handler;
     }
@@ -125,8 +127,8 @@ public class PublicListener implements org.apache.james.lifecycle.api.Startable 
         server.setErrorHandler(new PlainErrorHandler());
         server.setHandler(handler);
         server.start();
-        LOGGER.info("Public listener (one-click unsubscribe) on {}://{}:{}", options.tls() ? "https" : "http",
-            options.address(), connector.getLocalPort());
+        LOGGER.info("Public listener (one-click unsubscribe, MTA-STS, autoconfig) on {}://{}:{}",
+            options.tls() ? "https" : "http", options.address(), connector.getLocalPort());
     }
 
     public synchronized void stop() {

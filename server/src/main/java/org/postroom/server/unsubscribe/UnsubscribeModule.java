@@ -4,6 +4,9 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Optional;
 
+import org.apache.james.core.Domain;
+import org.apache.james.domainlist.api.DomainList;
+import org.apache.james.domainlist.api.DomainListException;
 import org.apache.james.utils.InitializationOperation;
 import org.apache.james.utils.InitilizationOperationBuilder;
 import org.apache.james.webadmin.Routes;
@@ -13,8 +16,14 @@ import org.postroom.lists.UnsubscribeLinks;
 import org.postroom.lists.tokens.SignedUnsubscribeLinks;
 import org.postroom.lists.tokens.Tokens;
 import org.postroom.lists.tokens.VerpTags;
+import org.eclipse.jetty.server.handler.HandlerList;
+import org.postroom.server.ListenerSettings;
 import org.postroom.server.PostroomHome;
+import org.postroom.server.ServerSettings;
 import org.postroom.server.tls.KeyMaterial;
+import org.postroom.server.wellknown.Autoconfig;
+import org.postroom.server.wellknown.MtaStsSettings;
+import org.postroom.server.wellknown.WellKnownHandler;
 
 import com.google.inject.AbstractModule;
 import com.google.inject.Provides;
@@ -26,8 +35,9 @@ import com.google.inject.multibindings.ProvidesIntoSet;
 /**
  * Unsubscribe and subscription machinery: the token signing keys (var/secrets/token-keys), the VERP tags and list
  * address grammar that share them, the signed
- * {@link UnsubscribeLinks} expansion writes into every member's copy, the public one-click listener, and the admin
- * routes behind {@code postroom unsubscribe}.
+ * {@link UnsubscribeLinks} expansion writes into every member's copy, the public listener (one-click unsubscribe, and
+ * the well-known files of the local domains: MTA-STS policy, mail client autoconfiguration), and the admin routes
+ * behind {@code postroom unsubscribe}.
  */
 public class UnsubscribeModule extends AbstractModule {
     @Override
@@ -71,12 +81,24 @@ public class UnsubscribeModule extends AbstractModule {
     @Provides
     @Singleton
     PublicListener providePublicListener(PublicSettings settings, Tokens tokens, ListStore lists,
-                                         org.postroom.events.MailEvents events, KeyMaterial.TlsFiles tls) {
+                                         org.postroom.events.MailEvents events, KeyMaterial.TlsFiles tls,
+                                         MtaStsSettings mtaSts, ServerSettings server, ListenerSettings listeners,
+                                         DomainList domains) {
         PublicListener.Options options = new PublicListener.Options(settings.address(), settings.port(), settings.tls(),
             tls.certificate().toAbsolutePath(), tls.privateKey().toAbsolutePath(),
             settings.timeout(), settings.connectionsMax());
-        return new PublicListener(options, new OneClickHandler(tokens, lists, new ClientAddress(settings.trustedProxies()),
-            events));
+        WellKnownHandler wellKnown = new WellKnownHandler(mtaSts.policy(), Autoconfig.of(server.hostname(), listeners),
+            domain -> isLocal(domains, domain));
+        OneClickHandler oneClick = new OneClickHandler(tokens, lists, new ClientAddress(settings.trustedProxies()), events);
+        return new PublicListener(options, new HandlerList(wellKnown, oneClick));
+    }
+
+    private static boolean isLocal(DomainList domains, String domain) {
+        try {
+            return domains.containsDomain(Domain.of(domain));
+        } catch (DomainListException e) {
+            throw new IllegalStateException("cannot read the domain list: " + e.getMessage(), e);
+        }
     }
 
     @ProvidesIntoSet
