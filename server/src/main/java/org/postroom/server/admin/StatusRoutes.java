@@ -25,7 +25,7 @@ import org.postroom.server.MailFlowGate;
 import org.postroom.server.PostroomHome;
 import org.postroom.server.PostroomServer;
 import org.postroom.server.PostroomSettings;
-import org.postroom.server.wellknown.MtaStsPolicy;
+import org.postroom.server.wellknown.PublishedMtaSts;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -99,7 +99,7 @@ public class StatusRoutes implements Routes {
         status.put("mailFlow", gate.isOpen() ? "open" : "starting");
         status.put("keptOnDisk", keptOnDisk());
         status.put("publicUrl", settings.publicListener().url().toString());
-        MtaStsPolicy policy = settings.mtaSts().policy();
+        PublishedMtaSts policy = settings.mtaSts().policy();
         Map<String, Object> mtaSts = new LinkedHashMap<>();
         mtaSts.put("mode", policy.mode().text());
         mtaSts.put("mx", policy.mx());

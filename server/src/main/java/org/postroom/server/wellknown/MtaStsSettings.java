@@ -14,7 +14,7 @@ import org.postroom.server.SettingsReader;
  * {@code https://mta-sts.DOMAIN/.well-known/mta-sts.txt}: its mode, the MX host patterns senders may deliver to, and
  * how long they cache it.
  */
-public record MtaStsSettings(MtaStsPolicy policy) {
+public record MtaStsSettings(PublishedMtaSts policy) {
     /** RFC 8461 §3.2: max_age is at most 31557600 seconds (about a year). */
     static final long MAX_AGE_LIMIT = 31_557_600;
 
@@ -25,10 +25,10 @@ public record MtaStsSettings(MtaStsPolicy policy) {
 
     /** Reads the policy; {@code hostname} is its one MX pattern when {@code postroom.mta-sts.mx} is empty. */
     public static MtaStsSettings read(SettingsReader in, String hostname) {
-        MtaStsPolicy.Mode mode = in.parsed("postroom.mta-sts.mode", MtaStsSettings::mode, "must be enforce, testing or none");
+        PublishedMtaSts.Mode mode = in.parsed("postroom.mta-sts.mode", MtaStsSettings::mode, "must be enforce, testing or none");
         List<String> mx = new ArrayList<>();
         for (String pattern : in.list("postroom.mta-sts.mx")) {
-            if (MtaStsPolicy.isMxPattern(pattern)) {
+            if (PublishedMtaSts.isMxPattern(pattern)) {
                 mx.add(pattern.toLowerCase(Locale.ROOT));
             } else {
                 in.problem("postroom.mta-sts.mx: " + pattern + " is not a host name or a wildcard such as *.example.org");
@@ -40,11 +40,11 @@ public record MtaStsSettings(MtaStsPolicy policy) {
         Duration maxAge = in.parsed("postroom.mta-sts.max-age",
             text -> org.postroom.server.PostroomSettings.period(text).filter(age -> age.toSeconds() <= MAX_AGE_LIMIT),
             "must be a duration such as 7d, 14d or 12h, at most 365d (RFC 8461: 31557600 seconds)");
-        return new MtaStsSettings(new MtaStsPolicy(mode, List.copyOf(mx), maxAge));
+        return new MtaStsSettings(new PublishedMtaSts(mode, List.copyOf(mx), maxAge));
     }
 
-    private static Optional<MtaStsPolicy.Mode> mode(String text) {
-        for (MtaStsPolicy.Mode mode : MtaStsPolicy.Mode.values()) {
+    private static Optional<PublishedMtaSts.Mode> mode(String text) {
+        for (PublishedMtaSts.Mode mode : PublishedMtaSts.Mode.values()) {
             if (mode.text().equals(text)) {
                 return Optional.of(mode);
             }

@@ -42,11 +42,11 @@ public class WellKnownHandler extends AbstractHandler {
         boolean contains(String domain);
     }
 
-    private final MtaStsPolicy policy;
+    private final PublishedMtaSts policy;
     private final Autoconfig autoconfig;
     private final LocalDomains domains;
 
-    public WellKnownHandler(MtaStsPolicy policy, Autoconfig autoconfig, LocalDomains domains) {
+    public WellKnownHandler(PublishedMtaSts policy, Autoconfig autoconfig, LocalDomains domains) {
         this.policy = policy;
         this.autoconfig = autoconfig;
         this.domains = domains;

@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
 
 /** The well-known files by path and Host, before the handler that serves everything else. */
 class WellKnownHandlerTest {
-    static final MtaStsPolicy POLICY = new MtaStsPolicy(MtaStsPolicy.Mode.ENFORCE, List.of("mail.example.org"),
+    static final PublishedMtaSts POLICY = new PublishedMtaSts(PublishedMtaSts.Mode.ENFORCE, List.of("mail.example.org"),
         Duration.ofDays(14));
     static final Set<String> LOCAL = Set.of("example.org", "lists.example.org");
 

@@ -13,7 +13,7 @@ import java.util.Locale;
  * {@code _mta-sts} TXT record, derived from that text so that it changes whenever the policy does (senders fetch the
  * policy again only when the id changes).
  */
-public record MtaStsPolicy(Mode mode, List<String> mx, Duration maxAge) {
+public record PublishedMtaSts(Mode mode, List<String> mx, Duration maxAge) {
     /** What a sender does when an MX does not match or offers no valid TLS. */
     public enum Mode {
         /** Refuse to deliver to an MX that fails the policy. */
@@ -31,7 +31,7 @@ public record MtaStsPolicy(Mode mode, List<String> mx, Duration maxAge) {
     /** Characters of the id: 16 hex digits (64 bits of SHA-256), within the RFC's 1 to 32 alphanumerics. */
     static final int ID_LENGTH = 16;
 
-    public MtaStsPolicy {
+    public PublishedMtaSts {
         if (mx.isEmpty()) {
             throw new IllegalArgumentException("an MTA-STS policy names at least one MX");
         }

@@ -13,14 +13,14 @@ import org.junit.jupiter.api.io.TempDir;
 import org.postroom.server.PostroomSettings;
 
 /** The policy text and id (RFC 8461 §3.1, §3.2), and the postroom.mta-sts.* settings they come from. */
-class MtaStsPolicyTest {
-    static final MtaStsPolicy TESTING = new MtaStsPolicy(MtaStsPolicy.Mode.TESTING, List.of("mail.example.org"),
+class PublishedMtaStsTest {
+    static final PublishedMtaSts TESTING = new PublishedMtaSts(PublishedMtaSts.Mode.TESTING, List.of("mail.example.org"),
         Duration.ofDays(7));
 
     @Test
     void textIsTheRfcFieldsInOrderWithCrlfLines() {
         assertThat(TESTING.text()).isEqualTo("version: STSv1\r\nmode: testing\r\nmx: mail.example.org\r\nmax_age: 604800\r\n");
-        assertThat(new MtaStsPolicy(MtaStsPolicy.Mode.ENFORCE, List.of("mx1.example.org", "*.mx.example.net"),
+        assertThat(new PublishedMtaSts(PublishedMtaSts.Mode.ENFORCE, List.of("mx1.example.org", "*.mx.example.net"),
             Duration.ofDays(14)).text()).isEqualTo("version: STSv1\r\nmode: enforce\r\nmx: mx1.example.org\r\n"
             + "mx: *.mx.example.net\r\nmax_age: 1209600\r\n");
     }
@@ -31,25 +31,25 @@ class MtaStsPolicyTest {
 
         assertThat(id).matches("[0-9a-f]{16}");
         assertThat(TESTING.txtRecord()).isEqualTo("v=STSv1; id=" + id);
-        assertThat(new MtaStsPolicy(MtaStsPolicy.Mode.TESTING, List.of("mail.example.org"), Duration.ofDays(7)).id())
+        assertThat(new PublishedMtaSts(PublishedMtaSts.Mode.TESTING, List.of("mail.example.org"), Duration.ofDays(7)).id())
             .isEqualTo(id);
         assertThat(List.of(
-            new MtaStsPolicy(MtaStsPolicy.Mode.ENFORCE, List.of("mail.example.org"), Duration.ofDays(7)).id(),
-            new MtaStsPolicy(MtaStsPolicy.Mode.TESTING, List.of("mx.example.org"), Duration.ofDays(7)).id(),
-            new MtaStsPolicy(MtaStsPolicy.Mode.TESTING, List.of("mail.example.org"), Duration.ofDays(8)).id()))
+            new PublishedMtaSts(PublishedMtaSts.Mode.ENFORCE, List.of("mail.example.org"), Duration.ofDays(7)).id(),
+            new PublishedMtaSts(PublishedMtaSts.Mode.TESTING, List.of("mx.example.org"), Duration.ofDays(7)).id(),
+            new PublishedMtaSts(PublishedMtaSts.Mode.TESTING, List.of("mail.example.org"), Duration.ofDays(8)).id()))
             .doesNotContain(id).doesNotHaveDuplicates();
     }
 
     @Test
     void mxPatternsAreHostNamesOrOneLeadingWildcard() {
-        assertThat(MtaStsPolicy.isMxPattern("mail.example.org")).isTrue();
-        assertThat(MtaStsPolicy.isMxPattern("*.example.org")).isTrue();
-        assertThat(MtaStsPolicy.isMxPattern("*")).isFalse();
-        assertThat(MtaStsPolicy.isMxPattern("mail.*.org")).isFalse();
-        assertThat(MtaStsPolicy.isMxPattern("localhost")).isFalse();
-        assertThat(MtaStsPolicy.isMxPattern("-bad.example.org")).isFalse();
-        assertThat(MtaStsPolicy.isMxPattern("a..b")).isFalse();
-        assertThat(MtaStsPolicy.isMxPattern("a".repeat(64) + ".org")).isFalse();
+        assertThat(PublishedMtaSts.isMxPattern("mail.example.org")).isTrue();
+        assertThat(PublishedMtaSts.isMxPattern("*.example.org")).isTrue();
+        assertThat(PublishedMtaSts.isMxPattern("*")).isFalse();
+        assertThat(PublishedMtaSts.isMxPattern("mail.*.org")).isFalse();
+        assertThat(PublishedMtaSts.isMxPattern("localhost")).isFalse();
+        assertThat(PublishedMtaSts.isMxPattern("-bad.example.org")).isFalse();
+        assertThat(PublishedMtaSts.isMxPattern("a..b")).isFalse();
+        assertThat(PublishedMtaSts.isMxPattern("a".repeat(64) + ".org")).isFalse();
     }
 
     @Nested
@@ -69,18 +69,18 @@ class MtaStsPolicyTest {
 
         @Test
         void defaultsAreTestingTheHostnameAndAWeek() throws Exception {
-            MtaStsPolicy policy = load("postroom.hostname=MX.Example.org\n").mtaSts().policy();
+            PublishedMtaSts policy = load("postroom.hostname=MX.Example.org\n").mtaSts().policy();
 
-            assertThat(policy).isEqualTo(new MtaStsPolicy(MtaStsPolicy.Mode.TESTING, List.of("mx.example.org"),
+            assertThat(policy).isEqualTo(new PublishedMtaSts(PublishedMtaSts.Mode.TESTING, List.of("mx.example.org"),
                 Duration.ofDays(7)));
         }
 
         @Test
         void everySettingIsRead() throws Exception {
-            MtaStsPolicy policy = load("postroom.mta-sts.mode=enforce\npostroom.mta-sts.mx=mx1.example.org, *.mx.example.net\n"
+            PublishedMtaSts policy = load("postroom.mta-sts.mode=enforce\npostroom.mta-sts.mx=mx1.example.org, *.mx.example.net\n"
                 + "postroom.mta-sts.max-age=30d\n").mtaSts().policy();
 
-            assertThat(policy.mode()).isEqualTo(MtaStsPolicy.Mode.ENFORCE);
+            assertThat(policy.mode()).isEqualTo(PublishedMtaSts.Mode.ENFORCE);
             assertThat(policy.mx()).containsExactly("mx1.example.org", "*.mx.example.net");
             assertThat(policy.maxAge()).isEqualTo(Duration.ofDays(30));
             assertThat(load("postroom.mta-sts.mode=none\n").mtaSts().policy().text()).contains("mode: none\r\n");
