@@ -96,9 +96,9 @@ final class DnsCommand extends Action {
                         : " (retired: keep it published a few days after a rotation, then remove it).")));
             }
         }
-        records.add(new DnsRecord("_dmarc." + origin, "TXT", "v=DMARC1; p=none; rua=mailto:postmaster@" + domain,
-            "DMARC: p=none only collects reports. Once they show all your mail passes, tighten to p=quarantine,"
-                + " then p=reject."));
+        records.add(new DnsRecord("_dmarc." + origin, "TXT", "v=DMARC1; p=none; rua=mailto:dmarc-reports@" + domain,
+            "DMARC: p=none only collects reports (they arrive at dmarc-reports@" + domain + ": postroom report list)."
+                + " Once they show all your mail passes, tighten to p=quarantine, then p=reject."));
         JsonNode mtaSts = status.path("mtaSts");
         if (mtaSts.hasNonNull("id")) {
             records.add(new DnsRecord("_mta-sts." + origin, "TXT", "v=STSv1; id=" + mtaSts.path("id").asText(),

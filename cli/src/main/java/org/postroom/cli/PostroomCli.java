@@ -159,6 +159,7 @@ public final class PostroomCli {
             SuppressionCommand.class,
             UnsubscribeCommand.class,
             BounceCommand.class,
+            ReportCommand.class,
             BanCommand.class,
             WebhookCommand.class,
             ConfigCommand.class,

@@ -474,7 +474,7 @@ class PostroomCliTest {
             "example.org. MX 10 mail.example.org.",
             "example.org. TXT v=spf1 mx -all",
             "s1._domainkey.example.org. TXT v=DKIM1; k=rsa; p=AAAA",
-            "_dmarc.example.org. TXT v=DMARC1; p=none; rua=mailto:postmaster@example.org",
+            "_dmarc.example.org. TXT v=DMARC1; p=none; rua=mailto:dmarc-reports@example.org",
             "_mta-sts.example.org. TXT v=STSv1; id=0123456789abcdef",
             "mta-sts.example.org. CNAME lists.example.org.",
             "_smtp._tls.example.org. TXT v=TLSRPTv1; rua=mailto:tls-reports@example.org",

@@ -24,11 +24,23 @@ import com.google.inject.Provides;
 import com.google.inject.multibindings.ProvidesIntoSet;
 
 /**
- * The daily aggregate reports: the DMARC counts of inbound mail ({@link DmarcReports}, fed by the SMTP hook that
+ * Aggregate reports. Those others send us ({@link ReceivedReports}, {@link ReportRoutes}). Those we send daily: the DMARC counts of inbound mail ({@link DmarcReports}, fed by the SMTP hook that
  * evaluates DMARC), the TLS-RPT counts of outbound sessions (kept by the delivery engine), their senders, which hand
  * report mail to the mailet container as the postmaster ({@code postroom.postmaster}), and the schedule that runs them.
  */
 public class ReportsModule extends AbstractModule {
+    @Override
+    protected void configure() {
+        com.google.inject.multibindings.Multibinder.newSetBinder(binder(), org.apache.james.webadmin.Routes.class)
+            .addBinding().to(ReportRoutes.class);
+    }
+
+    @Provides
+    @Singleton
+    ReceivedReports receivedReports(PostroomHome home) {
+        return new ReceivedReports(home.var().resolve("reports/received"), Clock.systemUTC());
+    }
+
     @Provides
     @Singleton
     DmarcReports dmarcReports(PostroomHome home) {

@@ -16,13 +16,17 @@ import org.slf4j.LoggerFactory;
 /**
  * Accepts {@code postmaster@} every local domain at RCPT time, as RFC 5321 (section 4.5.1) requires, even when
  * no such user or alias exists; the {@code PostmasterAlias} mailet then hands the mail to the configured
- * postmaster ({@code postroom.postmaster}). It must stand before {@code ValidRcptHandler}, which would refuse it.
+ * postmaster ({@code postroom.postmaster}). Also {@code tls-reports@} and {@code dmarc-reports@}, where other
+ * organizations send their aggregate reports about our domains ({@code KeepReports} reads them). It must stand
+ * before {@code ValidRcptHandler}, which would refuse them.
  * <pre>{@code
  * <handler class="org.postroom.server.smtp.AcceptPostmaster"/>
  * }</pre>
  */
 public class AcceptPostmaster implements RcptHook {
     private static final Logger LOGGER = LoggerFactory.getLogger(AcceptPostmaster.class);
+
+    private static final java.util.Set<String> ACCEPTED = java.util.Set.of("postmaster", "tls-reports", "dmarc-reports");
 
     private final DomainList domainList;
 
@@ -33,7 +37,8 @@ public class AcceptPostmaster implements RcptHook {
 
     @Override
     public HookResult doRcpt(SMTPSession session, MaybeSender sender, MailAddress recipient) {
-        if (!"postmaster".equalsIgnoreCase(recipient.getLocalPart()) || !isLocal(recipient.getDomain())) {
+        String local = recipient.getLocalPart().toLowerCase(java.util.Locale.ROOT);
+        if (!ACCEPTED.contains(local) || !isLocal(recipient.getDomain())) {
             return HookResult.DECLINED;
         }
         return HookResult.OK;

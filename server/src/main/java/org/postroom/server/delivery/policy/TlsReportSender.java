@@ -139,7 +139,7 @@ public final class TlsReportSender {
     }
 
     /** The RFC 8460 section 4 JSON report of one policy domain for one day. */
-    byte[] report(LocalDate day, String reportId, List<TlsReports.PolicyCounts> policies) {
+    public byte[] report(LocalDate day, String reportId, List<TlsReports.PolicyCounts> policies) {
         ObjectNode root = JSON.createObjectNode();
         root.put("organization-name", reporter.organization());
         ObjectNode range = root.putObject("date-range");
