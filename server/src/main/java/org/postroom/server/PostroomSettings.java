@@ -18,6 +18,7 @@ import java.util.TreeMap;
 import org.postroom.bounce.processing.BounceSettings;
 import org.postroom.server.bounce.BounceProperties;
 import org.postroom.server.delivery.DeliverySettings;
+import org.postroom.server.delivery.dane.DaneSettings;
 import org.postroom.server.lists.ListSettings;
 import org.postroom.server.login.LoginThrottle;
 import org.postroom.server.metrics.MetricsAuth;
@@ -47,7 +48,7 @@ public final class PostroomSettings {
 
     static {
         for (Map<String, String> declared : List.of(ServerSettings.DEFAULTS, ListenerSettings.DEFAULTS,
-            SmtpSettings.DEFAULTS, DeliverySettings.General.DEFAULTS, BounceProperties.DEFAULTS,
+            SmtpSettings.DEFAULTS, DeliverySettings.General.DEFAULTS, DaneSettings.DEFAULTS, BounceProperties.DEFAULTS,
             LoginThrottle.Settings.DEFAULTS, TlsSettings.DEFAULTS, ListSettings.DEFAULTS, PublicSettings.DEFAULTS,
             MetricsSettings.DEFAULTS, WebhookSettings.DEFAULTS)) {
             declared.forEach((key, value) -> {
@@ -66,6 +67,7 @@ public final class PostroomSettings {
     private final SmtpSettings smtp;
     private final TlsSettings tls;
     private final DeliverySettings.General delivery;
+    private final DaneSettings dane;
     private final ListSettings lists;
     private final PublicSettings publicListener;
     private final BounceSettings bounces;
@@ -81,6 +83,7 @@ public final class PostroomSettings {
         this.smtp = SmtpSettings.read(in);
         this.tls = TlsSettings.read(in);
         this.delivery = DeliverySettings.General.read(in);
+        this.dane = DaneSettings.read(in);
         this.lists = ListSettings.read(in);
         this.publicListener = PublicSettings.read(in, listening.listenAddress(), server.hostname());
         this.bounces = BounceProperties.read(in);
@@ -194,6 +197,11 @@ public final class PostroomSettings {
         return delivery;
     }
 
+    /** Outbound DANE (RFC 7672): on or off, and the DNSSEC trust anchors. */
+    public DaneSettings dane() {
+        return dane;
+    }
+
     public ListSettings lists() {
         return lists;
     }
@@ -243,6 +251,9 @@ public final class PostroomSettings {
         tls.certificate().ifPresent(file -> files.put("postroom.tls.certificate", file));
         tls.key().ifPresent(file -> files.put("postroom.tls.key", file));
         metrics.authFile().ifPresent(file -> files.put(MetricsAuth.KEY, file));
+        if (!dane.trustAnchorFile().startsWith("conf/")) {
+            files.put("postroom.dane.trust-anchor.file", dane.trustAnchorFile());
+        }
         return files;
     }
 
