@@ -70,7 +70,7 @@ public final class DnsServers {
 
     /**
      * A resolver asking the servers of the setting in turn ({@code /etc/resolv.conf}'s when the list is empty), each
-     * query given {@code timeout} over all servers and two retries.
+     * query given {@code timeout} over all servers and two retries, and no attempt longer than that.
      *
      * @throws IllegalArgumentException naming an entry that is not a valid server
      */
@@ -88,6 +88,11 @@ public final class DnsServers {
         }
         extended.setTimeout(timeout);
         extended.setRetries(2);
+        // ExtendedResolver's timeout only stops it retrying: each server's own (5 or 10 s by default) bounds an
+        // attempt, and asynchronous callers (the DNSSEC validator) would wait for it.
+        for (Resolver server : extended.getResolvers()) {
+            server.setTimeout(timeout);
+        }
         return extended;
     }
 

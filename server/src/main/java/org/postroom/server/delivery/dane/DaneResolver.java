@@ -189,15 +189,24 @@ public class DaneResolver {
         List<InetAddress> addresses = new ArrayList<>();
         for (Record record : v4.records) {
             if (record instanceof ARecord a) {
-                addresses.add(a.getAddress());
+                addresses.add(address(a.getAddress()));
             }
         }
         for (Record record : v6.records) {
             if (record instanceof AAAARecord aaaa) {
-                addresses.add(aaaa.getAddress());
+                addresses.add(address(aaaa.getAddress()));
             }
         }
         return new Lookup<>(status, List.copyOf(addresses), expanded, v4.nameExists || v6.nameExists, detail);
+    }
+
+    /** The address alone (dnsjava's carry the owner name as their host name). */
+    private static InetAddress address(InetAddress named) {
+        try {
+            return InetAddress.getByAddress(named.getAddress());
+        } catch (java.net.UnknownHostException e) {
+            throw new IllegalStateException("an address of 4 or 16 bytes", e);
+        }
     }
 
     /**
