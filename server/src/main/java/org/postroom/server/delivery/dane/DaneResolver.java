@@ -269,7 +269,8 @@ public class DaneResolver {
         try {
             current = Name.fromString(name.endsWith(".") ? name : name + ".");
         } catch (TextParseException e) {
-            return new Chain(DnssecStatus.SECURE, List.of(), Name.root, false, "not a domain name: " + name);
+            // Nothing to ask DNS about (and nothing proven): no such name, no DANE.
+            return new Chain(DnssecStatus.INSECURE, List.of(), Name.root, false, "not a domain name: " + name);
         }
         DnssecStatus status = DnssecStatus.SECURE;
         String detail = "";

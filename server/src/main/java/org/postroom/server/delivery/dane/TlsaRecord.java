@@ -7,7 +7,8 @@ import java.util.HexFormat;
  * One TLSA record (RFC 6698 section 2.1): certificate usage, selector, matching type and certificate association
  * data, with the acronyms of RFC 7218. {@link #usable()} is RFC 7672 section 3.1: for SMTP only DANE-TA(2) and
  * DANE-EE(3) with a known selector and matching type are usable; PKIX-TA(0) and PKIX-EE(1) are not (section
- * 3.1.3), nor is any other value, nor a digest of the wrong length.
+ * 3.1.3), nor is any other value; nor, Postroom's choice since it can never match, a SHA-2 digest of the wrong length
+ * or empty data.
  */
 public record TlsaRecord(int usage, int selector, int matchingType, byte[] data) {
     /** Certificate usages (RFC 7218 section 2.1). */
