@@ -19,8 +19,8 @@ import java.util.Optional;
 public record DanePolicy(Mode mode, String tlsaBaseDomain, Optional<TlsaCheck> check, String reason) {
     public enum Mode {
         /**
-         * DANE does not apply to this host (insecure MX or address records, or no TLSA records): deliver as without
-         * DANE (opportunistic STARTTLS, or what another policy such as MTA-STS says).
+         * DANE does not apply to this host (insecure address or TLSA records, or no TLSA records): deliver as
+         * without DANE (opportunistic STARTTLS, or what another policy such as MTA-STS says).
          */
         NONE,
         /**
@@ -43,8 +43,11 @@ public record DanePolicy(Mode mode, String tlsaBaseDomain, Optional<TlsaCheck> c
     /**
      * The mode for one MX host.
      *
-     * @param mx the MX lookup of the next-hop domain: DANE applies only to MX hosts of a secure MX RRset (RFC 7672
-     *     section 2.2.1); for a domain without MX records (its own address records used), pass that secure NODATA
+     * @param mx the MX lookup of the next-hop domain (for a domain without MX records, whose own address records are
+     *     used, that NODATA answer): BOGUS or TEMPORARY_FAILURE defers the message. An insecure MX RRset does not turn
+     *     DANE off: RFC 7672 section 2.2.1 lets the client use the TLSA records of MX hosts found through it (a
+     *     hosting provider's signed MX hosts serving unsigned customer domains), and that is done here, since it
+     *     can only add protection for a host whose address and TLSA records are secure
      * @param tlsa {@link DaneResolver#tlsa(String, int)} for the host
      * @param mxHost the MX host name, before any CNAME expansion; a DANE-TA(2) certificate may name it
      * @param nextHopDomain the domain of the recipients, if the certificate may name it instead (RFC 7672 section
@@ -60,9 +63,6 @@ public record DanePolicy(Mode mode, String tlsaBaseDomain, Optional<TlsaCheck> c
         if (!mx.status().answered()) {
             return new DanePolicy(Mode.DEFER, mxHost, Optional.empty(), "MX of " + mx.name() + " " + mx.status()
                 + detail(mx));
-        }
-        if (mx.status() != DnssecStatus.SECURE) {
-            return new DanePolicy(Mode.NONE, mxHost, Optional.empty(), "MX of " + mx.name() + " is insecure");
         }
         switch (tlsa.status()) {
             case BOGUS, TEMPORARY_FAILURE -> {
@@ -87,10 +87,14 @@ public record DanePolicy(Mode mode, String tlsaBaseDomain, Optional<TlsaCheck> c
         TlsaCheck check = new TlsaCheck(tlsa.value(), others, clock);
         if (!check.authenticates()) {
             return new DanePolicy(Mode.ENCRYPT, tlsa.name(), Optional.of(check), "TLSA records of " + tlsa.name()
-                + " are all unusable: TLS without authentication");
+                + " are all unusable: TLS without authentication" + mxNote(mx));
         }
         return new DanePolicy(Mode.AUTHENTICATE, tlsa.name(), Optional.of(check), check.usableRecords().size()
-            + " usable TLSA record(s) at _25._tcp." + tlsa.name());
+            + " usable TLSA record(s) for " + tlsa.name() + mxNote(mx));
+    }
+
+    private static String mxNote(Lookup<?> mx) {
+        return mx.secure() ? "" : " (MX of " + mx.name() + " insecure)";
     }
 
     private static String detail(Lookup<?> lookup) {

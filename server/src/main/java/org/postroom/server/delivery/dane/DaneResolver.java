@@ -152,8 +152,9 @@ public class DaneResolver {
     /**
      * The MX hosts of a domain, by preference (equal preferences in random order, RFC 5321 section 5.1), without the
      * trailing dot, lower case; a null MX (RFC 7505) is the one entry {@code ""}. Empty for a domain without MX
-     * records ({@link Lookup#nameExists()} tells NXDOMAIN from no MX). DANE applies to the MX hosts only when this
-     * answer is {@link DnssecStatus#SECURE} (RFC 7672 section 2.2.1); BOGUS or TEMPORARY_FAILURE defers the mail.
+     * records ({@link Lookup#nameExists()} tells NXDOMAIN from no MX). BOGUS or TEMPORARY_FAILURE defers the mail
+     * (RFC 7672 section 2.1.1): it must not fall back to an unvalidated MX lookup. Only a SECURE answer makes the MX
+     * host names trustworthy (RFC 7672 section 2.2.1); see {@link DanePolicy} for insecure ones.
      */
     public Lookup<List<String>> mx(String domain) {
         Chain chain = resolve(domain, Type.MX);

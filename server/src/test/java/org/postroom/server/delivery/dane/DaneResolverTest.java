@@ -281,11 +281,28 @@ class DaneResolverTest {
         }
 
         @Test
-        void anInsecureMxMeansNoDane() {
+        void theSecureTlsaRecordsOfAnMxHostCountEvenThroughAnInsecureMx() {
             DanePolicy policy = DanePolicy.forHost(testee.mx("example.org"), testee.tlsa("mx.dane.test", 25),
                 "mx.dane.test", Optional.empty());
 
+            assertThat(policy.mode()).isEqualTo(DanePolicy.Mode.AUTHENTICATE);
+            assertThat(policy.reason()).contains("MX of example.org insecure");
+        }
+
+        @Test
+        void anInsecureHostMeansNoDane() {
+            DanePolicy policy = DanePolicy.forHost(testee.mx("example.org"), testee.tlsa("mx.example.org", 25),
+                "mx.example.org", Optional.empty());
+
             assertThat(policy.mode()).isEqualTo(DanePolicy.Mode.NONE);
+        }
+
+        @Test
+        void aBogusMxDefersTheMessage() {
+            DanePolicy policy = DanePolicy.forHost(testee.mx("badmx.dane.test"), testee.tlsa("mx.dane.test", 25),
+                "mx.dane.test", Optional.empty());
+
+            assertThat(policy.mode()).isEqualTo(DanePolicy.Mode.DEFER);
         }
 
         @Test
