@@ -174,31 +174,42 @@ public class DaneResolver {
     }
 
     /**
-     * The A and AAAA records of a host, CNAMEs followed: {@link Lookup#name()} is the expanded name. The status is the
-     * worse of the two answers; DANE applies to the host only when it is {@link DnssecStatus#SECURE} (RFC 7672
-     * section 2.2.2).
+     * The A and AAAA records of a host, CNAMEs followed: {@link Lookup#name()} is the expanded name. The two answers
+     * are weighed apart, since many signed zones validate for A and fail for AAAA (a broken denial of existence):
+     * <ol>
+     * <li>one is {@link DnssecStatus#SECURE} with addresses: SECURE, with the addresses of the secure answers only
+     * (DANE applies to connections to them, RFC 7672 section 2.2.2);</li>
+     * <li>else one is INSECURE with addresses: INSECURE, with those;</li>
+     * <li>else one failed (BOGUS, TEMPORARY_FAILURE): the worse failure, no addresses;</li>
+     * <li>else (no addresses at all) SECURE when both denials are, INSECURE otherwise.</li>
+     * </ol>
+     * {@link Lookup#detail()} names a failed answer, also one left aside.
      */
     public Lookup<List<InetAddress>> addresses(String host) {
-        Chain v4 = resolve(host, Type.A);
-        Chain v6 = resolve(host, Type.AAAA);
-        DnssecStatus status = v4.status.and(v6.status);
-        String detail = v4.detail.isEmpty() ? v6.detail : v4.detail;
-        String expanded = bare(v4.status.answered() ? v4.finalName : v6.finalName);
-        if (!status.answered()) {
-            return new Lookup<>(status, List.of(), expanded, true, detail);
-        }
-        List<InetAddress> addresses = new ArrayList<>();
-        for (Record record : v4.records) {
-            if (record instanceof ARecord a) {
-                addresses.add(address(a.getAddress()));
+        List<Chain> answers = List.of(resolve(host, Type.A), resolve(host, Type.AAAA));
+        String detail = answers.stream().map(Chain::detail).filter(d -> !d.isEmpty()).findFirst().orElse("");
+        for (DnssecStatus wanted : List.of(DnssecStatus.SECURE, DnssecStatus.INSECURE)) {
+            List<Chain> usable = answers.stream().filter(chain -> chain.status == wanted && !chain.records.isEmpty()).toList();
+            if (usable.isEmpty()) {
+                continue;
             }
-        }
-        for (Record record : v6.records) {
-            if (record instanceof AAAARecord aaaa) {
-                addresses.add(address(aaaa.getAddress()));
+            List<InetAddress> addresses = new ArrayList<>();
+            for (Chain chain : usable) {
+                for (Record record : chain.records) {
+                    if (record instanceof ARecord a) {
+                        addresses.add(address(a.getAddress()));
+                    } else if (record instanceof AAAARecord aaaa) {
+                        addresses.add(address(aaaa.getAddress()));
+                    }
+                }
             }
+            return new Lookup<>(wanted, List.copyOf(addresses), bare(usable.get(0).finalName), true, detail);
         }
-        return new Lookup<>(status, List.copyOf(addresses), expanded, v4.nameExists || v6.nameExists, detail);
+        DnssecStatus status = answers.get(0).status.and(answers.get(1).status);
+        Chain first = answers.get(0);
+        String expanded = first.finalName.equals(Name.root) ? bare(host) : bare(first.finalName);
+        boolean exists = !status.answered() || answers.stream().anyMatch(Chain::nameExists);
+        return new Lookup<>(status, List.of(), expanded, exists, detail);
     }
 
     /** The address alone (dnsjava's carry the owner name as their host name). */

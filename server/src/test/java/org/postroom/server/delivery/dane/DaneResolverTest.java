@@ -59,6 +59,10 @@ class DaneResolverTest {
             .add("mx3.dane.test.", "A", "192.0.2.30")
             .add("_25._tcp.mx3.dane.test.", "CNAME", "_25._tcp.shared.dane.test.")
             .add("_25._tcp.shared.dane.test.", "TLSA", EE_SHA256)
+            // A validates, the denial of AAAA does not.
+            .add("halfsigned.dane.test.", "A", "192.0.2.45")
+            .add("_25._tcp.halfsigned.dane.test.", "TLSA", EE_SHA256)
+            .corruptSignature("halfsigned.dane.test.", "NSEC")
             // No TLSA records at all.
             .add("plain.dane.test.", "A", "192.0.2.40")
             // No MX: only an address.
@@ -142,6 +146,18 @@ class DaneResolverTest {
             assertThat(noMx.nameExists()).isTrue();
             assertThat(noDomain.status()).isEqualTo(DnssecStatus.SECURE);
             assertThat(noDomain.nameExists()).isFalse();
+        }
+
+        @Test
+        void aSecureAddressFamilyIsEnoughWhenTheOtherFailsToValidate() throws Exception {
+            Lookup<List<InetAddress>> addresses = testee.addresses("halfsigned.dane.test");
+            Lookup<List<TlsaRecord>> tlsa = testee.tlsa("halfsigned.dane.test", 25);
+
+            assertThat(addresses.status()).isEqualTo(DnssecStatus.SECURE);
+            assertThat(addresses.value()).containsExactly(InetAddress.getByName("192.0.2.45"));
+            assertThat(addresses.detail()).contains("AAAA halfsigned.dane.test");
+            assertThat(tlsa.status()).isEqualTo(DnssecStatus.SECURE);
+            assertThat(tlsa.value()).containsExactly(tlsa(EE_SHA256));
         }
 
         @Test
