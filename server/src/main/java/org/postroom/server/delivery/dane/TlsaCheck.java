@@ -36,10 +36,10 @@ import javax.naming.ldap.Rdn;
  * <li>DANE-EE(3) (section 3.1.1): the server's own certificate (the first of the chain) matches, by its full DER
  * encoding (selector Cert(0)) or its SubjectPublicKeyInfo (SPKI(1)), as is (Full(0)), by SHA-256 (1) or SHA-512 (2).
  * Nothing else is checked: not the names, not the validity dates.</li>
- * <li>DANE-TA(2) (section 3.1.2): a certificate of the presented chain matches, the chain from the server's
- * certificate up to it is validated with it as trust anchor (signatures, validity dates, CA constraints; the chain
- * must be in the presented order and include the trust anchor, as section 3.1.2 asks of servers), and the server's
- * certificate names one of the reference identifiers (section 3.2.2): {@code hostName} (the TLSA base domain),
+ * <li>DANE-TA(2) (section 3.1.2): an issuer certificate of the presented chain (not the server's own) matches, the
+ * chain from the server's certificate up to it is validated with it as trust anchor (signatures, validity dates, CA
+ * constraints; the chain must be in the presented order and include the trust anchor, as section 3.1.2 asks of
+ * servers), and the server's certificate names one of the reference identifiers (section 3.2.2): {@code hostName} (the TLSA base domain),
  * or one of the other names given (the MX host name before CNAME expansion, the next-hop domain). DNS names of the
  * subjectAltName, or the subject CN only when there is none; a wildcard only as the whole left-most label, matching
  * one label (section 3.2.3).</li>
@@ -101,7 +101,8 @@ public final class TlsaCheck implements ServerCertificateCheck {
                 }
                 continue;
             }
-            for (int i = 0; i < chain.length; i++) {
+            // A trust anchor is an issuer: the server's own certificate (depth 0) is matched by DANE-EE only.
+            for (int i = 1; i < chain.length; i++) {
                 if (!matches(record, chain[i])) {
                     continue;
                 }

@@ -188,6 +188,13 @@ class TlsaCheckTest {
         }
 
         @Test
+        void theServerCertificateItselfIsNoTrustAnchor() throws Exception {
+            TlsaCheck testee = check(tlsa(DANE_TA, SPKI, SHA2_256, server.certificate()));
+
+            assertThatThrownBy(() -> testee.check(chain, MX)).isInstanceOf(CertificateException.class);
+        }
+
+        @Test
         void aTrustAnchorNotPresentedInTheChainDoesNotMatch() throws Exception {
             TlsaCheck testee = check(tlsa(DANE_TA, CERT, SHA2_256, root.certificate()));
 
