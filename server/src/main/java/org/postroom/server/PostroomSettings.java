@@ -137,6 +137,11 @@ public final class PostroomSettings {
         return fromFile(readFile(confDirectory.resolve(FILE_NAME))).files();
     }
 
+    /** {@link #dane()} of {@code conf/postroom.properties} as written, valid or not (for {@code postroom config check}). */
+    public static DaneSettings daneSettings(Path confDirectory) {
+        return fromFile(readFile(confDirectory.resolve(FILE_NAME))).dane();
+    }
+
     /** The keys the typed settings read: every known key, or one is a setting that does nothing. */
     Set<String> keysRead() {
         return keysRead;

@@ -37,6 +37,7 @@ import org.xbill.DNS.CNAMERecord;
 import org.xbill.DNS.DClass;
 import org.xbill.DNS.EDNSOption;
 import org.xbill.DNS.Flags;
+import org.xbill.DNS.Master;
 import org.xbill.DNS.MXRecord;
 import org.xbill.DNS.Message;
 import org.xbill.DNS.Name;
@@ -116,16 +117,39 @@ public class DaneResolver {
     }
 
     private void loadAnchors(Path file) {
-        try (InputStream in = Files.newInputStream(file)) {
-            validator.loadTrustAnchors(in);
+        try {
+            readTrustAnchors(file);
+            try (InputStream in = Files.newInputStream(file)) {
+                validator.loadTrustAnchors(in);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * The DS and DNSKEY records of a trust anchor file (zone-file format, as the validator loads it).
+     *
+     * @throws IOException naming the setting and the file when it cannot be read or parsed, or holds no DS or DNSKEY
+     *     record
+     */
+    public static List<Record> readTrustAnchors(Path file) throws IOException {
+        List<Record> anchors = new ArrayList<>();
+        try (InputStream in = Files.newInputStream(file); Master master = new Master(in, Name.root, 0)) {
+            Record record;
+            while ((record = master.nextRecord()) != null) {
+                if (record.getType() == Type.DS || record.getType() == Type.DNSKEY) {
+                    anchors.add(record);
+                }
+            }
         } catch (IOException | RuntimeException e) {
-            throw new UncheckedIOException(new IOException("cannot read the DNSSEC trust anchors of "
-                + "postroom.dane.trust-anchor.file " + file + ": " + e.getMessage(), e));
+            throw new IOException("cannot read the DNSSEC trust anchors of postroom.dane.trust-anchor.file " + file
+                + ": " + e.getMessage(), e);
         }
-        if (validator.getTrustAnchors().items().isEmpty()) {
-            throw new UncheckedIOException(new IOException("postroom.dane.trust-anchor.file " + file
-                + " holds no DS or DNSKEY record"));
+        if (anchors.isEmpty()) {
+            throw new IOException("postroom.dane.trust-anchor.file " + file + " holds no DS or DNSKEY record");
         }
+        return anchors;
     }
 
     /** {@code postroom.dane.enabled}: when false, nothing here should be asked (and no anchors were read). */
