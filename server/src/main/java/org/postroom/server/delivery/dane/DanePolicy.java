@@ -17,6 +17,14 @@ import java.util.Optional;
  * @param reason for the log: why this mode
  */
 public record DanePolicy(Mode mode, String tlsaBaseDomain, Optional<TlsaCheck> check, String reason) {
+    /**
+     * For {@link Mode#AUTHENTICATE} and {@link Mode#ENCRYPT}: the trust manager of the TLS handshake with this host
+     * ({@code DaneTrustManager.sslContext()}); send {@link #tlsaBaseDomain} as SNI.
+     */
+    public Optional<DaneTrustManager> trustManager() {
+        return check.map(tlsa -> new DaneTrustManager(tlsa, tlsaBaseDomain));
+    }
+
     public enum Mode {
         /**
          * DANE does not apply to this host (insecure address or TLSA records, or no TLSA records): deliver as

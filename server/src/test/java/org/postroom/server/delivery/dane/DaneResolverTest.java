@@ -293,7 +293,8 @@ class DaneResolverTest {
 
             assertThat(policy.mode()).isEqualTo(DanePolicy.Mode.AUTHENTICATE);
             assertThat(policy.tlsaBaseDomain()).isEqualTo("mx.dane.test");
-            assertThat(policy.check()).isPresent();
+            assertThat(policy.check()).hasValueSatisfying(check -> assertThat(check.usableRecords()).hasSize(2));
+            assertThat(policy.trustManager()).isPresent();
         }
 
         @Test
