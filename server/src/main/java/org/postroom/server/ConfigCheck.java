@@ -156,8 +156,22 @@ public final class ConfigCheck {
         try {
             PostroomSettings.check(conf).forEach(message -> problems.add(new Problem(file, 0, message)));
             PostroomSettings.namedFiles(conf).forEach((key, value) -> requireReadableFile(file, key, value));
+            checkDaneTrustAnchors(file);
         } catch (UncheckedIOException e) {
             problems.add(new Problem(file, 0, "cannot read: " + e.getMessage()));
+        }
+    }
+
+    /** With DANE on, the trust anchor file must hold DS or DNSKEY records (else the server does not start). */
+    private void checkDaneTrustAnchors(Path settingsFile) {
+        org.postroom.server.delivery.dane.DaneSettings dane = PostroomSettings.daneSettings(conf);
+        if (!dane.enabled()) {
+            return;
+        }
+        try {
+            org.postroom.server.delivery.dane.DaneResolver.readTrustAnchors(installation.resolve(dane.trustAnchorFile()));
+        } catch (IOException e) {
+            problems.add(new Problem(settingsFile, 0, e.getMessage()));
         }
     }
 

@@ -20,6 +20,7 @@ import org.postroom.server.bounce.BounceProperties;
 import org.postroom.server.delivery.DeliverySettings;
 import org.postroom.server.delivery.policy.TransportSecuritySettings;
 import org.postroom.server.reports.ReportSettings;
+import org.postroom.server.delivery.dane.DaneSettings;
 import org.postroom.server.lists.ListSettings;
 import org.postroom.server.login.LoginThrottle;
 import org.postroom.server.metrics.MetricsAuth;
@@ -50,7 +51,7 @@ public final class PostroomSettings {
 
     static {
         for (Map<String, String> declared : List.of(ServerSettings.DEFAULTS, ListenerSettings.DEFAULTS,
-            SmtpSettings.DEFAULTS, DeliverySettings.General.DEFAULTS, BounceProperties.DEFAULTS,
+            SmtpSettings.DEFAULTS, DeliverySettings.General.DEFAULTS, DaneSettings.DEFAULTS, BounceProperties.DEFAULTS,
             LoginThrottle.Settings.DEFAULTS, TlsSettings.DEFAULTS, ListSettings.DEFAULTS, PublicSettings.DEFAULTS,
             MetricsSettings.DEFAULTS, WebhookSettings.DEFAULTS, TransportSecuritySettings.DEFAULTS,
             ReportSettings.DEFAULTS, MtaStsSettings.DEFAULTS)) {
@@ -70,6 +71,7 @@ public final class PostroomSettings {
     private final SmtpSettings smtp;
     private final TlsSettings tls;
     private final DeliverySettings.General delivery;
+    private final DaneSettings dane;
     private final ListSettings lists;
     private final PublicSettings publicListener;
     private final BounceSettings bounces;
@@ -88,6 +90,7 @@ public final class PostroomSettings {
         this.smtp = SmtpSettings.read(in);
         this.tls = TlsSettings.read(in);
         this.delivery = DeliverySettings.General.read(in);
+        this.dane = DaneSettings.read(in);
         this.lists = ListSettings.read(in);
         this.publicListener = PublicSettings.read(in, listening.listenAddress(), server.hostname());
         this.bounces = BounceProperties.read(in);
@@ -142,6 +145,11 @@ public final class PostroomSettings {
     /** {@link #files()} of {@code conf/postroom.properties} as written, valid or not (for {@code postroom config check}). */
     public static Map<String, String> namedFiles(Path confDirectory) {
         return fromFile(readFile(confDirectory.resolve(FILE_NAME))).files();
+    }
+
+    /** {@link #dane()} of {@code conf/postroom.properties} as written, valid or not (for {@code postroom config check}). */
+    public static DaneSettings daneSettings(Path confDirectory) {
+        return fromFile(readFile(confDirectory.resolve(FILE_NAME))).dane();
     }
 
     /** The keys the typed settings read: every known key, or one is a setting that does nothing. */
@@ -202,6 +210,11 @@ public final class PostroomSettings {
 
     public DeliverySettings.General delivery() {
         return delivery;
+    }
+
+    /** Outbound DANE (RFC 7672): on or off, and the DNSSEC trust anchors. */
+    public DaneSettings dane() {
+        return dane;
     }
 
     public ListSettings lists() {
@@ -267,6 +280,9 @@ public final class PostroomSettings {
         tls.key().ifPresent(file -> files.put("postroom.tls.key", file));
         metrics.authFile().ifPresent(file -> files.put(MetricsAuth.KEY, file));
         transportSecurity.extraCa().ifPresent(file -> files.put("postroom.delivery.tls.ca.file", file.toString()));
+        if (!dane.trustAnchorFile().startsWith("conf/")) {
+            files.put("postroom.dane.trust-anchor.file", dane.trustAnchorFile());
+        }
         return files;
     }
 

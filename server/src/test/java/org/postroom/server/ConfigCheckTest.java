@@ -70,6 +70,17 @@ class ConfigCheckTest {
     }
 
     @Test
+    void aDaneTrustAnchorFileWithoutAnchorsIsNamedUnlessDaneIsOff() throws IOException {
+        Files.writeString(conf.resolve("dnssec-root.anchor"), "; emptied\n");
+
+        assertThat(ConfigCheck.check(conf)).extracting(ConfigCheck.Problem::message)
+            .containsExactly("postroom.dane.trust-anchor.file " + home.resolve("conf/dnssec-root.anchor")
+                + " holds no DS or DNSKEY record");
+        append("postroom.properties", "postroom.dane.enabled=false\n");
+        assertThat(ConfigCheck.check(conf)).isEmpty();
+    }
+
+    @Test
     void smtpLimitsInTheirOtherFormsAreValid() throws IOException {
         append("postroom.properties", "postroom.smtp.header.size.max=102400\npostroom.queue.minfree=5%\n");
 

@@ -14,6 +14,7 @@ import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.postroom.server.delivery.DeliverySettings;
+import org.postroom.server.delivery.dane.DaneSettings;
 
 class PostroomSettingsTest {
     @TempDir
@@ -77,6 +78,18 @@ class PostroomSettingsTest {
         assertThatThrownBy(() -> load("postroom.delivery.threads=many\npostroom.log.format=xml\n"))
             .isInstanceOf(PostroomSettings.InvalidSettingsException.class)
             .hasMessageContaining("postroom.log.format=xml must be text or json; postroom.delivery.threads=many");
+    }
+
+    @Test
+    void daneIsOnWithTheShippedRootAnchorsByDefault() throws IOException {
+        assertThat(load("").dane()).isEqualTo(new DaneSettings(true, "conf/dnssec-root.anchor"));
+        PostroomSettings other = load("postroom.dane.enabled=false\npostroom.dane.trust-anchor.file=/etc/unbound/root.key\n");
+        assertThat(other.dane()).isEqualTo(new DaneSettings(false, "/etc/unbound/root.key"));
+        assertThat(other.files()).containsEntry("postroom.dane.trust-anchor.file", "/etc/unbound/root.key");
+        assertThat(check("postroom.dane.enabled=yes\npostroom.dane.trust-anchor.file=\n")).containsExactly(
+            "postroom.dane.enabled=yes must be true or false",
+            "postroom.dane.trust-anchor.file is empty but postroom.dane.enabled=true: DNSSEC validation needs trust anchors"
+                + " (the shipped file is conf/dnssec-root.anchor)");
     }
 
     @Test

@@ -1,9 +1,14 @@
 package org.postroom.server.dns;
 
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+
+import org.xbill.DNS.ExtendedResolver;
+import org.xbill.DNS.Resolver;
+import org.xbill.DNS.SimpleResolver;
 
 /**
  * The resolvers of {@code postroom.dns.servers}: {@code host}, {@code host:port}, {@code [ipv6]:port} or a bare
@@ -61,6 +66,34 @@ public final class DnsServers {
             return Optional.empty();
         }
         return Optional.of(new Server(host, port));
+    }
+
+    /**
+     * A resolver asking the servers of the setting in turn ({@code /etc/resolv.conf}'s when the list is empty), each
+     * query given {@code timeout} over all servers and two retries, and no attempt longer than that.
+     *
+     * @throws IllegalArgumentException naming an entry that is not a valid server
+     */
+    public static Resolver resolver(List<String> servers, Duration timeout) {
+        ExtendedResolver extended;
+        if (servers.isEmpty()) {
+            extended = new ExtendedResolver();
+        } else {
+            List<Resolver> resolvers = new ArrayList<>();
+            for (String entry : servers) {
+                Server server = parse(entry).orElseThrow(() -> new IllegalArgumentException(problems(List.of(entry)).get(0)));
+                resolvers.add(new SimpleResolver(server.address()));
+            }
+            extended = new ExtendedResolver(resolvers);
+        }
+        extended.setTimeout(timeout);
+        extended.setRetries(2);
+        // ExtendedResolver's timeout only stops it retrying: each server's own (5 or 10 s by default) bounds an
+        // attempt, and asynchronous callers (the DNSSEC validator) would wait for it.
+        for (Resolver server : extended.getResolvers()) {
+            server.setTimeout(timeout);
+        }
+        return extended;
     }
 
     /** One message per entry that is not a valid server, in the style of the other settings' messages. */

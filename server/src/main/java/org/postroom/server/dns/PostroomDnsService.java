@@ -24,7 +24,6 @@ import org.xbill.DNS.AAAARecord;
 import org.xbill.DNS.ARecord;
 import org.xbill.DNS.Cache;
 import org.xbill.DNS.DClass;
-import org.xbill.DNS.ExtendedResolver;
 import org.xbill.DNS.Lookup;
 import org.xbill.DNS.MXRecord;
 import org.xbill.DNS.Name;
@@ -32,7 +31,6 @@ import org.xbill.DNS.PTRRecord;
 import org.xbill.DNS.Record;
 import org.xbill.DNS.Resolver;
 import org.xbill.DNS.ReverseMap;
-import org.xbill.DNS.SimpleResolver;
 import org.xbill.DNS.TXTRecord;
 import org.xbill.DNS.TextParseException;
 import org.xbill.DNS.Type;
@@ -58,21 +56,7 @@ public class PostroomDnsService implements DNSService, AuthDns {
     }
 
     public PostroomDnsService(List<String> servers) {
-        ExtendedResolver extended;
-        if (servers.isEmpty()) {
-            extended = new ExtendedResolver();
-        } else {
-            List<Resolver> resolvers = new ArrayList<>();
-            for (String entry : servers) {
-                DnsServers.Server server = DnsServers.parse(entry)
-                    .orElseThrow(() -> new IllegalArgumentException(DnsServers.problems(List.of(entry)).get(0)));
-                resolvers.add(new SimpleResolver(server.address()));
-            }
-            extended = new ExtendedResolver(resolvers);
-        }
-        extended.setTimeout(TIMEOUT);
-        extended.setRetries(2);
-        this.resolver = extended;
+        this.resolver = DnsServers.resolver(servers, TIMEOUT);
         this.cache = new Cache(DClass.IN);
         this.cache.setMaxEntries(50_000);
         this.cache.setMaxNCache(300);

@@ -58,6 +58,7 @@ public class PostroomModule extends AbstractModule {
         bind(org.postroom.server.smtp.SmtpSettings.class).toInstance(settings.smtp());
         bind(org.postroom.server.tls.TlsSettings.class).toInstance(settings.tls());
         bind(org.postroom.server.delivery.DeliverySettings.General.class).toInstance(settings.delivery());
+        bind(org.postroom.server.delivery.dane.DaneSettings.class).toInstance(settings.dane());
         bind(org.postroom.server.lists.ListSettings.class).toInstance(settings.lists());
         bind(org.postroom.server.unsubscribe.PublicSettings.class).toInstance(settings.publicListener());
         bind(org.postroom.bounce.processing.BounceSettings.class).toInstance(settings.bounces());
