@@ -91,14 +91,14 @@ public class DeliveryModule extends AbstractModule {
     @Provides
     @Singleton
     TransportSecurity transportSecurity(TransportSecuritySettings settings, PostroomDnsService dns, MtaStsFetcher.Ports ports,
-                                        WebPkiCheck webPki, PostroomHome home) {
+                                        WebPkiCheck webPki, PostroomHome home, org.postroom.server.delivery.dane.DaneResolver dane) {
         Optional<MtaStsPolicies> mtaSts = Optional.empty();
         if (settings.mtaSts()) {
             MtaStsFetcher fetcher = new MtaStsFetcher(dns::getAllByName, ports, webPki);
             mtaSts = Optional.of(new MtaStsPolicies(dns, fetcher, Optional.of(home.var().resolve("mta-sts/policies.json")),
                 Clock.systemUTC()));
         }
-        return new TransportSecurity(mtaSts, webPki);
+        return new TransportSecurity(mtaSts, webPki, Optional.of(dane), Clock.systemUTC());
     }
 
     @Provides

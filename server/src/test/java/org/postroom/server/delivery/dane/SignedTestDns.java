@@ -44,7 +44,7 @@ import org.xbill.DNS.Type;
  * passes DNSSEC records through: CNAME chains followed, RRSIGs added when the query has DO, DS queries answered by
  * the parent. Records can be given a corrupted or an expired signature, names can be answered SERVFAIL or not at all.
  */
-final class SignedTestDns implements AutoCloseable {
+public final class SignedTestDns implements AutoCloseable {
     static final Name ZONE = name("dane.test.");
     static final Name INSECURE_CHILD = name("insecure.dane.test.");
     private static final long TTL = 300;
@@ -66,7 +66,7 @@ final class SignedTestDns implements AutoCloseable {
     private final Record childSoa;
     private final Map<String, AtomicInteger> asked = new ConcurrentHashMap<>();
 
-    SignedTestDns(Instant now) throws Exception {
+    public SignedTestDns(Instant now) throws Exception {
         this.now = now;
         KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
         generator.initialize(new ECGenParameterSpec("secp256r1"));
@@ -96,17 +96,17 @@ final class SignedTestDns implements AutoCloseable {
     }
 
     /** {@code 127.0.0.1:PORT}. */
-    String address() {
+    public String address() {
         return socket.getLocalAddress().getHostAddress() + ":" + socket.getLocalPort();
     }
 
     /** The trust anchor for the zone: the DS of its key, in zone-file format. */
-    String trustAnchor() {
+    public String trustAnchor() {
         return new DSRecord(ZONE, DClass.IN, TTL, DNSSEC.Digest.SHA256, dnskey) + "\n";
     }
 
     /** A record of the signed zone, or of the unsigned child or an outside zone, by where its name is. */
-    SignedTestDns add(String owner, String type, String data) throws IOException {
+    public SignedTestDns add(String owner, String type, String data) throws IOException {
         Name name = name(owner);
         Record record = Record.fromString(name, Type.value(type), DClass.IN, TTL, data, Name.root);
         add(inSigned(name) ? signed : unsigned, record);
@@ -120,31 +120,31 @@ final class SignedTestDns implements AutoCloseable {
     }
 
     /** The RRset's signature has one byte changed. */
-    SignedTestDns corruptSignature(String owner, String type) {
+    public SignedTestDns corruptSignature(String owner, String type) {
         corrupted.add(key(name(owner), Type.value(type)));
         return this;
     }
 
     /** The RRset is signed for a period that ended yesterday. */
-    SignedTestDns expireSignature(String owner, String type) {
+    public SignedTestDns expireSignature(String owner, String type) {
         expired.add(key(name(owner), Type.value(type)));
         return this;
     }
 
     /** Queries for the name are answered SERVFAIL. */
-    SignedTestDns servfail(String owner) {
+    public SignedTestDns servfail(String owner) {
         servfail.add(name(owner));
         return this;
     }
 
     /** Queries for the name get no answer. */
-    SignedTestDns silence(String owner) {
+    public SignedTestDns silence(String owner) {
         silent.add(name(owner));
         return this;
     }
 
     /** Builds the NSEC chain and signs every RRset of the signed zone; call after the last {@link #add}. */
-    SignedTestDns sign() throws Exception {
+    public SignedTestDns sign() throws Exception {
         List<Name> names = new ArrayList<>(signed.keySet());
         for (int i = 0; i < names.size(); i++) {
             Name owner = names.get(i);
