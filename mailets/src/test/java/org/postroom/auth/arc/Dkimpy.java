@@ -20,7 +20,7 @@ import java.util.concurrent.TimeUnit;
  * {@code /usr/bin/python3} through {@code src/test/resources/arc/dkimpy_arc.py}: the independent implementation the
  * ARC tests check Postroom against. Never skipped: without it, the tests fail saying what to install.
  */
-final class Dkimpy {
+public final class Dkimpy {
     static final String PYTHON = "/usr/bin/python3";
     static final String INSTALL = "dkimpy is missing: apt-get install -y python3-dkim python3-authres"
         + " (Debian's packages, for /usr/bin/python3; .ci/run installs them)";
@@ -29,7 +29,7 @@ final class Dkimpy {
     }
 
     /** Fails the test unless /usr/bin/python3 can import dkim and authres. */
-    static void requireInstalled() throws Exception {
+    public static void requireInstalled() throws Exception {
         Process process;
         try {
             process = new ProcessBuilder(PYTHON, "-c", "import dkim, authres").redirectErrorStream(true).start();
@@ -44,7 +44,7 @@ final class Dkimpy {
     }
 
     /** dkim.arc_verify of the message, keys from {@code records} (name to TXT record): its cv and reason. */
-    static String verify(byte[] message, Map<String, String> records) throws Exception {
+    public static String verify(byte[] message, Map<String, String> records) throws Exception {
         Path dir = Files.createTempDirectory("dkimpy-arc");
         Path file = Files.write(dir.resolve("message.eml"), message);
         StringBuilder keys = new StringBuilder();
@@ -54,7 +54,7 @@ final class Dkimpy {
     }
 
     /** dkim.arc_sign: the new ARC set for the message, sealed with {@code key}, recording srvId's Authentication-Results. */
-    static String sign(byte[] message, PrivateKey key, String selector, String domain, String srvId, long timestamp)
+    public static String sign(byte[] message, PrivateKey key, String selector, String domain, String srvId, long timestamp)
         throws Exception {
         Path dir = Files.createTempDirectory("dkimpy-arc");
         Path file = Files.write(dir.resolve("message.eml"), message);
