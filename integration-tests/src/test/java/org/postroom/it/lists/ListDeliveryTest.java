@@ -109,6 +109,28 @@ class ListDeliveryTest {
         return verifier.verify(new ByteArrayInputStream(wire.getBytes(StandardCharsets.ISO_8859_1)));
     }
 
+    /**
+     * dkimpy's {@code arc_verify} (Debian's python3-dkim, an independent implementation, for /usr/bin/python3) of a
+     * copy as the member's server received it, the list's key served for {@code lists._domainkey.DOMAIN}: its cv.
+     */
+    static String dkimpyArc(String wire) throws Exception {
+        java.nio.file.Path file = java.nio.file.Files.createTempFile("arc-copy", ".eml");
+        java.nio.file.Files.write(file, wire.getBytes(StandardCharsets.ISO_8859_1));
+        String script = "import sys, dkim\n"
+            + "message = open(sys.argv[1], 'rb').read()\n"
+            + "def lookup(name, timeout=5):\n"
+            + "    return sys.argv[2].encode() if name.decode().rstrip('.').lower() == sys.argv[3] else None\n"
+            + "cv, results, reason = dkim.arc_verify(message, dnsfunc=lookup)\n"
+            + "print((cv or b'ended').decode(), reason)\n";
+        Process python = new ProcessBuilder("/usr/bin/python3", "-c", script, file.toString(), dkimRecord,
+            "lists._domainkey." + DOMAIN).redirectErrorStream(true).start();
+        String output = new String(python.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        assertThat(python.waitFor(60, SECONDS)).isTrue();
+        assertThat(python.exitValue()).as("dkimpy (apt-get install -y python3-dkim): " + output).isZero();
+        java.nio.file.Files.delete(file);
+        return output;
+    }
+
     static int repositorySize(String path) throws Exception {
         String id = URLEncoder.encode(path, StandardCharsets.UTF_8);
         return new ObjectMapper().readTree(server.admin().get("/mailRepositories/" + id + "/mails")).size();
@@ -160,6 +182,26 @@ class ListDeliveryTest {
             .containsPattern("list-post expanded \\S+ list=" + LIST + " queued=5 local=0 suppressed=1 ")
             .containsPattern("delivery \\S+ to=<m3@other.test> destination=smarthost \\S+ tls=none attempt=1 result=delivered")
             .containsPattern("delivery \\S+ to=<busy@remote.test> destination=smarthost \\S+ tls=none attempt=1 result=deferred"));
+    }
+
+    @Test
+    void everyCopyCarriesTheListsArcSealWhichDkimpyVerifies() throws Exception {
+        MailClients.submit(server.port("submission"), STARTTLS, ALICE, PASSWORD,
+            MailClients.message(ALICE, LIST, "sealed post", "One seal for every member."));
+
+        await().atMost(60, SECONDS).untilAsserted(() -> assertThat(copies("sealed post")).extracting(r -> r.recipients().get(0))
+            .contains("m1@remote.test", "m2+tag@remote.test", "m3@other.test"));
+        List<String> seals = new java.util.ArrayList<>();
+        for (String member : List.of("m1@remote.test", "m2+tag@remote.test", "m3@other.test")) {
+            String wire = copyFor("sealed post", member).content();
+            // Submitted by Alice: no chain before (cv=none), her login is what this server recorded.
+            assertThat(wire).contains("ARC-Seal: i=1; a=rsa-sha256;").contains("cv=none;").contains("d=" + DOMAIN + "; s=lists;")
+                .contains("ARC-Authentication-Results: i=1; " + PostroomProcess.HOSTNAME + "; auth=pass smtp.auth=" + ALICE);
+            assertThat(dkimpyArc(wire)).as(member).startsWith("pass");
+            assertThat(verify(wire)).as("the copy's own DKIM signature still verifies").hasSize(1);
+            seals.add(wire.substring(wire.indexOf("ARC-Seal:"), wire.indexOf("ARC-Message-Signature:")));
+        }
+        assertThat(seals).as("one seal per post, shared by every copy").containsOnly(seals.get(0));
     }
 
     @Test
