@@ -50,12 +50,16 @@ import org.postroom.auth.dmarc.TxtLookup;
  * The body is streamed once through at most {@value #MAX_BODY_HASHES} body hashes (one per distinct {@code c=}
  * body canonicalization and {@code l=}); an older ARC-Message-Signature that would need another one ends the
  * search for {@code oldest-pass} there (reported conservatively). Key lookups run in parallel, at most one per
- * distinct key name, and the whole validation has a time limit: past it, or when a key lookup fails for now, the
- * chain is {@code fail} with the reason (ARC decides no delivery in Postroom, it is recorded).
+ * distinct key name and at most {@value #MAX_KEYS} names (the seals and the newest message signature first; a chain
+ * whose seals need more fails, an older message signature beyond them ends the {@code oldest-pass} search), and
+ * the whole validation has a time limit: past it, or when a key lookup fails for now, the chain is {@code fail}
+ * with the reason (ARC decides no delivery in Postroom, it is recorded).
  */
 public final class ArcValidator {
     public static final Duration DEFAULT_TIME_LIMIT = Duration.ofSeconds(10);
     static final int MAX_BODY_HASHES = 4;
+    /** Distinct keys looked up for one message at most: a chain needing more for its seals fails. */
+    static final int MAX_KEYS = 16;
     private static final String RSA_SHA256 = "rsa-sha256";
     private static final String ED25519_SHA256 = "ed25519-sha256";
     /** DER of the DigestInfo of a SHA-256 hash (RFC 8017 section 9.2), what RSA PKCS #1 v1.5 signs before it. */
@@ -91,7 +95,14 @@ public final class ArcValidator {
 
     /** Validates the chain of the message that {@code source} writes (as it travels, CRLF line ends). */
     public ArcResult validate(DkimVerifier.MessageSource source) throws IOException {
-        long deadline = nanoTime.getAsLong() + timeLimitNanos;
+        return validate(source, nanoTime.getAsLong() + timeLimitNanos);
+    }
+
+    /**
+     * As {@link #validate(DkimVerifier.MessageSource)}, done by {@code deadline} (a value of this validator's clock),
+     * so that it can share a time bound with other checks of the same message.
+     */
+    public ArcResult validate(DkimVerifier.MessageSource source, long deadline) throws IOException {
         Feed feed = new Feed();
         source.writeTo(feed);
         feed.finish();
@@ -180,6 +191,16 @@ public final class ArcValidator {
             plan.early = ArcResult.fail(n, plan.sealer, problem.get());
             return plan;
         }
+        // The keys every pass needs: the seals' and the newest message signature's.
+        java.util.Set<String> needed = new java.util.LinkedHashSet<>();
+        needed.add(keyName(newest.signatureTags()).toLowerCase(Locale.ROOT));
+        for (ArcSets.Set set : sets) {
+            needed.add(keyName(set.sealTags()).toLowerCase(Locale.ROOT));
+        }
+        if (needed.size() > MAX_KEYS) {
+            plan.early = ArcResult.fail(n, plan.sealer, "the chain needs more than " + MAX_KEYS + " distinct keys");
+            return plan;
+        }
         plan.bodyKeys = new String[n];
         for (int i = n - 1; i >= 0; i--) {
             Map<String, String> tags = sets.get(i).signatureTags();
@@ -191,10 +212,17 @@ public final class ArcValidator {
                 }
                 break;
             }
-            if (!plan.bodies.containsKey(key)) {
-                if (plan.bodies.size() == MAX_BODY_HASHES) {
+            if (!plan.bodies.containsKey(key) && plan.bodies.size() == MAX_BODY_HASHES) {
+                break;
+            }
+            String name = keyName(tags).toLowerCase(Locale.ROOT);
+            if (!needed.contains(name)) {
+                if (needed.size() == MAX_KEYS) {
                     break;
                 }
+                needed.add(name);
+            }
+            if (!plan.bodies.containsKey(key)) {
                 String[] parts = key.split("/", -1);
                 plan.bodies.put(key, new BodyCanonicalizer.BodyHash(parts[0].equals("relaxed"), Long.parseLong(parts[1])));
             }

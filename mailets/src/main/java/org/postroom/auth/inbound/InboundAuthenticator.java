@@ -84,13 +84,14 @@ public final class InboundAuthenticator {
     private final DkimCheck dkim;
     private final DmarcEvaluator dmarc;
     private final ArcValidator arc;
+    private final LongSupplier nanoTime;
     private final String authservId;
 
     /**
      * @param dkimMaxSignatures how many DKIM-Signature fields are evaluated at most (from the top; more are ignored)
      * @param dkimTimeLimit     the bound of the whole DKIM check, key lookups included; past it {@code dkim=temperror}
      * @param nanoTime          the clock of that bound ({@code System::nanoTime}; a seam for tests); the ARC
-     *                          validation has the same bound
+     *                          validation, done after DKIM, must end within the same bound
      */
     public InboundAuthenticator(AuthDns dns, String authservId, IntSupplier percentile, int dkimMaxSignatures,
                                 Duration dkimTimeLimit, LongSupplier nanoTime) {
@@ -99,6 +100,7 @@ public final class InboundAuthenticator {
         this.dkim = new DkimCheck(dns, dkimMaxSignatures, dkimTimeLimit, nanoTime);
         this.dmarc = new DmarcEvaluator(dns, percentile);
         this.arc = new ArcValidator(dns, dkimTimeLimit, nanoTime);
+        this.nanoTime = nanoTime;
         this.authservId = authservId;
     }
 
@@ -116,19 +118,14 @@ public final class InboundAuthenticator {
 
     public Verdict evaluate(Envelope envelope, MimeMessage message) throws MessagingException, IOException {
         List<String> clauses = new ArrayList<>();
-        // The ARC chain as it arrived; its clause follows DKIM's in the header.
-        ArcResult chain = arc.validate(out -> {
-            try {
-                message.writeTo(out);
-            } catch (MessagingException e) {
-                throw new IOException("unreadable message: " + e.getMessage(), e);
-            }
-        });
-        return evaluate(envelope, message, clauses, chain).with(chain);
+        // One time bound for DKIM and ARC together: ARC has what DKIM left of it.
+        long deadline = nanoTime.getAsLong() + dkim.timeLimit().toNanos();
+        ArcResult[] chain = {ArcResult.NONE};
+        return evaluate(envelope, message, clauses, chain, deadline).with(chain[0]);
     }
 
-    private Verdict evaluate(Envelope envelope, MimeMessage message, List<String> clauses, ArcResult chain)
-        throws MessagingException, IOException {
+    private Verdict evaluate(Envelope envelope, MimeMessage message, List<String> clauses, ArcResult[] chain,
+                             long deadline) throws MessagingException, IOException {
 
         // SPF: MAIL FROM (HELO for bounces), then HELO on its own when it is a name.
         String helo = envelope.helo() == null ? "" : envelope.helo().strip();
@@ -178,7 +175,15 @@ public final class InboundAuthenticator {
                 + dkimTemporary.get().domain() + " could not be fetched: DNS did not answer");
         }
 
-        clauses.add(chain.clause(envelope.clientAddress()));
+        // ARC: the chain as it arrived, recorded; it decides nothing here.
+        chain[0] = arc.validate(out -> {
+            try {
+                message.writeTo(out);
+            } catch (MessagingException e) {
+                throw new IOException("unreadable message: " + e.getMessage(), e);
+            }
+        }, deadline);
+        clauses.add(chain[0].clause(envelope.clientAddress()));
 
         // DMARC: the From: domain, with the SPF and DKIM identifiers that passed.
         Optional<String> fromDomain = singleFromDomain(message);

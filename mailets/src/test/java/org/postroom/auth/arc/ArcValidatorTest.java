@@ -293,6 +293,29 @@ class ArcValidatorTest {
         }
 
         @Test
+        void aChainNeedingMoreThanSixteenKeysFailsBeforeAnyLookup() throws Exception {
+            StringBuilder chain = new StringBuilder();
+            for (int i = 17; i >= 1; i--) {
+                chain.append("ARC-Seal: i=").append(i).append("; a=rsa-sha256; cv=").append(i == 1 ? "none" : "pass")
+                    .append("; d=k").append(i).append(".test; s=s; b=AA==\r\n")
+                    .append("ARC-Message-Signature: i=").append(i).append("; a=rsa-sha256; c=relaxed/relaxed; d=k").append(i)
+                    .append(".test; s=s; h=from; bh=AA==; b=AA==\r\n")
+                    .append("ARC-Authentication-Results: i=").append(i).append("; k").append(i).append(".test; none\r\n");
+            }
+            java.util.List<String> asked = new java.util.concurrent.CopyOnWriteArrayList<>();
+            ArcValidator counting = new ArcValidator(name -> {
+                asked.add(name);
+                return java.util.List.of();
+            });
+
+            ArcResult result = counting.validate(bytes(chain + MESSAGE));
+
+            assertThat(result.status()).isEqualTo(Status.FAIL);
+            assertThat(result.reason()).isEqualTo("the chain needs more than 16 distinct keys");
+            assertThat(asked).isEmpty();
+        }
+
+        @Test
         void anOverlongFieldFails() throws Exception {
             String message = text(oneHop()).replace("ARC-Authentication-Results: i=1;",
                 "ARC-Authentication-Results: i=1; " + "x".repeat(20_000) + ";");
