@@ -79,9 +79,11 @@ public final class ListArcSeal {
         if (recorded.isPresent()) {
             return recorded.get();
         }
-        String[] arc = mail.getMessage().getHeader("ARC-Seal");
-        if (arc == null && mail.getMessage().getHeader("ARC-Message-Signature") == null
-            && mail.getMessage().getHeader("ARC-Authentication-Results") == null) {
+        boolean chain = false;
+        for (String name : List.of("ARC-Seal", "ARC-Message-Signature", "ARC-Authentication-Results")) {
+            chain |= mail.getMessage().getHeader(name) != null;
+        }
+        if (!chain) {
             return ArcResult.Status.NONE;
         }
         try {

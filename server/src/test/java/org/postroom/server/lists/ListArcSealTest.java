@@ -183,18 +183,7 @@ class ListArcSealTest {
         ExpandList testee = start(true);
         members("bob@remote.test");
         // The post came through forwarder.test, which sealed it (instance 1), and passed our validation.
-        Mail post = ExpandListTest.post("alice@example.net", "news@example.org");
-        java.io.ByteArrayOutputStream wire = new java.io.ByteArrayOutputStream();
-        post.getMessage().writeTo(wire);
-        RawMessage raw = RawMessage.parse(wire.toByteArray());
-        List<String> set = new ArcSealer(new DkimKeys.SigningKey("forwarder.test", "f1", forwarderKey.getPrivate()))
-            .seal(raw.fields(), raw.body(), "forwarder.test; spf=pass smtp.mailfrom=alice@example.net", ArcResult.Status.NONE,
-                Instant.now().getEpochSecond()).orElseThrow();
-        for (int i = set.size() - 1; i >= 0; i--) {
-            String field = set.get(i);
-            post.getMessage().addHeaderLine(field);
-        }
-        post.getMessage().saveChanges();
+        Mail post = forwarded();
         assertThat(new ArcValidator(dns()).validate(out -> {
             try {
                 post.getMessage().writeTo(out);
@@ -213,6 +202,49 @@ class ListArcSealTest {
         assertThat(result.instances()).isEqualTo(2);
         assertThat(result.oldestPass()).as("the list changed the message (7 bit, list fields): only its own AMS verifies")
             .isEqualTo(2);
+    }
+
+    /** A post that went through forwarder.test, which sealed it (instance 1). */
+    private static Mail forwarded() throws Exception {
+        Mail post = ExpandListTest.post("alice@example.net", "news@example.org");
+        java.io.ByteArrayOutputStream wire = new java.io.ByteArrayOutputStream();
+        post.getMessage().writeTo(wire);
+        RawMessage raw = RawMessage.parse(wire.toByteArray());
+        List<String> set = new ArcSealer(new DkimKeys.SigningKey("forwarder.test", "f1", forwarderKey.getPrivate()))
+            .seal(raw.fields(), raw.body(), "forwarder.test; spf=pass smtp.mailfrom=alice@example.net", ArcResult.Status.NONE,
+                Instant.now().getEpochSecond()).orElseThrow();
+        for (String field : set) {
+            post.getMessage().addHeaderLine(field);
+        }
+        post.getMessage().saveChanges();
+        return post;
+    }
+
+    @Test
+    void aChainOnAPostNotCheckedAtReceptionIsValidatedWhenSealed() throws Exception {
+        ExpandList testee = start(true);
+        members("bob@remote.test");
+        Mail intact = forwarded();
+        intact.setAttribute(new Attribute(Mail.SMTP_AUTH_USER, AttributeValue.of("alice@example.org")));
+        Mail broken = forwarded();
+        broken.setAttribute(new Attribute(Mail.SMTP_AUTH_USER, AttributeValue.of("alice@example.org")));
+        broken.getMessage().setSubject("altered after sealing");
+        broken.getMessage().saveChanges();
+
+        testee.service(intact);
+        testee.service(broken);
+
+        List<LoopbackMx.Received> copies = delivered(2);
+        String passed = copies.stream().map(LoopbackMx.Received::content).filter(c -> c.contains("Subject: spring news"))
+            .findFirst().orElseThrow();
+        String failed = copies.stream().map(LoopbackMx.Received::content).filter(c -> c.contains("Subject: altered"))
+            .findFirst().orElseThrow();
+        assertThat(passed).contains("ARC-Seal: i=2;").contains("cv=pass");
+        assertThat(dkimpy(passed)).startsWith("cv=pass");
+        // A chain that no longer verifies is sealed cv=fail over the list's own set only: receivers see it ended.
+        assertThat(failed).contains("ARC-Seal: i=2;").contains("cv=fail");
+        assertThat(postroom(failed).reason()).isEqualTo("ARC-Seal i=2 says cv=fail");
+        assertThat(dkimpy(failed)).startsWith("cv=ended");
     }
 
     @Test
