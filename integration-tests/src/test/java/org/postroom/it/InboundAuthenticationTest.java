@@ -280,6 +280,33 @@ class InboundAuthenticationTest {
             .contains("dkim=none").contains("dmarc=none header.from=plain.test");
     }
 
+    /** The message with an ARC set of signed.test (key s1) on top, as a forwarder there would have sealed it. */
+    private static String arcSealed(String text) {
+        org.postroom.lists.delivery.RawMessage raw = org.postroom.lists.delivery.RawMessage.parse(text.getBytes(StandardCharsets.US_ASCII));
+        List<String> fields = new ArrayList<>(new org.postroom.auth.arc.ArcSealer(
+            new org.postroom.auth.dkim.DkimKeys.SigningKey("signed.test", "s1", senderKey.getPrivate()))
+            .seal(raw.fields(), raw.body(), "mx.signed.test; spf=pass smtp.mailfrom=billing@signed.test",
+                org.postroom.auth.arc.ArcResult.Status.NONE, System.currentTimeMillis() / 1000).orElseThrow());
+        fields.addAll(raw.fields());
+        return new String(new org.postroom.lists.delivery.RawMessage(fields, raw.body()).toBytes(), StandardCharsets.US_ASCII);
+    }
+
+    @Test
+    @Order(4)
+    void anArcChainIsValidatedAndRecorded() throws Exception {
+        assertThat(sendInbound("mx.signed.test", "billing@signed.test",
+            arcSealed(message("billing@signed.test", "forwarded invoice", "")))).startsWith("250");
+        assertThat(sendInbound("mx.signed.test", "billing@signed.test",
+            arcSealed(message("billing@signed.test", "altered invoice", "")).replace("this is altered", "this was altered")))
+            .startsWith("250");
+
+        assertThat(unfolded(authenticationResults("INBOX", "forwarded invoice")[0]))
+            .contains("arc=pass (1 set, sealed by signed.test) header.oldest-pass=0 smtp.remote-ip=127.0.0.1;");
+        assertThat(unfolded(authenticationResults("INBOX", "altered invoice")[0]))
+            .contains("arc=fail (ARC-Message-Signature i=1: body hash did not verify) smtp.remote-ip=127.0.0.1;");
+        assertThat(server.log()).contains("arc=pass (1 set, sealed by signed.test)");
+    }
+
     @Test
     @Order(5)
     void mailForARemoteDomainGoesToItsMxFoundThroughTheConfiguredDns() throws Exception {

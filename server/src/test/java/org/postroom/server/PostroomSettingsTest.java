@@ -58,6 +58,13 @@ class PostroomSettingsTest {
     }
 
     @Test
+    void arcSealingIsOnByDefaultAndCanBeTurnedOff() throws IOException {
+        assertThat(load("").lists().arcSeal()).isTrue();
+        assertThat(load("postroom.arc.seal=false\n").lists().arcSeal()).isFalse();
+        assertThat(check("postroom.arc.seal=maybe\n")).containsExactly("postroom.arc.seal=maybe must be true or false");
+    }
+
+    @Test
     void everyWrongValueIsNamedOnceAndTheOthersStillChecked() throws IOException {
         List<String> problems = check("postroom.port.smtp=0\npostroom.delivery.threads=many\npostroom.dsn.delay.after=5\n"
             + "postroom.relayhost.username=relay\npostroom.log.format=xml\npostroom.tls.certificate=conf/cert.pem\n"

@@ -45,6 +45,10 @@ class ListDeliveryTest {
     static final List<String> MEMBERS = List.of("m1@remote.test", "m2+tag@remote.test", "gone@remote.test",
         "busy@remote.test", "quiet@remote.test", "m3@other.test");
 
+    static final java.security.KeyPair FORWARDER_KEY = rsaKey();
+    static final String FORWARDER_RECORD = "v=DKIM1; k=rsa; p="
+        + java.util.Base64.getEncoder().encodeToString(FORWARDER_KEY.getPublic().getEncoded());
+
     static FakeDns dns;
     static SmtpSink mx;
     static PostroomProcess server;
@@ -52,7 +56,9 @@ class ListDeliveryTest {
 
     @BeforeAll
     static void start() throws Exception {
-        dns = new FakeDns().add("_dmarc.strict.test.", "TXT", "\"v=DMARC1; p=reject\"");
+        dns = new FakeDns().add("_dmarc.strict.test.", "TXT", "\"v=DMARC1; p=reject\"")
+            .add("f1._domainkey.forwarder.test.", "TXT", "\"" + FORWARDER_RECORD.substring(0, 200) + "\" \""
+                + FORWARDER_RECORD.substring(200) + "\"");
         mx = new SmtpSink(PostroomProcess.freePort())
             .rejectRecipient("gone@remote.test", "550 5.1.1 <gone@remote.test>: Recipient address rejected: User unknown")
             .rejectRecipient("busy@remote.test", "451 4.2.0 <busy@remote.test>: try again later")
@@ -82,6 +88,16 @@ class ListDeliveryTest {
         dns.close();
     }
 
+    static java.security.KeyPair rsaKey() {
+        try {
+            java.security.KeyPairGenerator generator = java.security.KeyPairGenerator.getInstance("RSA");
+            generator.initialize(2048);
+            return generator.generateKeyPair();
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     static String[] concat(List<String> first, List<String> second) {
         return java.util.stream.Stream.concat(first.stream(), second.stream()).toArray(String[]::new);
     }
@@ -107,6 +123,31 @@ class ListDeliveryTest {
         DKIMVerifier verifier = new DKIMVerifier((method, selector, domain) ->
             selector.toString().equals("lists") && domain.toString().equals(DOMAIN) ? List.of(dkimRecord) : List.of());
         return verifier.verify(new ByteArrayInputStream(wire.getBytes(StandardCharsets.ISO_8859_1)));
+    }
+
+    /**
+     * dkimpy's {@code arc_verify} (Debian's python3-dkim, an independent implementation, for /usr/bin/python3) of a
+     * copy as the member's server received it, the list's key served for {@code lists._domainkey.DOMAIN}: its cv.
+     */
+    static String dkimpyArc(String wire) throws Exception {
+        java.nio.file.Path file = java.nio.file.Files.createTempFile("arc-copy", ".eml");
+        java.nio.file.Files.write(file, wire.getBytes(StandardCharsets.ISO_8859_1));
+        String script = "import sys, dkim\n"
+            + "message = open(sys.argv[1], 'rb').read()\n"
+            + "keys = dict(zip(sys.argv[2::2], sys.argv[3::2]))\n"
+            + "def lookup(name, timeout=5):\n"
+            + "    key = keys.get(name.decode().rstrip('.').lower())\n"
+            + "    return key.encode() if key else None\n"
+            + "cv, results, reason = dkim.arc_verify(message, dnsfunc=lookup)\n"
+            + "print((cv or b'ended').decode(), reason)\n";
+        Process python = new ProcessBuilder("/usr/bin/python3", "-c", script, file.toString(),
+            "lists._domainkey." + DOMAIN, dkimRecord, "f1._domainkey.forwarder.test", FORWARDER_RECORD)
+            .redirectErrorStream(true).start();
+        String output = new String(python.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        assertThat(python.waitFor(60, SECONDS)).isTrue();
+        assertThat(python.exitValue()).as("dkimpy (apt-get install -y python3-dkim): " + output).isZero();
+        java.nio.file.Files.delete(file);
+        return output;
     }
 
     static int repositorySize(String path) throws Exception {
@@ -160,6 +201,60 @@ class ListDeliveryTest {
             .containsPattern("list-post expanded \\S+ list=" + LIST + " queued=5 local=0 suppressed=1 ")
             .containsPattern("delivery \\S+ to=<m3@other.test> destination=smarthost \\S+ tls=none attempt=1 result=delivered")
             .containsPattern("delivery \\S+ to=<busy@remote.test> destination=smarthost \\S+ tls=none attempt=1 result=deferred"));
+    }
+
+    @Test
+    void everyCopyCarriesTheListsArcSealWhichDkimpyVerifies() throws Exception {
+        MailClients.submit(server.port("submission"), STARTTLS, ALICE, PASSWORD,
+            MailClients.message(ALICE, LIST, "sealed post", "One seal for every member."));
+
+        await().atMost(60, SECONDS).untilAsserted(() -> assertThat(copies("sealed post")).extracting(r -> r.recipients().get(0))
+            .contains("m1@remote.test", "m2+tag@remote.test", "m3@other.test"));
+        List<String> seals = new java.util.ArrayList<>();
+        for (String member : List.of("m1@remote.test", "m2+tag@remote.test", "m3@other.test")) {
+            String wire = copyFor("sealed post", member).content();
+            // Submitted by Alice: no chain before (cv=none), her login is what this server recorded.
+            assertThat(wire).contains("ARC-Seal: i=1; a=rsa-sha256;").contains("cv=none;").contains("d=" + DOMAIN + "; s=lists;")
+                .contains("ARC-Authentication-Results: i=1; " + PostroomProcess.HOSTNAME + "; auth=pass smtp.auth=" + ALICE);
+            assertThat(dkimpyArc(wire)).as(member).startsWith("pass");
+            assertThat(verify(wire)).as("the copy's own DKIM signature still verifies").hasSize(1);
+            seals.add(wire.substring(wire.indexOf("ARC-Seal:"), wire.indexOf("ARC-Message-Signature:")));
+        }
+        assertThat(seals).as("one seal per post, shared by every copy").containsOnly(seals.get(0));
+    }
+
+    @Test
+    void aPostArrivingOnTheMxPortWithAnArcChainIsSealedAsItsNextInstance() throws Exception {
+        // carol@forwarder.test's post, sealed by forwarder.test (i=1), reaches the list's MX directly.
+        String post = "From: Carol <carol@forwarder.test>\r\nTo: " + LIST + "\r\nSubject: forwarded post\r\n"
+            + "Date: Thu, 04 Dec 2026 10:00:00 +0000\r\nMessage-ID: <forwarded@forwarder.test>\r\n\r\nHello from afar.\r\n";
+        org.postroom.lists.delivery.RawMessage raw = org.postroom.lists.delivery.RawMessage.parse(post.getBytes(StandardCharsets.US_ASCII));
+        List<String> fields = new java.util.ArrayList<>(new org.postroom.auth.arc.ArcSealer(
+            new org.postroom.auth.dkim.DkimKeys.SigningKey("forwarder.test", "f1", FORWARDER_KEY.getPrivate()))
+            .seal(raw.fields(), raw.body(), "mx.forwarder.test; spf=pass smtp.mailfrom=carol@forwarder.test",
+                org.postroom.auth.arc.ArcResult.Status.NONE, System.currentTimeMillis() / 1000).orElseThrow());
+        fields.addAll(raw.fields());
+        String sealed = new String(new org.postroom.lists.delivery.RawMessage(fields, raw.body()).toBytes(), StandardCharsets.US_ASCII);
+        try (org.postroom.it.SmtpDialogue smtp = org.postroom.it.SmtpDialogue.connect(server.port("smtp"))) {
+            assertThat(smtp.send("EHLO mx.forwarder.test")).startsWith("250");
+            assertThat(smtp.send("MAIL FROM:<carol@forwarder.test>")).startsWith("250");
+            assertThat(smtp.send("RCPT TO:<" + LIST + ">")).startsWith("250");
+            assertThat(smtp.data(sealed)).startsWith("250");
+            smtp.send("QUIT");
+        }
+
+        await().atMost(60, SECONDS).untilAsserted(() -> assertThat(copies("forwarded post")).extracting(r -> r.recipients().get(0))
+            .contains("m1@remote.test", "m3@other.test"));
+        for (String member : List.of("m1@remote.test", "m3@other.test")) {
+            String wire = copyFor("forwarded post", member).content();
+            String unfolded = wire.replaceAll("\r\n[ \t]+", " ");
+            // What the MX port recorded (the chain passed) is in the list's ARC-Authentication-Results, cv=pass.
+            assertThat(unfolded).contains("ARC-Seal: i=2; a=rsa-sha256;").contains("cv=pass;").contains("ARC-Seal: i=1;")
+                .containsPattern("ARC-Authentication-Results: i=2; " + PostroomProcess.HOSTNAME.replace(".", "\\.")
+                    + "; spf=[a-z]+ smtp.mailfrom=carol@forwarder.test; .*arc=pass \\(1 set, sealed by forwarder.test\\)"
+                    + " header.oldest-pass=0 smtp.remote-ip=127.0.0.1;");
+            assertThat(dkimpyArc(wire)).as(member).startsWith("pass");
+        }
     }
 
     @Test

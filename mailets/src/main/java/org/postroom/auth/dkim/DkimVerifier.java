@@ -442,7 +442,7 @@ public final class DkimVerifier {
         }
         PublicKey key;
         try {
-            Optional<PublicKey> read = publicKey(answer.records().get(0), candidate);
+            Optional<PublicKey> read = publicKey(answer.records().get(0), candidate.algorithm, candidate.identity, candidate.domain);
             if (read.isEmpty()) {
                 return candidate.outcome(Result.FAIL, "key revoked");
             }
@@ -490,7 +490,7 @@ public final class DkimVerifier {
     }
 
     /** The field value with everything between {@code b=} and the next ';' (or the end) removed. */
-    static String withoutSignatureValue(String value) {
+    public static String withoutSignatureValue(String value) {
         int start = 0;
         while (start <= value.length()) {
             int end = value.indexOf(';', start);
@@ -512,14 +512,32 @@ public final class DkimVerifier {
         }
     }
 
+    /** A key record read for one algorithm: the key, or why there is none ("key revoked", or what is wrong). */
+    public record KeyRecord(Optional<PublicKey> key, String problem) {
+    }
+
+    /**
+     * The key of a key record for {@code algorithm} ({@code rsa-sha256} or {@code ed25519-sha256}) with the same
+     * checks as for a DKIM signature; used by ARC (RFC 8617), whose signatures have no {@code i=}.
+     */
+    public static KeyRecord readKey(String record, String algorithm, String domain) {
+        try {
+            Optional<PublicKey> key = publicKey(record, algorithm.toLowerCase(Locale.ROOT), domain, domain);
+            return new KeyRecord(key, key.isPresent() ? "" : "key revoked");
+        } catch (InvalidKeyRecord e) {
+            return new KeyRecord(Optional.empty(), e.getMessage());
+        }
+    }
+
     /** The key of a key record (RFC 6376 section 3.6.1); empty when revoked ({@code p=} empty). */
-    private static Optional<PublicKey> publicKey(String record, Candidate candidate) throws InvalidKeyRecord {
+    private static Optional<PublicKey> publicKey(String record, String algorithm, String identity, String domain)
+        throws InvalidKeyRecord {
         Map<String, String> tags = tagList(record).orElseThrow(() -> new InvalidKeyRecord("malformed key record"));
         if (tags.containsKey("v") && !tags.get("v").equals("DKIM1")) {
             throw new InvalidKeyRecord("unknown key record version");
         }
         String type = tags.getOrDefault("k", "rsa").toLowerCase(Locale.ROOT);
-        boolean ed25519 = candidate.algorithm.equals(ED25519_SHA256);
+        boolean ed25519 = algorithm.equals(ED25519_SHA256);
         if (!type.equals(ed25519 ? "ed25519" : "rsa")) {
             throw new InvalidKeyRecord(ed25519 ? "no valid ed25519 key record" : "key type " + type + " does not match a=");
         }
@@ -530,7 +548,7 @@ public final class DkimVerifier {
             throw new InvalidKeyRecord("key not for email");
         }
         if (tags.containsKey("t") && Arrays.asList(tags.get("t").split(":")).contains("s")
-            && !candidate.identity.equals(candidate.domain)) {
+            && !identity.equals(domain)) {
             throw new InvalidKeyRecord("key is for d= only (t=s), i= is a subdomain");
         }
         String p = tags.get("p");
@@ -575,7 +593,7 @@ public final class DkimVerifier {
      * A tag=value list (RFC 6376 section 3.2): names stripped, whitespace removed from the values, empty when a tag
      * occurs twice or a part has no '='. One pass, no regular expressions.
      */
-    static Optional<Map<String, String>> tagList(String value) {
+    public static Optional<Map<String, String>> tagList(String value) {
         Map<String, String> tags = new HashMap<>();
         int start = 0;
         int length = value.length();

@@ -84,13 +84,24 @@ public final class PrecomputedDkimSigner {
             + "; s=" + key.selector() + ";\r\n\tt=" + timestamp + "; h=" + foldColons(String.join(":", names))
             + ";\r\n\tbh=" + bodyHash + ";\r\n\tb=";
         canonical.append(canonicalField(unsigned));
-        String b;
+        return withSignature(unsigned, signHeaderData(key, canonical.toString().getBytes(StandardCharsets.ISO_8859_1)));
+    }
+
+    /**
+     * The base64 signature of canonical header data: RSA signs it with SHA-256, Ed25519 signs the SHA-256 of it
+     * (RFC 8463 section 3). Shared with ARC sealing ({@code org.postroom.auth.arc.ArcSealer}).
+     */
+    public static String signHeaderData(DkimKeys.SigningKey key, byte[] headerData) {
         try {
-            b = Base64.getEncoder().encodeToString(signature(canonical.toString().getBytes(StandardCharsets.ISO_8859_1)));
+            return Base64.getEncoder().encodeToString(signature(key, headerData));
         } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("dkim: cannot sign for " + key.domain() + " with " + algorithm() + ": "
-                + e.getMessage(), e);
+            throw new IllegalStateException("dkim: cannot sign for " + key.domain() + " with "
+                + (key.ed25519() ? ED25519 : RSA) + ": " + e.getMessage(), e);
         }
+    }
+
+    /** The field ending in {@code b=} with the signature appended, folded in lines of 72 characters. */
+    public static String withSignature(String unsigned, String b) {
         StringBuilder folded = new StringBuilder(unsigned);
         for (int i = 0; i < b.length(); i += 72) {
             if (i > 0) {
@@ -101,8 +112,7 @@ public final class PrecomputedDkimSigner {
         return folded.toString();
     }
 
-    /** RSA signs the header data with SHA-256; Ed25519 signs the SHA-256 of it (RFC 8463 section 3). */
-    private byte[] signature(byte[] headerData) throws GeneralSecurityException {
+    private static byte[] signature(DkimKeys.SigningKey key, byte[] headerData) throws GeneralSecurityException {
         if (key.ed25519()) {
             Signature ed25519 = Signature.getInstance("Ed25519");
             ed25519.initSign(key.privateKey());
@@ -115,12 +125,14 @@ public final class PrecomputedDkimSigner {
         return rsa.sign();
     }
 
-    private static String canonicalField(String field) {
+    /** A raw field {@code Name: value} in relaxed canonical form (RFC 6376 section 3.4.2), without CRLF. */
+    public static String canonicalField(String field) {
         int colon = field.indexOf(':');
         return RelaxedCanonicalization.header(field.substring(0, colon), field.substring(colon + 1));
     }
 
-    private static String foldColons(String list) {
+    /** A colon-separated list ({@code h=}) folded after about 60 characters. */
+    public static String foldColons(String list) {
         StringBuilder folded = new StringBuilder();
         int lineLength = 0;
         for (String part : list.split(":")) {

@@ -12,25 +12,25 @@ import java.util.Map;
 /**
  * DKIM header canonicalization (RFC 6376 section 3.4.1 "simple" and 3.4.2 "relaxed") and the split of a message
  * into header fields and body, all in one pass over the characters: no regular expressions, no copies per line.
- * The body side is {@link BodyCanonicalizer}.
+ * The body side is {@link BodyCanonicalizer}. ARC (RFC 8617, {@code org.postroom.auth.arc}) uses the same code.
  */
-final class RelaxedCanonicalization {
+public final class RelaxedCanonicalization {
     /** A header field as it appears in the message: the name and everything after the colon, folding included. */
-    record Field(String name, String rawValue) {
+    public record Field(String name, String rawValue) {
         /** The field name without surrounding whitespace, in lower case, as {@code h=} names are compared. */
-        String key() {
+        public String key() {
             return name.strip().toLowerCase(Locale.ROOT);
         }
     }
 
     /** The message split at the first empty line: its header fields in order, and its body. */
-    record Parsed(List<Field> fields, byte[] body) {
+    public record Parsed(List<Field> fields, byte[] body) {
     }
 
     private RelaxedCanonicalization() {
     }
 
-    static Parsed parse(byte[] message) {
+    public static Parsed parse(byte[] message) {
         HeaderReader reader = new HeaderReader();
         int consumed = reader.update(message, 0, message.length);
         return new Parsed(reader.fields(), Arrays.copyOfRange(message, consumed, message.length));
@@ -40,7 +40,7 @@ final class RelaxedCanonicalization {
      * Reads a header from chunks of a message until the empty line that ends it. Lines end with CRLF or a bare LF;
      * the lines of a folded field are joined with CRLF. A line without a colon becomes a field without value.
      */
-    static final class HeaderReader {
+    public static final class HeaderReader {
         private final List<Field> fields = new ArrayList<>();
         private final StringBuilder field = new StringBuilder();
         private final StringBuilder line = new StringBuilder();
@@ -48,7 +48,7 @@ final class RelaxedCanonicalization {
         private boolean done;
 
         /** Consumes header bytes; returns how many it took (fewer than given when the header ended in them). */
-        int update(byte[] bytes, int offset, int count) {
+        public int update(byte[] bytes, int offset, int count) {
             int end = offset + count;
             int i = offset;
             while (i < end && !done) {
@@ -72,12 +72,12 @@ final class RelaxedCanonicalization {
             return i - offset;
         }
 
-        boolean done() {
+        public boolean done() {
             return done;
         }
 
         /** The fields read; a header cut short (no empty line) keeps what it had. */
-        List<Field> fields() {
+        public List<Field> fields() {
             if (!done) {
                 if (pendingCr) {
                     line.append('\r');
@@ -119,7 +119,7 @@ final class RelaxedCanonicalization {
     }
 
     /** {@code name:value} with the name lower-cased, unfolded, whitespace runs made one space, no space at the ends. */
-    static String header(String name, String rawValue) {
+    public static String header(String name, String rawValue) {
         StringBuilder out = new StringBuilder(name.length() + rawValue.length() + 1);
         out.append(name.strip().toLowerCase(Locale.ROOT)).append(':');
         boolean space = false;
@@ -156,7 +156,7 @@ final class RelaxedCanonicalization {
      * The fields that {@code h=} names, in {@code h=} order (RFC 6376 section 5.4.2): each name takes the last
      * instance not taken yet, a name with none left adds nothing. Linear in fields and names.
      */
-    static List<Field> selected(List<Field> fields, List<String> names) {
+    public static List<Field> selected(List<Field> fields, List<String> names) {
         Map<String, List<Field>> byName = new HashMap<>();
         for (Field field : fields) {
             byName.computeIfAbsent(field.key(), k -> new ArrayList<>()).add(field);
@@ -195,7 +195,7 @@ final class RelaxedCanonicalization {
         return data.toString();
     }
 
-    static byte[] latin1(String text) {
+    public static byte[] latin1(String text) {
         return text.getBytes(StandardCharsets.ISO_8859_1);
     }
 }

@@ -18,6 +18,8 @@ import javax.mail.internet.MimeMessage;
 
 import org.apache.james.jspf.executor.SPFResult;
 import org.apache.james.jspf.impl.SPF;
+import org.postroom.auth.arc.ArcResult;
+import org.postroom.auth.arc.ArcValidator;
 import org.postroom.auth.dkim.DkimVerifier;
 import org.postroom.auth.dmarc.DmarcEvaluator;
 import org.postroom.auth.dmarc.DmarcObservation;
@@ -27,7 +29,8 @@ import org.postroom.auth.dmarc.DmarcResult;
 /**
  * Authentication of mail arriving from other servers: SPF (RFC 7208) of the MAIL FROM identity (the HELO identity
  * for a null sender) and of the HELO name, DKIM (RFC 6376) of every signature, and DMARC (RFC 7489) of the
- * {@code From:} domain with the SPF and DKIM results. The {@link Verdict} says what to do with the message and
+ * {@code From:} domain with the SPF and DKIM results, and the ARC chain (RFC 8617, {@link ArcValidator}), which is
+ * recorded ({@code arc=}) and decides nothing here. The {@link Verdict} says what to do with the message and
  * carries the {@code Authentication-Results} header (RFC 8601) that records why.
  */
 public final class InboundAuthenticator {
@@ -54,10 +57,19 @@ public final class InboundAuthenticator {
      * @param dmarc    the DMARC outcome (for logs)
      * @param identity what was authenticated: SPF of the MAIL FROM domain, and the From: domain when SPF or DKIM
      *                 passed aligned with it (relaxed alignment, whether or not the domain publishes DMARC)
+     * @param arc      the validation of the message's ARC chain (the cv= of a seal this server adds later)
      */
-    public record Verdict(Action action, String reason, String header, String summary, Identity identity) {
+    public record Verdict(Action action, String reason, String header, String summary, Identity identity, ArcResult arc) {
+        public Verdict(Action action, String reason, String header, String summary, Identity identity) {
+            this(action, reason, header, summary, identity, ArcResult.NONE);
+        }
+
         public Verdict(Action action, String reason, String header, String summary) {
             this(action, reason, header, summary, Identity.NONE);
+        }
+
+        Verdict with(ArcResult chain) {
+            return new Verdict(action, reason, header, summary, identity, chain);
         }
     }
 
@@ -73,12 +85,15 @@ public final class InboundAuthenticator {
     private final DkimCheck dkim;
     private final DmarcEvaluator dmarc;
     private volatile java.util.function.Consumer<DmarcObservation> observer = observation -> { };
+    private final ArcValidator arc;
+    private final LongSupplier nanoTime;
     private final String authservId;
 
     /**
      * @param dkimMaxSignatures how many DKIM-Signature fields are evaluated at most (from the top; more are ignored)
      * @param dkimTimeLimit     the bound of the whole DKIM check, key lookups included; past it {@code dkim=temperror}
-     * @param nanoTime          the clock of that bound ({@code System::nanoTime}; a seam for tests)
+     * @param nanoTime          the clock of that bound ({@code System::nanoTime}; a seam for tests); the ARC
+     *                          validation, done after DKIM, must end within the same bound
      */
     public InboundAuthenticator(AuthDns dns, String authservId, IntSupplier percentile, int dkimMaxSignatures,
                                 Duration dkimTimeLimit, LongSupplier nanoTime) {
@@ -86,6 +101,8 @@ public final class InboundAuthenticator {
         this.spf.setUseBestGuess(false);
         this.dkim = new DkimCheck(dns, dkimMaxSignatures, dkimTimeLimit, nanoTime);
         this.dmarc = new DmarcEvaluator(dns, percentile);
+        this.arc = new ArcValidator(dns, dkimTimeLimit, nanoTime);
+        this.nanoTime = nanoTime;
         this.authservId = authservId;
     }
 
@@ -111,6 +128,14 @@ public final class InboundAuthenticator {
 
     public Verdict evaluate(Envelope envelope, MimeMessage message) throws MessagingException, IOException {
         List<String> clauses = new ArrayList<>();
+        // One time bound for DKIM and ARC together: ARC has what DKIM left of it.
+        long deadline = nanoTime.getAsLong() + dkim.timeLimit().toNanos();
+        ArcResult[] chain = {ArcResult.NONE};
+        return evaluate(envelope, message, clauses, chain, deadline).with(chain[0]);
+    }
+
+    private Verdict evaluate(Envelope envelope, MimeMessage message, List<String> clauses, ArcResult[] chain,
+                             long deadline) throws MessagingException, IOException {
 
         // SPF: MAIL FROM (HELO for bounces), then HELO on its own when it is a name.
         String helo = envelope.helo() == null ? "" : envelope.helo().strip();
@@ -159,6 +184,16 @@ public final class InboundAuthenticator {
             temporary = Optional.of("4.7.0 DKIM key " + dkimTemporary.get().selector() + "._domainkey."
                 + dkimTemporary.get().domain() + " could not be fetched: DNS did not answer");
         }
+
+        // ARC: the chain as it arrived, recorded; it decides nothing here.
+        chain[0] = arc.validate(out -> {
+            try {
+                message.writeTo(out);
+            } catch (MessagingException e) {
+                throw new IOException("unreadable message: " + e.getMessage(), e);
+            }
+        }, deadline);
+        clauses.add(chain[0].clause(envelope.clientAddress()));
 
         // DMARC: the From: domain, with the SPF and DKIM identifiers that passed.
         Optional<String> fromDomain = singleFromDomain(message);

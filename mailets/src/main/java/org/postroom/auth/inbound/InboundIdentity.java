@@ -15,7 +15,10 @@ import org.apache.mailet.Mail;
  * <ul>
  *   <li>{@value #SPF_PASS_NAME}: the MAIL FROM domain (lower case) when its SPF result is {@code pass};</li>
  *   <li>{@value #ALIGNED_FROM_NAME}: the {@code From:} domain (lower case) when an SPF pass or a DKIM pass aligns
- *       with it (relaxed alignment, RFC 7489 3.1).</li>
+ *       with it (relaxed alignment, RFC 7489 3.1);</li>
+ *   <li>{@value #ARC_NAME}: the validation of the ARC chain as it arrived ({@code none}, {@code pass}, {@code fail});
+ *       and {@value #RESULTS_NAME}: the {@code Authentication-Results} value written, which a list's ARC seal
+ *       records (RFC 8617: its cv= and ARC-Authentication-Results).</li>
  * </ul>
  * Mail that was not evaluated (authenticated submission, trusted networks) carries neither.
  */
@@ -24,6 +27,10 @@ public final class InboundIdentity {
     public static final String ALIGNED_FROM_NAME = "org.postroom.auth.from.aligned";
     public static final AttributeName SPF_PASS = AttributeName.of(SPF_PASS_NAME);
     public static final AttributeName ALIGNED_FROM = AttributeName.of(ALIGNED_FROM_NAME);
+    public static final String ARC_NAME = "org.postroom.auth.arc";
+    public static final String RESULTS_NAME = "org.postroom.auth.results";
+    public static final AttributeName ARC = AttributeName.of(ARC_NAME);
+    public static final AttributeName RESULTS = AttributeName.of(RESULTS_NAME);
 
     private InboundIdentity() {
     }
@@ -34,6 +41,24 @@ public final class InboundIdentity {
         mail.removeAttribute(ALIGNED_FROM);
         spfPassDomain.ifPresent(domain -> mail.setAttribute(new Attribute(SPF_PASS, AttributeValue.of(lower(domain)))));
         alignedFromDomain.ifPresent(domain -> mail.setAttribute(new Attribute(ALIGNED_FROM, AttributeValue.of(lower(domain)))));
+    }
+
+    /** Records the ARC validation and the Authentication-Results value written (empty: removes both). */
+    public static void recordResults(Mail mail, Optional<String> arcStatus, Optional<String> authenticationResults) {
+        mail.removeAttribute(ARC);
+        mail.removeAttribute(RESULTS);
+        arcStatus.ifPresent(status -> mail.setAttribute(new Attribute(ARC, AttributeValue.of(status))));
+        authenticationResults.ifPresent(value -> mail.setAttribute(new Attribute(RESULTS, AttributeValue.of(value))));
+    }
+
+    /** The ARC validation recorded at reception ({@code none}, {@code pass} or {@code fail}), if the mail was evaluated. */
+    public static Optional<String> arc(Mail mail) {
+        return text(mail, ARC);
+    }
+
+    /** The Authentication-Results value this server wrote at reception, if the mail was evaluated. */
+    public static Optional<String> authenticationResults(Mail mail) {
+        return text(mail, RESULTS);
     }
 
     /** The MAIL FROM domain that passed SPF, if any. */

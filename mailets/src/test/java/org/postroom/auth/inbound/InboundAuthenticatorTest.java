@@ -74,6 +74,50 @@ class InboundAuthenticatorTest {
             .evaluate(new Envelope(client, "mx.remote.test", Optional.ofNullable(mailFrom)), parse(message));
     }
 
+    /** The message with an ARC set of remote.test (key s1) on top, as a forwarder there would seal it. */
+    private static String arcSealed(String text) {
+        org.postroom.lists.delivery.RawMessage raw = org.postroom.lists.delivery.RawMessage.parse(text.getBytes(StandardCharsets.US_ASCII));
+        java.util.List<String> fields = new java.util.ArrayList<>(new org.postroom.auth.arc.ArcSealer(
+            new org.postroom.auth.dkim.DkimKeys.SigningKey("remote.test", "s1", key.getPrivate()))
+            .seal(raw.fields(), raw.body(), "remote.test; spf=pass smtp.mailfrom=billing@remote.test",
+                org.postroom.auth.arc.ArcResult.Status.NONE, 1_764_806_400L).orElseThrow());
+        fields.addAll(raw.fields());
+        return new String(new org.postroom.lists.delivery.RawMessage(fields, raw.body()).toBytes(), StandardCharsets.US_ASCII);
+    }
+
+    @Nested
+    class Arc {
+        @Test
+        void aValidChainIsRecordedAsPassWithTheClientAddress() throws Exception {
+            Verdict verdict = evaluate(dns("reject"), CLIENT, "billing@remote.test", arcSealed(message("billing@remote.test")));
+
+            assertThat(verdict.arc().status()).isEqualTo(org.postroom.auth.arc.ArcResult.Status.PASS);
+            assertThat(verdict.header()).contains("dkim=none;\r\n\tarc=pass (1 set, sealed by remote.test)"
+                + " header.oldest-pass=0 smtp.remote-ip=192.0.2.10;\r\n\tdmarc=pass");
+        }
+
+        @Test
+        void noChainIsNone() throws Exception {
+            Verdict verdict = evaluate(dns("reject"), CLIENT, "billing@remote.test", message("billing@remote.test"));
+
+            assertThat(verdict.arc()).isEqualTo(org.postroom.auth.arc.ArcResult.NONE);
+            assertThat(verdict.header()).contains("\tarc=none;");
+        }
+
+        @Test
+        void aBrokenChainIsFailAndDecidesNothing() throws Exception {
+            String tampered = arcSealed(message("billing@remote.test")).replace("Invoice 42", "Invoice 43");
+
+            Verdict verdict = evaluate(dns("reject"), "198.51.100.7", "billing@remote.test", tampered);
+
+            assertThat(verdict.header()).contains("arc=fail (ARC-Message-Signature i=1: signature did not verify)"
+                + " smtp.remote-ip=198.51.100.7");
+            // ARC is recorded, never a reason to deliver: DMARC still refuses.
+            assertThat(verdict.action()).isEqualTo(Action.REJECT);
+            assertThat(verdict.arc().status()).isEqualTo(org.postroom.auth.arc.ArcResult.Status.FAIL);
+        }
+    }
+
     @Nested
     class Pass {
         @Test
@@ -321,7 +365,8 @@ class InboundAuthenticatorTest {
 
             assertThat(verdict.header()).doesNotContain("bank.example").doesNotContain("dkim=pass")
                 .contains("(HELO is not a domain name)").contains("dkim=none");
-            assertThat(verdict.header().split(";")).hasSize(4);
+            // authserv-id, spf, dkim, arc, dmarc: nothing more
+            assertThat(verdict.header().split(";")).hasSize(5);
         }
 
         @Test

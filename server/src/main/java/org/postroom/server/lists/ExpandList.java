@@ -29,7 +29,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Expands a mail to its list recipients: for each list, the post is prepared once (converted to 7 bit so that
  * no relay has to alter what is signed; list header fields; From: rewritten when the poster's domain publishes
- * DMARC {@code p=reject} or {@code p=quarantine}), stored durably under {@code var/lists/posts/}, and handed to
+ * DMARC {@code p=reject} or {@code p=quarantine}; an ARC seal of the list's domain, {@link ListArcSeal}), stored
+ * durably under {@code var/lists/posts/}, and handed to
  * the {@link ListExpansion}, which adds every active member to the outbound engine. Only then are the list
  * recipients removed from the mail (the spool keeps the mail until this mailet returns, so a crash before the post
  * is stored expands it again). Other recipients stay in the mail. Loops must be filtered out before (IsListLoop).
@@ -56,13 +57,20 @@ public class ExpandList extends GenericMailet {
     private final FromMunging munging;
 
     private final MailFlowGate gate;
+    private final ListArcSeal arc;
 
     @Inject
-    public ExpandList(ListExpansion engine, ListStore lists, FromMunging munging, MailFlowGate gate) {
+    public ExpandList(ListExpansion engine, ListStore lists, FromMunging munging, MailFlowGate gate, ListArcSeal arc) {
         this.engine = engine;
         this.lists = lists;
         this.munging = munging;
         this.gate = gate;
+        this.arc = arc;
+    }
+
+    /** Without ARC sealing. */
+    public ExpandList(ListExpansion engine, ListStore lists, FromMunging munging, MailFlowGate gate) {
+        this(engine, lists, munging, gate, ListArcSeal.off());
     }
 
     @Override
@@ -89,6 +97,7 @@ public class ExpandList extends GenericMailet {
     public void service(Mail mail) throws MessagingException {
         List<MailAddress> expanded = new ArrayList<>();
         byte[] converted = null;
+        org.postroom.auth.arc.ArcResult.Status cv = null;
         for (MailAddress recipient : mail.getRecipients()) {
             Optional<MailingList> list = lists.find(recipient);
             if (list.isEmpty()) {
@@ -107,8 +116,15 @@ public class ExpandList extends GenericMailet {
             ListHeaders.applyShared(post, list.get());
             Optional<javax.mail.internet.InternetAddress> poster = munging.needed(post, list.get());
             poster.ifPresent(address -> FromMunging.munge(post, list.get(), address));
+            RawMessage sealed = post;
+            if (arc.enabled()) {
+                if (cv == null) {
+                    cv = arc.incoming(mail);
+                }
+                sealed = arc.seal(mail, post, list.get(), cv);
+            }
             try {
-                engine.accept(recipient, mail.getName(), post.toBytes());
+                engine.accept(recipient, mail.getName(), sealed.toBytes());
             } catch (IOException e) {
                 throw new MessagingException("cannot store the post " + mail.getName() + " to " + recipient.asString()
                     + ": " + e.getMessage(), e);

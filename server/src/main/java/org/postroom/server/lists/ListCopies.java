@@ -27,7 +27,8 @@ import org.slf4j.LoggerFactory;
  * Each member's copy of a list post, made when it is sent from the post stored once: the member's unsubscribe fields
  * and a DKIM signature of the list's domain over the post's fields (the body hash computed once per post), and the
  * VERP envelope sender whose tag (a MAC with the installation secret over list, member and post) lets bounce
- * processing tell our copies from forged bounces.
+ * processing tell our copies from forged bounces. The post's ARC set ({@link ListArcSeal}) was added once, when the
+ * post was stored: it covers only fields every copy shares, so nothing of it is computed per copy.
  */
 final class ListCopies implements Composer {
     static final String KIND = "list";

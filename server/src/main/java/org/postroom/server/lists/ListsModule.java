@@ -41,6 +41,7 @@ public class ListsModule extends AbstractModule {
         bind(JpaListStore.class).in(Scopes.SINGLETON);
         bind(JpaSuppressionList.class).in(Scopes.SINGLETON);
         bind(MailRepositoryModerationQueue.class).in(Scopes.SINGLETON);
+        bind(ListArcSeal.class).in(Scopes.SINGLETON);
         bind(ListStore.class).to(JpaListStore.class);
         bind(SuppressionList.class).to(JpaSuppressionList.class);
         bind(ModerationQueue.class).to(MailRepositoryModerationQueue.class);

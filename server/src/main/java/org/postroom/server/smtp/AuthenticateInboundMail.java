@@ -33,7 +33,8 @@ import org.slf4j.LoggerFactory;
  * Authenticated sessions and {@code postroom.trusted.networks} are not evaluated (forged headers are still removed).
  * Each message DMARC decided is counted for the domain's aggregate report ({@link org.postroom.server.reports.DmarcReports}).
  * What passed is also left on the mail as attributes ({@link InboundIdentity}: SPF pass of MAIL FROM, the From:
- * domain when SPF or DKIM passed aligned with it) for bounce processing, list commands and posting policy.
+ * domain when SPF or DKIM passed aligned with it) for bounce processing, list commands and posting policy, and
+ * the ARC validation ({@code arc=} in the header, RFC 8617) with the header written, which list posts seal.
  * <pre>{@code
  * <handler class="org.postroom.server.smtp.AuthenticateInboundMail"/>
  * }</pre>
@@ -74,6 +75,7 @@ public class AuthenticateInboundMail implements JamesMessageHook {
             }
             // Attributes only this hook may set: never trust what came with the mail.
             InboundIdentity.record(mail, Optional.empty(), Optional.empty());
+            InboundIdentity.recordResults(mail, Optional.empty(), Optional.empty());
             if (exempt(session)) {
                 return HookResult.DECLINED;
             }
@@ -102,6 +104,7 @@ public class AuthenticateInboundMail implements JamesMessageHook {
                 verdict.identity().mailFromSpfPass() ? mail.getMaybeSender().asOptional().map(sender -> sender.getDomain().asString())
                     : Optional.empty(),
                 verdict.identity().alignedFrom());
+            InboundIdentity.recordResults(mail, Optional.of(verdict.arc().status().tag()), Optional.of(verdict.header()));
             LOGGER.info("auth {}: {} from {} (session {}): {}", mail.getName(),
                 verdict.action() == InboundAuthenticator.Action.QUARANTINE ? "quarantined" : "accepted", client,
                 session.getSessionID(), summary);

@@ -71,8 +71,12 @@ class AuthenticateInboundMailTest {
         assertThat(results(mail)).hasSize(2);
         assertThat(results(mail)).anySatisfy(value -> assertThat(value).startsWith("other.example;"));
         assertThat(results(mail)).anySatisfy(value -> assertThat(value).startsWith(AUTHSERV + ";")
-            .contains("spf=pass smtp.mailfrom=news@remote.test").contains("dmarc=pass"));
+            .contains("spf=pass smtp.mailfrom=news@remote.test").contains("arc=none").contains("dmarc=pass"));
         assertThat(InboundIdentity.fromAuthenticated(mail, "remote.test")).isTrue();
+        // What a list's ARC seal records: the validation (cv=) and the header written (ARC-Authentication-Results).
+        assertThat(InboundIdentity.arc(mail)).contains("none");
+        String[] written = results(mail);
+        assertThat(InboundIdentity.authenticationResults(mail)).hasValueSatisfying(value -> assertThat(written).contains(value));
     }
 
     @Test
