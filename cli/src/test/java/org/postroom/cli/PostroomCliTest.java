@@ -143,7 +143,7 @@ class PostroomCliTest {
 
             assertThat(run.code()).isEqualTo(2);
             assertThat(run.errLines()).containsExactly("ERROR: postroom needs a command: status, domain, user, alias,"
-                + " dkim, dns, queue, traffic, repository, list, member, moderation, suppression, unsubscribe, bounce, ban, webhook, config, backup, restore (see 'postroom --help')");
+                + " dkim, dns, queue, traffic, repository, list, member, moderation, suppression, unsubscribe, bounce, report, ban, webhook, config, backup, restore (see 'postroom --help')");
         }
 
         @Test

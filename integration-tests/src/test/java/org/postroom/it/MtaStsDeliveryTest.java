@@ -5,12 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.postroom.it.MailClients.Security.STARTTLS;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDate;
@@ -19,10 +13,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
 
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLServerSocket;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -30,6 +21,7 @@ import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.postroom.server.delivery.policy.PolicyServer;
 import org.postroom.server.delivery.policy.TestPki;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -67,7 +59,7 @@ class MtaStsDeliveryTest {
         served.put("mta-sts.testing.test", "version: STSv1\r\nmode: testing\r\nmx: mx.testing.test\r\nmax_age: 86400\r\n");
         served.put("mta-sts.hijacked.test", enforce("mx.hijacked.test"));
         policies = new PolicyServer(pki.server("mta-sts.good.test", "mta-sts.plain.test", "mta-sts.wrongname.test",
-            "mta-sts.testing.test", "mta-sts.hijacked.test").serverContext(), served);
+            "mta-sts.testing.test", "mta-sts.hijacked.test").serverContext(), PolicyServer.policies(served));
 
         good = new SmtpSink(PostroomProcess.freePort()).offerStartTls(pki.server("mx.good.test").serverContext()).start();
         plain = new SmtpSink(PostroomProcess.freePort()).start();
@@ -132,7 +124,7 @@ class MtaStsDeliveryTest {
             .containsPattern("mta-sts domain=good\\.test id=20261204a mode=enforce mx=mx\\.good\\.test max_age=86400s")
             .containsPattern("delivery connection destination=good\\.test host=mx\\.good\\.test:\\d+ pool=default tls=TLSv1\\.\\d"
                 + " cipher=\\S+ verified=true policy=mta-sts/enforce\n"));
-        assertThat(policies.requests).anySatisfy(request -> assertThat(request).contains("Host: mta-sts.good.test"));
+        assertThat(policies.requests()).anySatisfy(request -> assertThat(request).contains("Host: mta-sts.good.test"));
     }
 
     @Test
@@ -197,51 +189,5 @@ class MtaStsDeliveryTest {
         assertThat(byDomain.get("good.test").path("strings").toString()).contains("mode: enforce");
         // The policies were kept on disk, for the next start.
         assertThat(Files.readString(server.home().resolve("var/mta-sts/policies.json"))).contains("good.test", "mx: mx.good.test");
-    }
-
-    /** An HTTPS server answering {@code /.well-known/mta-sts.txt} by the request's Host. */
-    static final class PolicyServer implements AutoCloseable {
-        final SSLServerSocket socket;
-        final List<String> requests = new CopyOnWriteArrayList<>();
-
-        PolicyServer(SSLContext context, Map<String, String> policies) throws IOException {
-            socket = (SSLServerSocket) context.getServerSocketFactory().createServerSocket(0, 20, InetAddress.getLoopbackAddress());
-            Thread thread = new Thread(() -> {
-                while (!socket.isClosed()) {
-                    try (Socket client = socket.accept()) {
-                        client.setSoTimeout(10_000);
-                        InputStream in = client.getInputStream();
-                        StringBuilder request = new StringBuilder();
-                        int c;
-                        while (!request.toString().endsWith("\r\n\r\n") && request.length() < 8192 && (c = in.read()) != -1) {
-                            request.append((char) c);
-                        }
-                        requests.add(request.toString());
-                        String host = request.toString().lines().filter(line -> line.regionMatches(true, 0, "Host:", 0, 5))
-                            .map(line -> line.substring(5).strip().toLowerCase(Locale.ROOT)).findFirst().orElse("");
-                        String policy = policies.get(host);
-                        String response = policy != null && request.toString().startsWith("GET /.well-known/mta-sts.txt ")
-                            ? "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: " + policy.length() + "\r\n\r\n" + policy
-                            : "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n";
-                        OutputStream out = client.getOutputStream();
-                        out.write(response.getBytes(StandardCharsets.UTF_8));
-                        out.flush();
-                    } catch (IOException e) {
-                        // the next connection
-                    }
-                }
-            }, "mta-sts-policy-server");
-            thread.setDaemon(true);
-            thread.start();
-        }
-
-        int port() {
-            return socket.getLocalPort();
-        }
-
-        @Override
-        public void close() throws IOException {
-            socket.close();
-        }
     }
 }

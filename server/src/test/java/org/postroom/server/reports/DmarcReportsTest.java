@@ -5,10 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -26,6 +23,7 @@ import javax.xml.validation.SchemaFactory;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.postroom.testing.MutableClock;
 import org.postroom.auth.dmarc.DmarcEvaluator;
 import org.postroom.auth.dmarc.DmarcObservation;
 import org.postroom.auth.dmarc.DmarcResult;
@@ -36,23 +34,7 @@ import org.w3c.dom.Document;
 class DmarcReportsTest {
     @TempDir
     Path folder;
-    Instant now = Instant.parse("2026-12-03T09:00:00Z");
-    final Clock clock = new Clock() {
-        @Override
-        public Instant instant() {
-            return now;
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-    };
+    final MutableClock clock = new MutableClock(Instant.parse("2026-12-03T09:00:00Z"));
     final Map<String, List<String>> txt = new HashMap<>();
     final TxtLookup dns = name -> txt.getOrDefault(name, List.of());
 
@@ -82,7 +64,7 @@ class DmarcReportsTest {
         reports.record(observe("198.51.100.66", "bank.test", false, false));
         reports.flush();
 
-        now = Instant.parse("2026-12-04T01:00:00Z");
+        clock.advance(java.time.Duration.ofHours(16));
         List<Sent> sent = new ArrayList<>();
         DmarcReportSender sender = new DmarcReportSender(new DmarcReports(folder, clock), dns,
             (from, to, message) -> sent.add(new Sent(from, to, message)), reporter());

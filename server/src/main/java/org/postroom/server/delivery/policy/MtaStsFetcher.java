@@ -10,7 +10,6 @@ import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
@@ -22,14 +21,13 @@ import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509TrustManager;
 
 /**
  * Fetches a domain's MTA-STS policy (RFC 8461 section 3.3): {@code GET /.well-known/mta-sts.txt} over HTTPS from
  * {@code mta-sts.DOMAIN}, whose certificate must pass the {@link WebPkiCheck} for that name; only a {@code 200}
  * answer of media type {@code text/plain} counts, redirects are not followed, the whole exchange is bounded in time
- * ({@link #TIMEOUT}) and the body in size ({@link MtaStsPolicy#MAX_POLICY_BYTES}).
+ * ({@link #TIMEOUT}) and the body in size ({@link MtaStsPolicy#MAX_POLICY_BYTES}). A failure is a {@link TlsFailure} of type
+ * {@code sts-webpki-invalid}, {@code sts-policy-fetch-error} or {@code sts-policy-invalid}.
  *
  * <p>The request is HTTP/1.0 on purpose: the answer then ends with the connection (no chunked coding to decode), and
  * the policy host's address comes from Postroom's own resolver, like every other name delivery looks up, rather than
@@ -52,20 +50,6 @@ public final class MtaStsFetcher implements MtaStsPolicies.Fetch {
         Collection<InetAddress> of(String host) throws UnknownHostException;
     }
 
-    /** A fetch that failed, with its TLS-RPT result type: {@code sts-webpki-invalid} or {@code sts-policy-fetch-error}. */
-    public static final class FetchFailure extends Exception {
-        private final String resultType;
-
-        public FetchFailure(String resultType, String message) {
-            super(message);
-            this.resultType = resultType;
-        }
-
-        public String resultType() {
-            return resultType;
-        }
-    }
-
     private final Addresses addresses;
     private final Ports ports;
     private final CertificateCheck webPki;
@@ -75,25 +59,20 @@ public final class MtaStsFetcher implements MtaStsPolicies.Fetch {
         this.addresses = addresses;
         this.ports = ports;
         this.webPki = webPki;
-        try {
-            // The handshake takes any chain; the WebPKI check runs on it before the request is sent.
-            this.handshake = SSLContext.getInstance("TLS");
-            this.handshake.init(null, new TrustManager[] {new AcceptAny()}, null);
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("no TLS in this JVM", e);
-        }
+        // The handshake takes any chain; the WebPKI check runs on it before the request is sent.
+        this.handshake = org.postroom.server.mailets.OutboundTls.trustingContext();
     }
 
     /** The policy text of {@code domain}. */
     @Override
-    public String fetch(String domain) throws FetchFailure {
+    public String fetch(String domain) throws TlsFailure {
         String host = "mta-sts." + MtaStsPolicy.normalize(domain);
         long deadline = System.nanoTime() + TIMEOUT.toNanos();
         InetAddress address;
         try {
             address = addresses.of(host).iterator().next();
         } catch (UnknownHostException | java.util.NoSuchElementException e) {
-            throw new FetchFailure("sts-policy-fetch-error", host + " has no address");
+            throw new TlsFailure("sts-policy-fetch-error", host + " has no address");
         }
         int port = ports.port(host);
         try (Socket plain = new Socket()) {
@@ -113,7 +92,7 @@ public final class MtaStsFetcher implements MtaStsPolicies.Fetch {
             try {
                 webPki.check(chain, host);
             } catch (TlsFailure e) {
-                throw new FetchFailure("sts-webpki-invalid", e.getMessage());
+                throw new TlsFailure("sts-webpki-invalid", e.getMessage());
             }
             OutputStream out = socket.getOutputStream();
             out.write(("GET /.well-known/mta-sts.txt HTTP/1.0\r\nHost: " + host + "\r\nUser-Agent: Postroom\r\n"
@@ -121,13 +100,13 @@ public final class MtaStsFetcher implements MtaStsPolicies.Fetch {
             out.flush();
             return read(socket.getInputStream(), host, deadline, socket);
         } catch (SocketTimeoutException e) {
-            throw new FetchFailure("sts-policy-fetch-error", "no answer from https://" + host + " within " + TIMEOUT.toSeconds() + "s");
+            throw new TlsFailure("sts-policy-fetch-error", "no answer from https://" + host + " within " + TIMEOUT.toSeconds() + "s");
         } catch (IOException e) {
-            throw new FetchFailure("sts-policy-fetch-error", "https://" + host + ": " + e.getMessage());
+            throw new TlsFailure("sts-policy-fetch-error", "https://" + host + ": " + e.getMessage());
         }
     }
 
-    private static String read(InputStream in, String host, long deadline, Socket socket) throws IOException, FetchFailure {
+    private static String read(InputStream in, String host, long deadline, Socket socket) throws IOException, TlsFailure {
         ByteArrayOutputStream received = new ByteArrayOutputStream();
         byte[] buffer = new byte[4096];
         int headerEnd = -1;
@@ -136,13 +115,13 @@ public final class MtaStsFetcher implements MtaStsPolicies.Fetch {
         while ((n = in.read(buffer)) != -1) {
             received.write(buffer, 0, n);
             if (received.size() > limit) {
-                throw new FetchFailure("sts-policy-invalid", "the answer of https://" + host + " is larger than "
+                throw new TlsFailure("sts-policy-invalid", "the answer of https://" + host + " is larger than "
                     + MtaStsPolicy.MAX_POLICY_BYTES + " bytes");
             }
             if (headerEnd < 0) {
                 headerEnd = headerEnd(received.toByteArray());
                 if (headerEnd < 0 && received.size() > MAX_HEADER_BYTES) {
-                    throw new FetchFailure("sts-policy-fetch-error", "the answer of https://" + host + " has no end of headers");
+                    throw new TlsFailure("sts-policy-fetch-error", "the answer of https://" + host + " has no end of headers");
                 }
             }
             socket.setSoTimeout(remaining(deadline));
@@ -152,16 +131,16 @@ public final class MtaStsFetcher implements MtaStsPolicies.Fetch {
             headerEnd = headerEnd(all);
         }
         if (headerEnd < 0) {
-            throw new FetchFailure("sts-policy-fetch-error", "incomplete answer from https://" + host);
+            throw new TlsFailure("sts-policy-fetch-error", "incomplete answer from https://" + host);
         }
         String head = new String(all, 0, headerEnd, StandardCharsets.ISO_8859_1);
         String[] lines = head.split("\r?\n");
         String[] status = lines[0].split(" ", 3);
         if (status.length < 2 || !status[0].startsWith("HTTP/")) {
-            throw new FetchFailure("sts-policy-fetch-error", "not an HTTP answer from https://" + host);
+            throw new TlsFailure("sts-policy-fetch-error", "not an HTTP answer from https://" + host);
         }
         if (!status[1].equals("200")) {
-            throw new FetchFailure("sts-policy-fetch-error", "https://" + host + "/.well-known/mta-sts.txt answered "
+            throw new TlsFailure("sts-policy-fetch-error", "https://" + host + "/.well-known/mta-sts.txt answered "
                 + printable(lines[0]) + (status[1].startsWith("3") ? " (redirects are not followed, RFC 8461 section 3.3)" : ""));
         }
         String type = "";
@@ -173,13 +152,13 @@ public final class MtaStsFetcher implements MtaStsPolicies.Fetch {
         }
         String mediaType = type.split(";", 2)[0].strip();
         if (!mediaType.equals("text/plain")) {
-            throw new FetchFailure("sts-policy-invalid", "https://" + host + " served the policy as " + printable(type.isEmpty()
+            throw new TlsFailure("sts-policy-invalid", "https://" + host + " served the policy as " + printable(type.isEmpty()
                 ? "no media type" : type) + ", not text/plain");
         }
         int bodyStart = all[headerEnd] == '\r' ? headerEnd + 4 : headerEnd + 2;
         int bodyLength = Math.max(0, all.length - bodyStart);
         if (bodyLength > MtaStsPolicy.MAX_POLICY_BYTES) {
-            throw new FetchFailure("sts-policy-invalid", "the policy of https://" + host + " is larger than "
+            throw new TlsFailure("sts-policy-invalid", "the policy of https://" + host + " is larger than "
                 + MtaStsPolicy.MAX_POLICY_BYTES + " bytes");
         }
         return new String(all, bodyStart, bodyLength, StandardCharsets.UTF_8);
@@ -209,23 +188,5 @@ public final class MtaStsFetcher implements MtaStsPolicies.Fetch {
     private static String printable(String text) {
         String cut = text.length() > 100 ? text.substring(0, 100) + "..." : text;
         return cut.replaceAll("\\p{Cntrl}", "?");
-    }
-
-    /** Trusts any chain during the handshake; the {@link WebPkiCheck} decides right after it. */
-    static final class AcceptAny implements X509TrustManager {
-        @Override
-        public void checkClientTrusted(X509Certificate[] chain, String authType) {
-            // server side only
-        }
-
-        @Override
-        public void checkServerTrusted(X509Certificate[] chain, String authType) {
-            // checked after the handshake
-        }
-
-        @Override
-        public X509Certificate[] getAcceptedIssuers() {
-            return new X509Certificate[0];
-        }
     }
 }

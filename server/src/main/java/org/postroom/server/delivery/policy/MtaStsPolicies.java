@@ -62,7 +62,7 @@ public final class MtaStsPolicies {
 
     /** Fetches a domain's policy text ({@link MtaStsFetcher}). */
     public interface Fetch {
-        String fetch(String domain) throws MtaStsFetcher.FetchFailure;
+        String fetch(String domain) throws TlsFailure;
     }
 
     private final TxtLookup dns;
@@ -101,10 +101,10 @@ public final class MtaStsPolicies {
         String body;
         try {
             body = fetcher.fetch(name);
-        } catch (MtaStsFetcher.FetchFailure e) {
+        } catch (TlsFailure e) {
             LOGGER.info("mta-sts domain={} id={} fetch failed ({}): {}{}", name, id.get(), e.resultType(), e.getMessage(),
                 cached.isPresent() ? "; the cached policy (id=" + cached.get().id() + ") stays in force" : "");
-            return new Answer(cached, Optional.of(new TlsFailure(e.resultType(), e.getMessage())));
+            return new Answer(cached, Optional.of(e));
         }
         MtaStsPolicy.Parsed parsed = MtaStsPolicy.parse(body);
         if (parsed.policy().isEmpty()) {

@@ -3,10 +3,8 @@ package org.postroom.server.delivery.policy;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -15,6 +13,7 @@ import java.util.Optional;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.postroom.testing.MutableClock;
 import org.postroom.auth.dmarc.TxtLookup;
 
 class MtaStsPoliciesTest {
@@ -25,7 +24,7 @@ class MtaStsPoliciesTest {
     boolean dnsDown;
     final Map<String, String> served = new HashMap<>();
     final List<String> fetches = new ArrayList<>();
-    Instant now = Instant.parse("2026-12-04T10:00:00Z");
+    final MutableClock clock = new MutableClock(Instant.parse("2026-12-04T10:00:00Z"));
 
     @TempDir
     Path folder;
@@ -41,28 +40,13 @@ class MtaStsPoliciesTest {
         fetches.add(domain);
         String body = served.get(domain);
         if (body == null) {
-            throw new MtaStsFetcher.FetchFailure("sts-policy-fetch-error", "https://mta-sts." + domain + ": connection refused");
+            throw new TlsFailure("sts-policy-fetch-error", "https://mta-sts." + domain + ": connection refused");
         }
         return body;
     };
 
     MtaStsPolicies policies() {
-        return new MtaStsPolicies(dns, fetch, Optional.of(folder.resolve("policies.json")), new Clock() {
-            @Override
-            public Instant instant() {
-                return now;
-            }
-
-            @Override
-            public java.time.ZoneId getZone() {
-                return ZoneOffset.UTC;
-            }
-
-            @Override
-            public Clock withZone(java.time.ZoneId zone) {
-                return this;
-            }
-        });
+        return new MtaStsPolicies(dns, fetch, Optional.of(folder.resolve("policies.json")), clock);
     }
 
     @Test
@@ -81,7 +65,7 @@ class MtaStsPoliciesTest {
         MtaStsPolicies policies = policies();
 
         assertThat(policies.policy("far.test").active().orElseThrow().mode()).isEqualTo(MtaStsPolicy.Mode.ENFORCE);
-        now = now.plus(Duration.ofHours(2));
+        clock.advance(Duration.ofHours(2));
         assertThat(policies.policy("Far.Test").active()).isPresent();
         assertThat(fetches).containsExactly("far.test");
 
@@ -119,7 +103,7 @@ class MtaStsPoliciesTest {
         policies.policy("far.test");
         txt.clear();
 
-        now = now.plus(Duration.ofDays(1)).plusSeconds(1);
+        clock.advance(Duration.ofDays(1).plusSeconds(1));
         assertThat(policies.policy("far.test").active()).isEmpty();
     }
 
@@ -131,7 +115,7 @@ class MtaStsPoliciesTest {
         policies.policy("far.test");
         served.put("far.test", "version: STSv1\nmode: none\nmax_age: 604800\n");
 
-        now = now.plus(Duration.ofHours(25));
+        clock.advance(Duration.ofHours(25));
         MtaStsPolicies.Answer answer = policies.policy("far.test");
         assertThat(fetches).hasSize(2);
         assertThat(answer.known().orElseThrow().policy().mode()).isEqualTo(MtaStsPolicy.Mode.NONE);

@@ -6,11 +6,8 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Instant;
 import java.time.LocalDate;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.zip.GZIPInputStream;
@@ -21,6 +18,7 @@ import javax.mail.internet.MimePart;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.postroom.testing.MutableClock;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -32,23 +30,7 @@ class TlsReportsTest {
 
     @TempDir
     Path folder;
-    Instant now = Instant.parse("2026-12-03T15:00:00Z");
-    final Clock clock = new Clock() {
-        @Override
-        public Instant instant() {
-            return now;
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-    };
+    final MutableClock clock = new MutableClock(Instant.parse("2026-12-03T15:00:00Z"));
 
     record Sent(String sender, String recipient, MimeMessage message) {
     }
@@ -65,7 +47,7 @@ class TlsReportsTest {
         reports.flush();
 
         // The server restarts the next day: the counts come from disk.
-        now = Instant.parse("2026-12-04T00:30:00Z");
+        clock.advance(java.time.Duration.ofMinutes(9 * 60 + 30));
         TlsReports afterRestart = new TlsReports(folder, clock);
         List<Sent> sent = new ArrayList<>();
         TlsReportSender sender = new TlsReportSender(afterRestart,
@@ -128,7 +110,7 @@ class TlsReportsTest {
 
         assertThat(sender.sendDue()).isZero();
         assertThat(reports.pastDays()).isEmpty();
-        now = now.plusSeconds(86_400);
+        clock.advance(java.time.Duration.ofDays(1));
         assertThat(sender.sendDue()).isZero();
         assertThat(sent).isEmpty();
         assertThat(reports.pastDays()).isEmpty();

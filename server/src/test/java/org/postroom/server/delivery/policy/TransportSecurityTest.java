@@ -19,7 +19,7 @@ class TransportSecurityTest {
             domain -> {
                 String body = served.get(domain);
                 if (body == null) {
-                    throw new MtaStsFetcher.FetchFailure("sts-policy-fetch-error", "refused");
+                    throw new TlsFailure("sts-policy-fetch-error", "refused");
                 }
                 return body;
             }, Optional.empty(), Clock.systemUTC());
