@@ -76,7 +76,7 @@ public final class TransportSecurity {
             DanePolicy policy = DanePolicy.forHost(mx, resolver.tlsa(host.name(), 25), host.name(),
                 mx.secure() ? Optional.of(domain) : Optional.empty(), clock);
             switch (policy.mode()) {
-                case NONE -> hosts.add(host);
+                case NONE -> hosts.add(withDnssecNote(host, policy));
                 case DEFER -> skipped.add(host.name() + ": " + policy.reason());
                 case ENCRYPT, AUTHENTICATE -> hosts.add(new TlsDecision.Host(host.name(), true, Optional.of(daneCheck(domain, policy))));
                 default -> throw new IllegalStateException(policy.mode().name());
@@ -89,6 +89,18 @@ public final class TransportSecurity {
             return TlsDecision.deferred("DANE: no MX host of " + domain + " may be used now (" + String.join("; ", skipped) + ")");
         }
         return new TlsDecision(hosts, Optional.empty());
+    }
+
+    /**
+     * A host DANE does not apply to, marked for the connection's log line ({@code policy=dane-insecure} or
+     * {@code policy=mta-sts/enforce+dane-no-tlsa}), so the postmaster sees what DNSSEC said of every host.
+     */
+    private static TlsDecision.Host withDnssecNote(TlsDecision.Host host, DanePolicy policy) {
+        String note = policy.reason().startsWith("no TLSA records") ? "dane-no-tlsa" : "dane-insecure";
+        PolicyCheck check = host.check().map(existing -> new PolicyCheck(existing.certificate(), existing.enforce(), existing.report(),
+            existing.knownProblem(), existing.name() + "+" + note))
+            .orElse(new PolicyCheck(Optional.empty(), false, Optional.empty(), Optional.empty(), note));
+        return new TlsDecision.Host(host.name(), host.tlsRequired(), Optional.of(check));
     }
 
     private PolicyCheck daneCheck(String domain, DanePolicy policy) {

@@ -114,7 +114,11 @@ class TransportSecurityDaneTest {
         assertThat(security(anchors).decide("plain.dane.test", List.of("mx.plain.dane.test")).hosts()).singleElement()
             .satisfies(host -> {
                 assertThat(host.tlsRequired()).isFalse();
-                assertThat(host.check()).isEmpty();
+                PolicyCheck check = host.check().orElseThrow();
+                assertThat(check.name()).isEqualTo("dane-no-tlsa");
+                assertThat(check.certificate()).isEmpty();
+                assertThat(check.enforce()).isFalse();
+                assertThat(check.report()).isEmpty();
             });
     }
 
