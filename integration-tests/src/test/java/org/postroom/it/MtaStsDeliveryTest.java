@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.postroom.it.MailClients.Security.STARTTLS;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDate;
@@ -46,6 +47,7 @@ class MtaStsDeliveryTest {
     static SmtpSink plain;
     static SmtpSink wrongName;
     static SmtpSink testing;
+    static SmtpSink strict;
     static PostroomProcess server;
 
     @BeforeAll
@@ -58,20 +60,23 @@ class MtaStsDeliveryTest {
         served.put("mta-sts.wrongname.test", enforce("mx.wrongname.test"));
         served.put("mta-sts.testing.test", "version: STSv1\r\nmode: testing\r\nmx: mx.testing.test\r\nmax_age: 86400\r\n");
         served.put("mta-sts.hijacked.test", enforce("mx.hijacked.test"));
+        served.put("mta-sts.strict.test", enforce("mx.strict.test"));
         policies = new PolicyServer(pki.server("mta-sts.good.test", "mta-sts.plain.test", "mta-sts.wrongname.test",
-            "mta-sts.testing.test", "mta-sts.hijacked.test").serverContext(), PolicyServer.policies(served));
+            "mta-sts.testing.test", "mta-sts.hijacked.test", "mta-sts.strict.test").serverContext(), PolicyServer.policies(served));
 
         good = new SmtpSink(PostroomProcess.freePort()).offerStartTls(pki.server("mx.good.test").serverContext()).start();
         plain = new SmtpSink(PostroomProcess.freePort()).start();
         wrongName = new SmtpSink(PostroomProcess.freePort()).offerStartTls(pki.server("mx.elsewhere.test").serverContext()).start();
         testing = new SmtpSink(PostroomProcess.freePort()).offerStartTls(pki.server("mx.elsewhere.test").serverContext()).start();
+        strict = new SmtpSink(PostroomProcess.freePort()).offerStartTls(pki.server("mx.strict.test").serverContext())
+            .announce("REQUIRETLS").start();
 
         dns = new FakeDns();
-        for (String domain : List.of("good", "plain", "wrongname", "testing", "hijacked")) {
+        for (String domain : List.of("good", "plain", "wrongname", "testing", "hijacked", "strict")) {
             dns.add("_mta-sts." + domain + ".test.", "TXT", "\"v=STSv1; id=20261204a;\"")
                 .add("mta-sts." + domain + ".test.", "A", "127.0.0.1");
         }
-        for (String domain : List.of("good", "plain", "wrongname", "testing")) {
+        for (String domain : List.of("good", "plain", "wrongname", "testing", "strict")) {
             dns.add(domain + ".test.", "MX", "10 mx." + domain + ".test.").add("mx." + domain + ".test.", "A", "127.0.0.1");
         }
         // The MX record of hijacked.test now names a host its policy does not list (a forged DNS answer, say).
@@ -83,6 +88,7 @@ class MtaStsDeliveryTest {
         ports.put("mx.wrongname.test", wrongName.port());
         ports.put("mx.testing.test", testing.port());
         ports.put("mx.attacker.test", plain.port());
+        ports.put("mx.strict.test", strict.port());
         for (String domain : served.keySet()) {
             ports.put("https." + domain, policies.port());
         }
@@ -100,7 +106,7 @@ class MtaStsDeliveryTest {
 
     @AfterAll
     static void stop() throws Exception {
-        for (AutoCloseable closeable : new AutoCloseable[] {server, good, plain, wrongName, testing, policies, dns}) {
+        for (AutoCloseable closeable : new AutoCloseable[] {server, good, plain, wrongName, testing, strict, policies, dns}) {
             if (closeable != null) {
                 closeable.close();
             }
@@ -163,8 +169,61 @@ class MtaStsDeliveryTest {
         assertThat(plain.commands()).hasSize(before);
     }
 
+    /** Submits over STARTTLS on the submission port with {@code MAIL FROM:<alice> REQUIRETLS}; the reply to the data. */
+    static String submitRequiringTls(String to, String subject) throws Exception {
+        try (SmtpDialogue smtp = SmtpDialogue.connect(server.port("submission"))) {
+            smtp.send("EHLO client.example.org");
+            assertThat(smtp.startTls("client.example.org")).contains("REQUIRETLS");
+            String token = java.util.Base64.getEncoder().encodeToString(("\0" + ALICE + "\0" + PASSWORD).getBytes(StandardCharsets.UTF_8));
+            assertThat(smtp.send("AUTH PLAIN " + token)).startsWith("235");
+            assertThat(smtp.send("MAIL FROM:<" + ALICE + "> REQUIRETLS")).startsWith("250");
+            assertThat(smtp.send("RCPT TO:<" + to + ">")).startsWith("250");
+            return smtp.data("From: " + ALICE + "\r\nTo: " + to + "\r\nSubject: " + subject + "\r\nMessage-ID: <" + subject.replace(' ', '.')
+                + "@example.org>\r\n\r\nonly over verified TLS\r\n");
+        }
+    }
+
     @Test
-    @Order(5)
+    @Order(6)
+    void requireTlsIsAnnouncedInsideTlsOnlyAndRefusedInClearText() throws Exception {
+        try (SmtpDialogue smtp = SmtpDialogue.connect(server.port("smtp"))) {
+            assertThat(smtp.send("EHLO mx.remote.test")).doesNotContain("REQUIRETLS");
+            assertThat(smtp.send("MAIL FROM:<someone@remote.test> REQUIRETLS")).startsWith("530 5.7.10");
+        }
+    }
+
+    @Test
+    @Order(7)
+    void requireTlsMailGoesOnlyToAVerifiedHostThatAnnouncesRequireTlsAndIsPassedOn() throws Exception {
+        assertThat(submitRequiringTls("gina@strict.test", "requiretls strict")).startsWith("250");
+
+        await().atMost(60, SECONDS).untilAsserted(() -> assertThat(strict.received()).anySatisfy(received ->
+            assertThat(received.recipients()).containsExactly("gina@strict.test")));
+        assertThat(strict.commands()).anySatisfy(command -> assertThat(command).matches("TLSv1\\.\\d> MAIL FROM:<alice@example\\.org>.* REQUIRETLS"));
+    }
+
+    @Test
+    @Order(8)
+    void requireTlsMailToAHostThatCannotHonourItIsReturnedWith5730AndNeverSent() throws Exception {
+        // good.test: verified by its enforce policy, but its MX does not announce REQUIRETLS.
+        // testing.test: delivered to in testing mode, so not verified by an enforced policy.
+        assertThat(submitRequiringTls("hank@good.test", "requiretls unsupported")).startsWith("250");
+        assertThat(submitRequiringTls("ivy@testing.test", "requiretls unverified")).startsWith("250");
+
+        await().atMost(60, SECONDS).untilAsserted(() -> assertThat(server.log())
+            .containsPattern("delivery \\S+ to=<hank@good\\.test> .*result=failed reply=\"550 5\\.7\\.30 REQUIRETLS support required: "
+                + "mx\\.good\\.test:\\d+ does not announce REQUIRETLS")
+            .containsPattern("delivery \\S+ to=<ivy@testing\\.test> .*result=failed reply=\"550 5\\.7\\.30 REQUIRETLS support required: "
+                + "mx\\.testing\\.test:\\d+ is not verified by an MTA-STS enforce or DANE policy"));
+        assertThat(good.received()).noneSatisfy(received -> assertThat(received.recipients()).contains("hank@good.test"));
+        assertThat(testing.received()).noneSatisfy(received -> assertThat(received.recipients()).contains("ivy@testing.test"));
+        // The sender is told (RFC 3464 report in her mailbox).
+        await().atMost(60, SECONDS).untilAsserted(() -> assertThat(MailClients.imapSubjects(server.port("imaps"),
+            MailClients.Security.IMPLICIT_TLS, ALICE, PASSWORD)).anySatisfy(subject -> assertThat(subject).containsIgnoringCase("undeliver")));
+    }
+
+    @Test
+    @Order(9)
     void testingDeliversDespiteAWrongCertificateAndTheSessionsAreCountedForTlsRpt() throws Exception {
         send("frank@testing.test", "sts testing");
 

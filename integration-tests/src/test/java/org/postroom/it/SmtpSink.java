@@ -35,6 +35,7 @@ public final class SmtpSink implements AutoCloseable {
     private volatile long delayMillis;
     private volatile SSLContext tls;
     private volatile boolean auth;
+    private final List<String> extraExtensions = new CopyOnWriteArrayList<>();
     private final List<String> commands = new CopyOnWriteArrayList<>();
 
     public SmtpSink(int port) {
@@ -65,6 +66,12 @@ public final class SmtpSink implements AutoCloseable {
     /** Offers STARTTLS with this context's key from now on; {@code null} stops offering it. */
     public SmtpSink offerStartTls(SSLContext context) {
         tls = context;
+        return this;
+    }
+
+    /** Announces one more EHLO keyword (e.g. {@code REQUIRETLS}) and accepts it as a MAIL parameter. */
+    public SmtpSink announce(String keyword) {
+        extraExtensions.add(keyword);
         return this;
     }
 
@@ -127,7 +134,8 @@ public final class SmtpSink implements AutoCloseable {
                 if (upper.startsWith("EHLO")) {
                     write(out, "250-sink.remote.test\r\n250-8BITMIME\r\n"
                         + (context != null && protocol.equals("none") ? "250-STARTTLS\r\n" : "")
-                        + (auth ? "250-AUTH PLAIN\r\n" : "") + "250 ENHANCEDSTATUSCODES");
+                        + (auth ? "250-AUTH PLAIN\r\n" : "") + extraExtensions.stream().map(keyword -> "250-" + keyword + "\r\n")
+                            .collect(java.util.stream.Collectors.joining()) + "250 ENHANCEDSTATUSCODES");
                 } else if (upper.equals("STARTTLS") && context != null && protocol.equals("none")) {
                     write(out, "220 2.0.0 ready to start TLS");
                     SSLSocket secure = (SSLSocket) context.getSocketFactory().createSocket(client, null, client.getPort(), true);

@@ -3,7 +3,6 @@ package org.postroom.auth.arc;
 import static org.assertj.core.api.Assertions.fail;
 
 import java.io.IOException;
-import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -78,9 +77,20 @@ public final class Dkimpy {
         return out;
     }
 
-    private static String script() throws URISyntaxException {
-        return Path.of(Dkimpy.class.getResource("/arc/dkimpy_arc.py").toURI()).toString();
+    /** The script, copied out of the class path once (it may sit in a jar when another module's tests use this). */
+    private static synchronized String script() throws java.io.IOException {
+        if (script == null) {
+            Path file = Files.createTempFile("dkimpy_arc", ".py");
+            file.toFile().deleteOnExit();
+            try (java.io.InputStream in = Dkimpy.class.getResourceAsStream("/arc/dkimpy_arc.py")) {
+                Files.write(file, in.readAllBytes());
+            }
+            script = file.toString();
+        }
+        return script;
     }
+
+    private static String script;
 
     /** The RSAPrivateKey (PKCS #1) inside a PKCS #8 PrivateKeyInfo: its OCTET STRING after version and algorithm. */
     static byte[] pkcs1(byte[] pkcs8) {

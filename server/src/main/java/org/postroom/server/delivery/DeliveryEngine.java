@@ -694,8 +694,21 @@ public final class DeliveryEngine implements AutoCloseable {
                 SmtpClient.Result result;
                 String host = client.target().toString();
                 String tls = client.tlsVersion();
+                if (info.requireTls()) {
+                    Optional<String> refused = client.refusesRequireTls();
+                    if (refused.isPresent()) {
+                        // RFC 8689 section 4.2.1: never to a host that cannot guarantee TLS on; returned to the sender.
+                        for (Item item : batch) {
+                            // Our decision, not the remote's reply: reported with this server as the one that refused.
+                            fail(item, Optional.of(info), "550 5.7.30 REQUIRETLS support required: " + refused.get(), destination.name,
+                                "-", tls, false);
+                        }
+                        return true;
+                    }
+                }
                 try {
-                    result = client.send(new SmtpClient.Transaction(copy.sender(), info.mailParameters(), rcpts, copy.size(), copy.content()));
+                    result = client.send(new SmtpClient.Transaction(copy.sender(), info.mailParameters(), rcpts, copy.size(), copy.content(),
+                        info.requireTls()));
                 } catch (IOException e) {
                     // The copy may or may not have arrived: retried (at least once).
                     for (Item item : batch) {

@@ -159,6 +159,12 @@ final class Messages {
             return Optional.ofNullable(processors.get(what));
         }
 
+        /** Whether the message was submitted with REQUIRETLS (RFC 8689). */
+        boolean requireTls() {
+            return attributes.stream().anyMatch(attribute -> attribute.getName().asString().equals("postroom.requiretls")
+                && Boolean.TRUE.equals(attribute.getValue().value()));
+        }
+
         /** RET and ENVID for MAIL FROM, passed on to a server that announces DSN. */
         String mailParameters() {
             if (dsn.isEmpty()) {

@@ -69,7 +69,10 @@ final class SmtpClient implements AutoCloseable {
     }
 
     /** One transaction: envelope, parameters, and the content (header block then body, both dot-stuffed here). */
-    record Transaction(String sender, String mailParameters, List<Rcpt> recipients, long size, Content content) {
+    record Transaction(String sender, String mailParameters, List<Rcpt> recipients, long size, Content content, boolean requireTls) {
+        Transaction(String sender, String mailParameters, List<Rcpt> recipients, long size, Content content) {
+            this(sender, mailParameters, recipients, size, content, false);
+        }
     }
 
     record Rcpt(String address, String dsnParameters) {
@@ -240,6 +243,9 @@ final class SmtpClient implements AutoCloseable {
         boolean dsn = supportsDsn();
         if (dsn && !transaction.mailParameters().isEmpty()) {
             mailParameters.append(' ').append(transaction.mailParameters());
+        }
+        if (transaction.requireTls()) {
+            mailParameters.append(" REQUIRETLS");
         }
         String mail = "MAIL FROM:<" + transaction.sender() + ">" + mailParameters + "\r\n";
         List<String> rcpts = new ArrayList<>();
@@ -474,6 +480,22 @@ final class SmtpClient implements AutoCloseable {
             }
             policyProblem = Optional.of(failure);
         }
+    }
+
+    /**
+     * Why this connection may not carry a REQUIRETLS message (RFC 8689 section 4.2.1), if it may not: its certificate
+     * must have passed an enforced policy's check (MTA-STS enforce or DANE with usable TLSA records), and the server
+     * must announce REQUIRETLS.
+     */
+    Optional<String> refusesRequireTls() {
+        boolean verifiedByPolicy = policyVerified && target.policy().map(PolicyCheck::enforce).orElse(false);
+        if (!verifiedByPolicy) {
+            return Optional.of(target + " is not verified by an MTA-STS enforce or DANE policy");
+        }
+        if (!extensions.contains("REQUIRETLS")) {
+            return Optional.of(target + " does not announce REQUIRETLS");
+        }
+        return Optional.empty();
     }
 
     /** What was wrong with this connection by its policy, though the policy let it be used (testing mode). */
