@@ -46,13 +46,15 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * <p>Reports come from strangers: what is read is bounded (a compressed attachment of at most
  * {@value #MAX_COMPRESSED} bytes, at most {@value #MAX_DOCUMENT} bytes once decompressed, so a gzip bomb stops there;
  * JSON nesting and string lengths capped; XML without DTDs or external entities, streamed), and the store keeps at
- * most {@value #MAX_KEPT} reports, dropping the oldest.
+ * most {@value #MAX_KEPT} reports and {@value #MAX_TOTAL_BYTES} bytes of documents, dropping the oldest. A report kept
+ * twice (a message processed again after a crash) has the same id, its content's hash: it replaces itself.
  */
 public final class ReceivedReports {
     private static final Logger LOGGER = LoggerFactory.getLogger(ReceivedReports.class);
     public static final int MAX_COMPRESSED = 10 * 1024 * 1024;
     static final int MAX_DOCUMENT = 20 * 1024 * 1024;
     static final int MAX_KEPT = 5_000;
+    static final long MAX_TOTAL_BYTES = 500L * 1024 * 1024;
     static final int MAX_ROWS_SUMMARIZED = 200;
     private static final ObjectMapper WRITER = new ObjectMapper();
     private static final ObjectMapper READER = new ObjectMapper(JsonFactory.builder()
@@ -70,9 +72,18 @@ public final class ReceivedReports {
     private final Path folder;
     private final Clock clock;
 
+    private final int maxKept;
+    private final long maxTotalBytes;
+
     public ReceivedReports(Path folder, Clock clock) {
+        this(folder, clock, MAX_KEPT, MAX_TOTAL_BYTES);
+    }
+
+    ReceivedReports(Path folder, Clock clock, int maxKept, long maxTotalBytes) {
         this.folder = folder;
         this.clock = clock;
+        this.maxKept = maxKept;
+        this.maxTotalBytes = maxTotalBytes;
     }
 
     /**
@@ -95,7 +106,7 @@ public final class ReceivedReports {
             Files.createDirectories(folder);
             write(folder.resolve(id + ".report"), document);
             write(folder.resolve(id + ".json"), WRITER.writerWithDefaultPrettyPrinter().writeValueAsBytes(summary));
-            trim();
+            trim(id);
         } catch (IOException e) {
             throw new IllegalStateException("report not stored in " + folder + ": " + e.getMessage(), e);
         }
@@ -141,17 +152,32 @@ public final class ReceivedReports {
         return files;
     }
 
-    private void trim() throws IOException {
+    /** Drops the oldest reports beyond the count and size bounds ({@value #MAX_KEPT}, {@value #MAX_TOTAL_BYTES} bytes). */
+    private void trim(String keep) throws IOException {
         List<Path> files = summaries();
-        if (files.size() <= MAX_KEPT) {
-            return;
-        }
+        files.removeIf(file -> file.getFileName().toString().equals(keep + ".json"));
         files.sort(Comparator.comparing(file -> file.toFile().lastModified()));
-        for (Path file : files.subList(0, files.size() - MAX_KEPT)) {
-            String name = file.getFileName().toString();
-            Files.deleteIfExists(file);
-            Files.deleteIfExists(folder.resolve(name.substring(0, name.length() - 5) + ".report"));
+        long total = 0;
+        for (Path file : files) {
+            total += document(file).toFile().length();
         }
+        total += document(folder.resolve(keep + ".json")).toFile().length();
+        int count = files.size() + 1;
+        for (Path file : files) {
+            if (count <= maxKept && total <= maxTotalBytes) {
+                return;
+            }
+            Path document = document(file);
+            total -= document.toFile().length();
+            count--;
+            Files.deleteIfExists(file);
+            Files.deleteIfExists(document);
+        }
+    }
+
+    private Path document(Path summary) {
+        String name = summary.getFileName().toString();
+        return folder.resolve(name.substring(0, name.length() - ".json".length()) + ".report");
     }
 
     private static void write(Path file, byte[] data) throws IOException {

@@ -15,6 +15,7 @@ import java.util.zip.ZipOutputStream;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.postroom.testing.MutableClock;
 import org.postroom.auth.dmarc.DmarcObservation;
 import org.postroom.auth.dmarc.DmarcRecord;
 import org.postroom.auth.dmarc.DmarcResult;
@@ -118,6 +119,28 @@ class ReceivedReportsTest {
         assertThatThrownBy(() -> new ReceivedReports(folder, Clock.systemUTC()).keep(ReceivedReports.Kind.DMARC,
             xxe.getBytes(StandardCharsets.UTF_8), "x@y")).isInstanceOf(ReceivedReports.Unreadable.class);
         assertThat(new ReceivedReports(folder, Clock.systemUTC()).list()).isEmpty();
+    }
+
+    @Test
+    void theStoreIsBoundedByCountAndSizeAndAReportKeptTwiceReplacesItself() throws Exception {
+        MutableClock clock = new MutableClock(java.time.Instant.parse("2026-12-04T10:00:00Z"));
+        ReceivedReports received = new ReceivedReports(folder, clock, 3, 1_000_000);
+        List<String> ids = new java.util.ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            String json = "{\"organization-name\":\"Org " + i + "\",\"policies\":[]}";
+            ids.add(received.keep(ReceivedReports.Kind.TLS, json.getBytes(StandardCharsets.UTF_8), "x@y").path("id").asText());
+            Files.setLastModifiedTime(folder.resolve(ids.get(i) + ".json"), java.nio.file.attribute.FileTime.fromMillis(1_000L * i));
+        }
+        received.keep(ReceivedReports.Kind.TLS, "{\"organization-name\":\"Org 4\",\"policies\":[]}".getBytes(StandardCharsets.UTF_8), "x@y");
+
+        assertThat(received.list()).extracting(report -> report.path("id").asText()).containsExactlyInAnyOrderElementsOf(ids.subList(2, 5));
+        assertThat(Files.exists(folder.resolve(ids.get(0) + ".report"))).isFalse();
+
+        ReceivedReports small = new ReceivedReports(folder.resolve("small"), clock, 100, 150);
+        small.keep(ReceivedReports.Kind.TLS, ("{\"organization-name\":\"" + "a".repeat(100) + "\",\"policies\":[]}").getBytes(StandardCharsets.UTF_8), "x@y");
+        String newest = small.keep(ReceivedReports.Kind.TLS, ("{\"organization-name\":\"" + "b".repeat(100) + "\",\"policies\":[]}")
+            .getBytes(StandardCharsets.UTF_8), "x@y").path("id").asText();
+        assertThat(small.list()).singleElement().satisfies(report -> assertThat(report.path("id").asText()).isEqualTo(newest));
     }
 
     @Test
