@@ -77,6 +77,7 @@ public final class DeliveryEngine implements AutoCloseable {
     /** How often the loader reads every row again, whatever its place. */
     static final Duration FULL_READ_EVERY = Duration.ofMinutes(10);
 
+    static final int RESOLVER_THREADS = 16;
     private final DeliveryStore store;
     private final Router router;
     private final DeliverySettings settings;
@@ -149,7 +150,10 @@ public final class DeliveryEngine implements AutoCloseable {
         AtomicInteger threads = new AtomicInteger();
         this.sessions = Executors.newFixedThreadPool(settings.threads(), runnable -> daemon(runnable, "delivery-" + threads.incrementAndGet()));
         AtomicInteger resolverThreads = new AtomicInteger();
-        this.resolvers = Executors.newFixedThreadPool(4, runnable -> daemon(runnable, "delivery-dns-" + resolverThreads.incrementAndGet()));
+        // Routing a new domain waits on DNS (MX, addresses, the MTA-STS TXT record and policy, DNSSEC-validated MX and
+        // TLSA records): I/O, not CPU, so enough threads that a list post to thousands of domains is not held by it.
+        this.resolvers = Executors.newFixedThreadPool(RESOLVER_THREADS,
+            runnable -> daemon(runnable, "delivery-dns-" + resolverThreads.incrementAndGet()));
         this.dispatcher = daemon(this::dispatch, "delivery-dispatcher");
         this.writer = daemon(this::write, "delivery-writer");
         this.loader = daemon(this::load, "delivery-loader");
