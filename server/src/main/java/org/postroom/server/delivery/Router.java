@@ -174,11 +174,11 @@ public final class Router {
         }
         List<SmtpClient.Target> targets = new ArrayList<>();
         List<String> used = new ArrayList<>();
-        String policy = "none";
+        List<String> policies = new ArrayList<>();
         for (TlsDecision.Host host : decision.hosts()) {
             used.add(host.name());
             SmtpClient.TlsMode mode = host.tlsRequired() ? SmtpClient.TlsMode.REQUIRED : SmtpClient.TlsMode.OPPORTUNISTIC;
-            policy = host.check().map(check -> check.name()).orElse(policy);
+            policies.add(host.check().map(check -> check.name()).orElse("none"));
             try {
                 for (InetAddress address : dns.addresses(host.name())) {
                     targets.add(new SmtpClient.Target(host.name(), address, ports.port(host.name()), mode, Optional.empty(),
@@ -196,7 +196,7 @@ public final class Router {
             return failure(destination, "no address for any MX host of " + domain + " (" + String.join(", ", used) + ")", bad);
         }
         // Copies with the same key share connections: the same hosts, checked the same way.
-        String key = "mx " + String.join(",", used) + " " + policy;
+        String key = "mx " + String.join(",", used) + " " + String.join(",", policies);
         return new Route(destination, key, List.copyOf(targets), Optional.empty(), Optional.empty(), good);
     }
 

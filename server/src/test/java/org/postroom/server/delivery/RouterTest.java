@@ -18,6 +18,10 @@ class RouterTest {
     final List<String> mxLookups = new ArrayList<>();
 
     Router router(Map<String, String> keys, Optional<Router.Smarthost> smarthost) {
+        return router(keys, smarthost, Router.TlsPolicy.OPPORTUNISTIC);
+    }
+
+    Router router(Map<String, String> keys, Optional<Router.Smarthost> smarthost, Router.TlsPolicy tls) {
         Router.Dns dns = new Router.Dns() {
             @Override
             public List<String> mx(String domain) {
@@ -30,8 +34,7 @@ class RouterTest {
                 return List.of(InetAddress.getLoopbackAddress());
             }
         };
-        return new Router(dns, DestinationRules.parse(keys), smarthost, Router.PortMap.SMTP, Router.TlsPolicy.OPPORTUNISTIC,
-            Clock.systemUTC());
+        return new Router(dns, DestinationRules.parse(keys), smarthost, Router.PortMap.SMTP, tls, Clock.systemUTC());
     }
 
     @Test
@@ -60,5 +63,31 @@ class RouterTest {
         assertThat(other.destination()).isEqualTo("elsewhere.example");
         assertThat(other.targets()).singleElement().satisfies(target -> assertThat(target.port()).isEqualTo(25));
         assertThat(mxLookups).containsExactly("elsewhere.example");
+    }
+
+    @Test
+    void theTlsPolicyPicksTheHostsAndTheirChecksOrHoldsTheDomain() {
+        org.postroom.server.delivery.policy.PolicyCheck enforce = new org.postroom.server.delivery.policy.PolicyCheck(
+            Optional.of((chain, host) -> { }), true, Optional.empty(), Optional.empty(), "mta-sts/enforce");
+        Router router = router(Map.of(), Optional.empty(), (domain, hosts) -> switch (domain) {
+            case "held.example" -> org.postroom.server.delivery.policy.TlsDecision.deferred("policy lists none of its MX hosts");
+            case "strict.example" -> new org.postroom.server.delivery.policy.TlsDecision(List.of(
+                new org.postroom.server.delivery.policy.TlsDecision.Host(hosts.get(0), true, Optional.of(enforce))), Optional.empty());
+            default -> org.postroom.server.delivery.policy.TlsDecision.opportunistic(hosts);
+        });
+
+        Router.Route held = router.route("held.example");
+        Router.Route strict = router.route("strict.example");
+        Router.Route plain = router.route("plain.example");
+
+        assertThat(held.usable()).isFalse();
+        assertThat(held.temporary()).contains("policy lists none of its MX hosts");
+        assertThat(strict.targets()).singleElement().satisfies(target -> {
+            assertThat(target.tls()).isEqualTo(SmtpClient.TlsMode.REQUIRED);
+            assertThat(target.policy()).contains(enforce);
+        });
+        assertThat(strict.key()).isEqualTo("mx mx.strict.example mta-sts/enforce");
+        assertThat(plain.targets()).singleElement().satisfies(target -> assertThat(target.policy()).isEmpty());
+        assertThat(plain.key()).isEqualTo("mx mx.plain.example none");
     }
 }
