@@ -38,7 +38,7 @@ public record DmarcRecord(Policy policy, Optional<Policy> subdomainPolicy, Align
     public enum Alignment { RELAXED, STRICT }
 
     /** Whether a TXT string is a DMARC record at all: it starts with the {@code v=DMARC1} tag. */
-    static boolean isDmarc(String txt) {
+    public static boolean isDmarc(String txt) {
         return txt.strip().matches("(?i)v\\s*=\\s*DMARC1\\s*(;.*)?");
     }
 

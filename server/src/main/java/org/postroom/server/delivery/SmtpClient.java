@@ -460,16 +460,7 @@ final class SmtpClient implements AutoCloseable {
         if (policy.isEmpty() || policy.get().certificate().isEmpty()) {
             return;
         }
-        java.security.cert.X509Certificate[] chain;
-        try {
-            java.security.cert.Certificate[] presented = ((javax.net.ssl.SSLSocket) socket).getSession().getPeerCertificates();
-            chain = new java.security.cert.X509Certificate[presented.length];
-            for (int i = 0; i < presented.length; i++) {
-                chain[i] = (java.security.cert.X509Certificate) presented[i];
-            }
-        } catch (javax.net.ssl.SSLPeerUnverifiedException | ClassCastException e) {
-            chain = new java.security.cert.X509Certificate[0];
-        }
+        java.security.cert.X509Certificate[] chain = OutboundTls.peerChain((javax.net.ssl.SSLSocket) socket);
         try {
             policy.get().certificate().get().check(chain, target.host());
             policyVerified = true;

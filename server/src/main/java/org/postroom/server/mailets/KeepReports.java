@@ -1,6 +1,5 @@
 package org.postroom.server.mailets;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
@@ -157,18 +156,10 @@ public class KeepReports extends GenericMailet {
         }
     }
 
+    /** At most one byte more than a report may have, so that {@link ReceivedReports#keep} can tell it is too large. */
     private static byte[] read(InputStream in) throws IOException {
         try (in) {
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
-            byte[] buffer = new byte[8192];
-            int n;
-            while ((n = in.read(buffer)) != -1) {
-                out.write(buffer, 0, n);
-                if (out.size() > ReceivedReports.MAX_COMPRESSED) {
-                    break;
-                }
-            }
-            return out.toByteArray();
+            return in.readNBytes(ReceivedReports.MAX_COMPRESSED + 1);
         }
     }
 }

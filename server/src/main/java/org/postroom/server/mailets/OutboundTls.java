@@ -156,6 +156,20 @@ public final class OutboundTls {
         }
     }
 
+    /** The chain the peer of a finished handshake presented, leaf first; empty when it presented none. */
+    public static X509Certificate[] peerChain(SSLSocket socket) {
+        try {
+            java.security.cert.Certificate[] presented = socket.getSession().getPeerCertificates();
+            X509Certificate[] chain = new X509Certificate[presented.length];
+            for (int i = 0; i < presented.length; i++) {
+                chain[i] = (X509Certificate) presented[i];
+            }
+            return chain;
+        } catch (javax.net.ssl.SSLPeerUnverifiedException | ClassCastException e) {
+            return new X509Certificate[0];
+        }
+    }
+
     /** A TLS context whose handshakes take any certificate: for opportunistic TLS, and where a check runs after the handshake. */
     public static SSLContext trustingContext() {
         try {

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
+import org.postroom.server.data.DurableFiles;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -17,7 +18,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 /**
- * One JSON file per UTC day in a folder ({@code DAY.json}), written atomically, renamed {@code DAY.json.sent} once
+ * One JSON file per UTC day in a folder ({@code DAY.json}), written durably ({@link DurableFiles}), renamed {@code DAY.json.sent} once
  * its reports went out: the storage of the daily report counters (TLS-RPT, DMARC aggregate reports).
  */
 public final class DayFiles {
@@ -36,10 +37,7 @@ public final class DayFiles {
 
     public void write(LocalDate day, JsonNode content) throws IOException {
         Files.createDirectories(folder);
-        Path file = file(day);
-        Path temporary = file.resolveSibling(file.getFileName() + ".tmp");
-        Files.write(temporary, JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(content));
-        Files.move(temporary, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        DurableFiles.write(file(day), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(content));
     }
 
     public Optional<JsonNode> read(LocalDate day) {

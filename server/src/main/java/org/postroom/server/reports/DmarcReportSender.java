@@ -2,8 +2,6 @@ package org.postroom.server.reports;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.List;
@@ -19,6 +17,7 @@ import javax.xml.stream.XMLStreamWriter;
 
 import org.postroom.auth.dmarc.DmarcEvaluator;
 import org.postroom.auth.dmarc.DmarcObservation;
+import org.postroom.auth.dmarc.DmarcRecord;
 import org.postroom.auth.dmarc.TxtLookup;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -111,7 +110,7 @@ public final class DmarcReportSender {
             return Optional.empty();
         }
         String name = policyDomain + "._report._dmarc." + ruaDomain;
-        boolean agreed = dns.txt(name).stream().anyMatch(txt -> txt.strip().matches("(?i)v\\s*=\\s*DMARC1\\s*(;.*)?"));
+        boolean agreed = dns.txt(name).stream().anyMatch(DmarcRecord::isDmarc);
         return agreed ? Optional.empty() : Optional.of(ruaDomain + " is outside " + policyDomain + " and publishes no " + name
             + " TXT record accepting its reports (RFC 7489 section 7.1)");
     }
@@ -129,13 +128,10 @@ public final class DmarcReportSender {
         return digits.matches("\\d{1,12}") ? Long.parseLong(digits) * unit : Long.MAX_VALUE;
     }
 
+    /** The address of a {@code rua} URI, without its size limit ({@code !10m}). */
     private static String recipient(String uri) {
-        String address = uri.substring("mailto:".length());
-        int bang = address.indexOf('!');
-        if (bang >= 0) {
-            address = address.substring(0, bang);
-        }
-        return URLDecoder.decode(address.split("\\?", 2)[0], StandardCharsets.UTF_8);
+        int bang = uri.indexOf('!');
+        return ReportMail.mailtoAddress(bang >= 0 ? uri.substring(0, bang) : uri);
     }
 
     /** The report of RFC 7489 Appendix C for one policy domain and day. */

@@ -1,13 +1,11 @@
 package org.postroom.server.reports;
 
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -27,6 +25,7 @@ import javax.xml.stream.XMLStreamConstants;
 import javax.xml.stream.XMLStreamException;
 import javax.xml.stream.XMLStreamReader;
 
+import org.postroom.server.data.DurableFiles;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -104,8 +103,8 @@ public final class ReceivedReports {
         summary.put("from", receivedFrom);
         try {
             Files.createDirectories(folder);
-            write(folder.resolve(id + ".report"), document);
-            write(folder.resolve(id + ".json"), WRITER.writerWithDefaultPrettyPrinter().writeValueAsBytes(summary));
+            DurableFiles.write(folder.resolve(id + ".report"), document);
+            DurableFiles.write(folder.resolve(id + ".json"), WRITER.writerWithDefaultPrettyPrinter().writeValueAsBytes(summary));
             trim(id);
         } catch (IOException e) {
             throw new IllegalStateException("report not stored in " + folder + ": " + e.getMessage(), e);
@@ -180,12 +179,6 @@ public final class ReceivedReports {
         return folder.resolve(name.substring(0, name.length() - ".json".length()) + ".report");
     }
 
-    private static void write(Path file, byte[] data) throws IOException {
-        Path temporary = file.resolveSibling(file.getFileName() + ".tmp");
-        Files.write(temporary, data);
-        Files.move(temporary, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-    }
-
     /** Gzip (1f 8b), zip (PK: its first entry) or as is; never more than {@link #MAX_DOCUMENT} bytes out. */
     static byte[] decompress(byte[] data) throws Unreadable {
         try {
@@ -210,16 +203,11 @@ public final class ReceivedReports {
     }
 
     private static byte[] bounded(InputStream in) throws IOException, Unreadable {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        byte[] buffer = new byte[8192];
-        int n;
-        while ((n = in.read(buffer)) != -1) {
-            out.write(buffer, 0, n);
-            if (out.size() > MAX_DOCUMENT) {
-                throw new Unreadable("report larger than " + MAX_DOCUMENT + " bytes once decompressed");
-            }
+        byte[] document = in.readNBytes(MAX_DOCUMENT + 1);
+        if (document.length > MAX_DOCUMENT) {
+            throw new Unreadable("report larger than " + MAX_DOCUMENT + " bytes once decompressed");
         }
-        return out.toByteArray();
+        return document;
     }
 
     /** The summary of an RFC 8460 report: reporter, range, and per policy the session counts and failure types. */

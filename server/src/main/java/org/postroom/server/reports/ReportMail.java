@@ -70,6 +70,11 @@ public final class ReportMail {
         return message;
     }
 
+    /** The address of a {@code mailto:} report URI: after the scheme, before any {@code ?query}, percent-decoded. */
+    public static String mailtoAddress(String uri) {
+        return java.net.URLDecoder.decode(uri.substring("mailto:".length()).split("\\?", 2)[0], StandardCharsets.UTF_8);
+    }
+
     public static byte[] gzip(byte[] data) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try (GZIPOutputStream zip = new GZIPOutputStream(out)) {

@@ -28,7 +28,7 @@ public record MtaStsSettings(PublishedMtaSts policy) {
         PublishedMtaSts.Mode mode = in.parsed("postroom.mta-sts.mode", MtaStsSettings::mode, "must be enforce, testing or none");
         List<String> mx = new ArrayList<>();
         for (String pattern : in.list("postroom.mta-sts.mx")) {
-            if (PublishedMtaSts.isMxPattern(pattern)) {
+            if (org.postroom.server.delivery.policy.MtaStsPolicy.isMxPattern(pattern)) {
                 mx.add(pattern.toLowerCase(Locale.ROOT));
             } else {
                 in.problem("postroom.mta-sts.mx: " + pattern + " is not a host name or a wildcard such as *.example.org");

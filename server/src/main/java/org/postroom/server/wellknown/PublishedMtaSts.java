@@ -61,10 +61,4 @@ public record PublishedMtaSts(Mode mode, List<String> mx, Duration maxAge) {
     public String txtRecord() {
         return "v=STSv1; id=" + id();
     }
-
-    /** A host name, or a wildcard {@code *.} before one (matching exactly one more label, RFC 8461 §4.1). */
-    static boolean isMxPattern(String pattern) {
-        String name = pattern.startsWith("*.") ? pattern.substring(2) : pattern;
-        return DomainNames.isHostName(name) && name.indexOf('.') > 0;
-    }
 }

@@ -12,6 +12,7 @@ import javax.servlet.http.HttpServletResponse;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.handler.AbstractHandler;
 import org.postroom.server.unsubscribe.PercentDecoding;
+import org.postroom.server.dns.DomainNames;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

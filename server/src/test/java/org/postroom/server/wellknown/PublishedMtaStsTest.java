@@ -42,14 +42,14 @@ class PublishedMtaStsTest {
 
     @Test
     void mxPatternsAreHostNamesOrOneLeadingWildcard() {
-        assertThat(PublishedMtaSts.isMxPattern("mail.example.org")).isTrue();
-        assertThat(PublishedMtaSts.isMxPattern("*.example.org")).isTrue();
-        assertThat(PublishedMtaSts.isMxPattern("*")).isFalse();
-        assertThat(PublishedMtaSts.isMxPattern("mail.*.org")).isFalse();
-        assertThat(PublishedMtaSts.isMxPattern("localhost")).isFalse();
-        assertThat(PublishedMtaSts.isMxPattern("-bad.example.org")).isFalse();
-        assertThat(PublishedMtaSts.isMxPattern("a..b")).isFalse();
-        assertThat(PublishedMtaSts.isMxPattern("a".repeat(64) + ".org")).isFalse();
+        assertThat(org.postroom.server.delivery.policy.MtaStsPolicy.isMxPattern("mail.example.org")).isTrue();
+        assertThat(org.postroom.server.delivery.policy.MtaStsPolicy.isMxPattern("*.example.org")).isTrue();
+        assertThat(org.postroom.server.delivery.policy.MtaStsPolicy.isMxPattern("*")).isFalse();
+        assertThat(org.postroom.server.delivery.policy.MtaStsPolicy.isMxPattern("mail.*.org")).isFalse();
+        assertThat(org.postroom.server.delivery.policy.MtaStsPolicy.isMxPattern("localhost")).isFalse();
+        assertThat(org.postroom.server.delivery.policy.MtaStsPolicy.isMxPattern("-bad.example.org")).isFalse();
+        assertThat(org.postroom.server.delivery.policy.MtaStsPolicy.isMxPattern("a..b")).isFalse();
+        assertThat(org.postroom.server.delivery.policy.MtaStsPolicy.isMxPattern("a".repeat(64) + ".org")).isFalse();
     }
 
     @Nested

@@ -8,7 +8,6 @@ import java.security.cert.CertPathValidator;
 import java.security.cert.CertificateEncodingException;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
-import java.security.cert.CertificateParsingException;
 import java.security.cert.PKIXParameters;
 import java.security.cert.TrustAnchor;
 import java.security.cert.X509Certificate;
@@ -19,12 +18,14 @@ import java.util.Collection;
 import java.util.Date;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Set;
 
 import javax.naming.InvalidNameException;
 import javax.naming.ldap.LdapName;
 import javax.naming.ldap.Rdn;
+
+import org.postroom.server.delivery.policy.MtaStsPolicy;
+import org.postroom.server.delivery.policy.WebPkiCheck;
 
 /**
  * The server certificate check of DANE for SMTP (RFC 7672 section 3, with RFC 6698 section 2.1 and RFC 7671): does
@@ -168,19 +169,7 @@ public final class TlsaCheck implements ServerCertificateCheck {
     /** The DNS names of the subjectAltName, or the subject's CN when there is none (RFC 7672 section 3.2.3). */
     static List<String> presentedNames(X509Certificate certificate) {
         List<String> names = new ArrayList<>();
-        try {
-            Collection<List<?>> alternatives = certificate.getSubjectAlternativeNames();
-            if (alternatives != null) {
-                for (List<?> alternative : alternatives) {
-                    if (alternative.size() >= 2 && Integer.valueOf(2).equals(alternative.get(0))
-                        && alternative.get(1) instanceof String dns) {
-                        names.add(normalize(dns));
-                    }
-                }
-            }
-        } catch (CertificateParsingException e) {
-            return List.of();
-        }
+        WebPkiCheck.dnsNames(certificate).forEach(name -> names.add(normalize(name)));
         if (!names.isEmpty()) {
             return names;
         }
@@ -197,25 +186,14 @@ public final class TlsaCheck implements ServerCertificateCheck {
         return names;
     }
 
-    /** Equal, or a wildcard {@code *.rest} standing for exactly one label before {@code rest}. */
+    /** Equal, or a wildcard {@code *.rest} standing for exactly one label before {@code rest} (RFC 6125, as for WebPKI). */
     static boolean nameMatches(String presented, String reference) {
-        if (presented.equals(reference)) {
-            return true;
-        }
-        if (!presented.startsWith("*.")) {
-            return false;
-        }
-        String rest = presented.substring(2);
-        int dot = reference.indexOf('.');
-        // At least two labels after the wildcard (no *.com), and the wildcard matches one whole, non-empty label.
-        return dot > 0 && rest.contains(".") && reference.substring(dot + 1).equals(rest);
+        return WebPkiCheck.nameMatches(presented, reference);
     }
 
     private static String normalize(String name) {
-        String lower = name.strip().toLowerCase(Locale.ROOT);
-        return lower.endsWith(".") ? lower.substring(0, lower.length() - 1) : lower;
+        return MtaStsPolicy.normalize(name);
     }
-
     private static byte[] digest(String algorithm, byte[] data) {
         try {
             return MessageDigest.getInstance(algorithm).digest(data);

@@ -1,6 +1,5 @@
 package org.postroom.server.delivery.policy;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -10,8 +9,6 @@ import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
-import java.security.cert.Certificate;
-import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
@@ -84,13 +81,8 @@ public final class MtaStsFetcher implements MtaStsPolicies.Fetch {
             socket.setSSLParameters(parameters);
             socket.setUseClientMode(true);
             socket.startHandshake();
-            Certificate[] presented = socket.getSession().getPeerCertificates();
-            X509Certificate[] chain = new X509Certificate[presented.length];
-            for (int i = 0; i < presented.length; i++) {
-                chain[i] = (X509Certificate) presented[i];
-            }
             try {
-                webPki.check(chain, host);
+                webPki.check(org.postroom.server.mailets.OutboundTls.peerChain(socket), host);
             } catch (TlsFailure e) {
                 throw new TlsFailure("sts-webpki-invalid", e.getMessage());
             }
@@ -107,29 +99,28 @@ public final class MtaStsFetcher implements MtaStsPolicies.Fetch {
     }
 
     private static String read(InputStream in, String host, long deadline, Socket socket) throws IOException, TlsFailure {
-        ByteArrayOutputStream received = new ByteArrayOutputStream();
-        byte[] buffer = new byte[4096];
-        int headerEnd = -1;
         int limit = MAX_HEADER_BYTES + MtaStsPolicy.MAX_POLICY_BYTES;
+        byte[] data = new byte[limit + 1];
+        int size = 0;
+        int headerEnd = -1;
         int n;
-        while ((n = in.read(buffer)) != -1) {
-            received.write(buffer, 0, n);
-            if (received.size() > limit) {
+        while ((n = in.read(data, size, data.length - size)) != -1) {
+            int before = size;
+            size += n;
+            if (size > limit) {
                 throw new TlsFailure("sts-policy-invalid", "the answer of https://" + host + " is larger than "
                     + MtaStsPolicy.MAX_POLICY_BYTES + " bytes");
             }
             if (headerEnd < 0) {
-                headerEnd = headerEnd(received.toByteArray());
-                if (headerEnd < 0 && received.size() > MAX_HEADER_BYTES) {
+                // Only what just arrived is looked at (with the 3 bytes before it, where a CRLFCRLF may start).
+                headerEnd = headerEnd(data, Math.max(0, before - 3), size);
+                if (headerEnd < 0 && size > MAX_HEADER_BYTES) {
                     throw new TlsFailure("sts-policy-fetch-error", "the answer of https://" + host + " has no end of headers");
                 }
             }
             socket.setSoTimeout(remaining(deadline));
         }
-        byte[] all = received.toByteArray();
-        if (headerEnd < 0) {
-            headerEnd = headerEnd(all);
-        }
+        byte[] all = java.util.Arrays.copyOf(data, size);
         if (headerEnd < 0) {
             throw new TlsFailure("sts-policy-fetch-error", "incomplete answer from https://" + host);
         }
@@ -164,13 +155,13 @@ public final class MtaStsFetcher implements MtaStsPolicies.Fetch {
         return new String(all, bodyStart, bodyLength, StandardCharsets.UTF_8);
     }
 
-    /** Where the header block ends: the index of the blank line's CRLFCRLF (or LFLF), or -1. */
-    private static int headerEnd(byte[] data) {
-        for (int i = 0; i + 1 < data.length; i++) {
+    /** Where the header block ends in {@code data[from, to)}: the index of the blank line's CRLFCRLF (or LFLF), or -1. */
+    private static int headerEnd(byte[] data, int from, int to) {
+        for (int i = from; i + 1 < to; i++) {
             if (data[i] == '\n' && data[i + 1] == '\n') {
                 return i;
             }
-            if (i + 3 < data.length && data[i] == '\r' && data[i + 1] == '\n' && data[i + 2] == '\r' && data[i + 3] == '\n') {
+            if (i + 3 < to && data[i] == '\r' && data[i + 1] == '\n' && data[i + 2] == '\r' && data[i + 3] == '\n') {
                 return i;
             }
         }

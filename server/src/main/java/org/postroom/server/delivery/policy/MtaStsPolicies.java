@@ -3,7 +3,6 @@ package org.postroom.server.delivery.policy;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -15,6 +14,7 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 import org.postroom.auth.dmarc.TxtLookup;
+import org.postroom.server.data.DurableFiles;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -158,9 +158,7 @@ public final class MtaStsPolicies {
         Path target = file.get();
         try {
             Files.createDirectories(target.getParent());
-            Path temporary = target.resolveSibling(target.getFileName() + ".tmp");
-            Files.write(temporary, JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(all));
-            Files.move(temporary, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            DurableFiles.write(target, JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(all));
         } catch (IOException e) {
             LOGGER.warn("mta-sts policies not saved to {}: {}", target, e.toString());
         }

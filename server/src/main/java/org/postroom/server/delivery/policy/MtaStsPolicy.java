@@ -6,6 +6,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 
+import org.postroom.server.dns.DomainNames;
+
 /**
  * An MTA-STS policy (RFC 8461 section 3.2) as a recipient domain publishes it at
  * {@code https://mta-sts.DOMAIN/.well-known/mta-sts.txt}, and the {@code _mta-sts.DOMAIN} TXT record that announces
@@ -113,7 +115,7 @@ public record MtaStsPolicy(Mode mode, List<String> mx, Duration maxAge, List<Str
                 }
                 case "mx" -> {
                     String pattern = normalize(value);
-                    if (!validPattern(pattern)) {
+                    if (!isMxPattern(pattern)) {
                         return Parsed.invalid("malformed mx pattern: " + printable(value));
                     }
                     if (mx.size() == MAX_MX) {
@@ -169,14 +171,19 @@ public record MtaStsPolicy(Mode mode, List<String> mx, Duration maxAge, List<Str
         return pattern.equals(name);
     }
 
-    static String normalize(String host) {
+    /** Lower case, without a trailing dot: how host names are compared. */
+    public static String normalize(String host) {
         String name = host.strip().toLowerCase(Locale.ROOT);
         return name.endsWith(".") ? name.substring(0, name.length() - 1) : name;
     }
 
-    private static boolean validPattern(String pattern) {
+    /**
+     * An {@code mx} pattern (RFC 8461 section 4.1): a host name of at least two labels, or {@code *.} before one
+     * (matching exactly one more label). The check of received policies and of the one we publish.
+     */
+    public static boolean isMxPattern(String pattern) {
         String name = pattern.startsWith("*.") ? pattern.substring(2) : pattern;
-        return name.length() <= 253 && name.matches("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+");
+        return DomainNames.isHostName(name) && name.indexOf('.') > 0;
     }
 
     private static String printable(String text) {

@@ -2,11 +2,9 @@ package org.postroom.server.delivery.policy;
 
 import java.io.IOException;
 import java.net.URI;
-import java.net.URLDecoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
@@ -210,7 +208,7 @@ public final class TlsReportSender {
             }
             return;
         }
-        String recipient = URLDecoder.decode(address.substring("mailto:".length()).split("\\?", 2)[0], StandardCharsets.UTF_8);
+        String recipient = ReportMail.mailtoAddress(address);
         outbox.send(reporter.sender(), recipient, message(recipient, domain, day, reportId, gzip));
     }
 

@@ -114,7 +114,7 @@ public final class WebPkiCheck implements CertificateCheck {
         return false;
     }
 
-    static boolean nameMatches(String presented, String host) {
+    public static boolean nameMatches(String presented, String host) {
         if (presented.startsWith("*.")) {
             // A wildcard only as the whole left-most label, and never standing for a public suffix's only label.
             return presented.indexOf('.', 2) > 0 && MtaStsPolicy.matches(presented, host);
@@ -122,7 +122,8 @@ public final class WebPkiCheck implements CertificateCheck {
         return presented.equals(host);
     }
 
-    private static List<String> dnsNames(X509Certificate certificate) {
+    /** The subjectAltName DNS names, lower case; none when the extension is missing or unreadable. */
+    public static List<String> dnsNames(X509Certificate certificate) {
         List<String> names = new ArrayList<>();
         try {
             Collection<List<?>> alternatives = certificate.getSubjectAlternativeNames();

@@ -1,7 +1,7 @@
-package org.postroom.server.wellknown;
+package org.postroom.server.dns;
 
 /** Host names as they arrive from clients: checked in one pass, without regular expressions. */
-final class DomainNames {
+public final class DomainNames {
     static final int MAX_LENGTH = 253;
 
     private DomainNames() {
@@ -11,7 +11,7 @@ final class DomainNames {
      * Letters, digits and hyphens in dot-separated labels of 1 to 63 characters, neither starting nor ending with a
      * hyphen; at most {@value #MAX_LENGTH} characters.
      */
-    static boolean isHostName(String name) {
+    public static boolean isHostName(String name) {
         if (name.isEmpty() || name.length() > MAX_LENGTH) {
             return false;
         }
